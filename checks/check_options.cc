@@ -1,0 +1,412 @@
+#include "check_options.h"
+
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "exdm/time_util.h"
+#include "exdm/version.h"
+
+namespace po = boost::program_options;
+
+namespace exdm::check {
+
+const char* ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kMailbox:
+      return "mailbox";
+    case Mode::kQueue:
+      return "queue";
+    case Mode::kEvents:
+      return "events";
+    case Mode::kAll:
+      return "all";
+  }
+  return "all";
+}
+
+PluginState CheckOptions::SeverityOf(FindingKind kind) const {
+  auto it = finding_severity.find(kind);
+  return it != finding_severity.end() ? it->second : DefaultSeverity(kind);
+}
+
+namespace {
+
+constexpr const char kUsage[] =
+    "Usage: check_exchange_delivery MODE [options]\n"
+    "  MODE: mailbox | queue | events | all\n"
+    "\n"
+    "Catches mail stuck in Exchange 2000/2003 local delivery because a store's SMTP mailbox\n"
+    "(mailGateway object in Active Directory) is missing, duplicated or wrong. Read-only: it never\n"
+    "writes to Active Directory; repairs are printed (and written with --remediation-ldif).\n";
+
+constexpr const char kExamples[] =
+    "\nExamples:\n"
+    "  check_exchange_delivery mailbox -H ldaps://gc1.contoso.com:3269 \\\n"
+    "      -D 'CN=svc-monitor,OU=Service,DC=contoso,DC=com' --password-file /etc/exdm/ldap.secret\n"
+    "  check_exchange_delivery queue --tracking-dir EXCH01=/srv/exchange/EXCH01.log -w 900 -c 1800\n"
+    "  check_exchange_delivery events --event-file EXCH01=/srv/exchange/EXCH01-application.jsonl\n"
+    "  check_exchange_delivery all --extra-opts=@/etc/exchange-delivery-monitor/exdm.ini\n"
+    "\n"
+    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad options, unreadable inputs).\n"
+    "LDAP unreachable or bind refused: --unreachable-state (default CRITICAL).\n"
+    "Ranges use the Monitoring Plugins syntax: 10, 10:, ~:10, 10:20, @10:20.\n";
+
+constexpr unsigned kHelpWidth = 100;
+
+po::options_description MakeOptions() {
+  po::options_description ldap("LDAP", kHelpWidth, kHelpWidth / 2);
+  ldap.add_options()
+      ("ldap-uri,H", po::value<std::vector<std::string>>()->composing(),
+       "ldap:// or ldaps:// URI; repeat to audit several DCs/GCs and compare them")
+      ("base,b", po::value<std::string>(),
+       "configuration naming context (default: the root DSE's configurationNamingContext)")
+      ("bind-dn,D", po::value<std::string>(), "simple bind identity (default: anonymous)")
+      ("sasl-mech", po::value<std::string>(), "SASL mechanism instead of a simple bind (GSSAPI)")
+      ("password-file", po::value<std::string>(),
+       "read the bind password from the first line of FILE")
+      ("password-env", po::value<std::string>(),
+       "read the bind password from environment variable VAR")
+      ("starttls", po::bool_switch(), "upgrade ldap:// connections with StartTLS")
+      ("ca-file", po::value<std::string>(), "CA certificates (PEM) to verify the server with")
+      ("insecure-skip-verify", po::bool_switch(),
+       "do not verify TLS certificates (warns on every run; never use in production)")
+      ("server,s", po::value<std::vector<std::string>>()->composing(),
+       "restrict to this Exchange server (repeatable)");
+
+  po::options_description inputs("Inputs", kHelpWidth, kHelpWidth / 2);
+  inputs.add_options()
+      ("tracking-dir", po::value<std::vector<std::string>>()->composing(),
+       "[NAME=]DIR: one server's message tracking directory (repeatable)")
+      ("event-file", po::value<std::vector<std::string>>()->composing(),
+       "[NAME=]FILE: exported application log, Log Parser CSV or NXLog JSON lines (repeatable)")
+      ("event-tz", po::value<std::string>()->default_value("UTC"),
+       "time zone of event timestamps that carry none")
+      ("state-file", po::value<std::string>(),
+       "offsets and in-flight state between runs (default: /var/tmp/check_exchange_delivery/"
+       "<mode>-<hash of inputs>.state)")
+      ("now", po::value<std::string>(), "evaluate as of this UTC time (ISO 8601), for replays");
+
+  po::options_description thresholds("Thresholds (Monitoring Plugins ranges)", kHelpWidth, kHelpWidth / 2);
+  thresholds.add_options()
+      ("warning-age", po::value<std::string>()->default_value("900"),
+       "oldest stalled delivery, seconds")
+      ("critical-age", po::value<std::string>()->default_value("1800"),
+       "oldest stalled delivery, seconds")
+      ("warning-stalled", po::value<std::string>(), "stalled deliveries (default: none)")
+      ("critical-stalled", po::value<std::string>(), "stalled deliveries (default: none)")
+      ("warning-logon-failures", po::value<std::string>(),
+       "store driver logon failures (event 326) in the window (default: none)")
+      ("critical-logon-failures", po::value<std::string>()->default_value("~:0"),
+       "store driver logon failures (event 326) in the window (default: any)")
+      ("warning-failing-stores", po::value<std::string>(),
+       "stores with critical findings (default: none)")
+      ("critical-failing-stores", po::value<std::string>()->default_value("~:0"),
+       "stores with critical findings (default: any)")
+      ("warning,w", po::value<std::string>(),
+       "alias for the mode's primary metric: mailbox failing stores, queue age, events 326")
+      ("critical,c", po::value<std::string>(), "alias, see --warning")
+      ("finding-severity", po::value<std::vector<std::string>>()->composing(),
+       "KIND=STATE per finding kind (defaults: dc_disagree, orphan WARNING; others CRITICAL)")
+      ("window", po::value<int64_t>()->default_value(86400),
+       "events: look back this many seconds")
+      ("since", po::value<std::string>(), "events: absolute start (ISO 8601) instead of --window");
+
+  po::options_description other("Other", kHelpWidth, kHelpWidth / 2);
+  other.add_options()
+      ("remediation-ldif", po::value<std::string>(),
+       "write the LDIF that would repair the findings to FILE (never applied)")
+      ("unreachable-state", po::value<std::string>()->default_value("CRITICAL"),
+       "state when LDAP cannot be reached or bound")
+      ("timeout,t", po::value<std::string>()->default_value("30"),
+       "SEC[:STATE] whole-run deadline and the state on expiry (default UNKNOWN)")
+      ("extra-opts", po::value<std::string>()->implicit_value(""),
+       "[SECTION][@FILE] read long options from an INI file (section defaults to "
+       "check_exchange_delivery)")
+      ("verbose,v", po::bool_switch(), "more detail in the long output")
+      ("version,V", "print the version and exit")
+      ("help,h", "print this help and exit");
+
+  po::options_description all(kHelpWidth, kHelpWidth / 2);
+  all.add(ldap).add(inputs).add(thresholds).add(other);
+  return all;
+}
+
+Status Bad(const std::string& message) { return Status(ErrorCode::kInvalidArgument, message); }
+
+Result<std::optional<Range>> OptionalRange(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::optional<Range>();
+  const std::string& text = vm[name].as<std::string>();
+  if (text.empty() || text == "none") return std::optional<Range>();
+  auto range = Range::Parse(text);
+  if (!range) return range.status().WithContext(std::string("--") + name);
+  return std::optional<Range>(*range);
+}
+
+Status FillThresholds(const po::variables_map& vm, const char* warning, const char* critical,
+                      Thresholds& out) {
+  auto w = OptionalRange(vm, warning);
+  if (!w) return w.status();
+  auto c = OptionalRange(vm, critical);
+  if (!c) return c.status();
+  out.warning = *w;
+  out.critical = *c;
+  return Status::Ok();
+}
+
+// Monitoring Plugins' extra-opts: "[section][@file]". Without a file, the standard locations are
+// searched (MP_CONFIG_FILE, then /etc/nagios/plugins.ini and friends).
+Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec) {
+  std::string section = "check_exchange_delivery";
+  std::string file;
+  const size_t at = spec.find('@');
+  if (at == std::string::npos) {
+    if (!spec.empty()) section = spec;
+  } else {
+    if (at > 0) section = spec.substr(0, at);
+    file = spec.substr(at + 1);
+  }
+  std::vector<std::string> candidates;
+  if (!file.empty()) {
+    candidates.push_back(file);
+  } else {
+    if (const char* env = std::getenv("MP_CONFIG_FILE")) candidates.emplace_back(env);
+    for (const char* p : {"/etc/nagios/plugins.ini", "/usr/local/nagios/etc/plugins.ini",
+                          "/usr/local/etc/nagios/plugins.ini", "/etc/opt/nagios/plugins.ini",
+                          "/etc/nagios-plugins.ini", "/usr/local/etc/nagios-plugins.ini",
+                          "/etc/opt/nagios-plugins.ini", "/etc/monitoring-plugins.ini"}) {
+      candidates.emplace_back(p);
+    }
+  }
+  for (const std::string& path : candidates) {
+    std::ifstream in(path);
+    if (!in) {
+      if (!file.empty()) return Bad("--extra-opts: cannot read '" + path + "'");
+      continue;
+    }
+    std::vector<std::string> args;
+    bool in_section = false, found = false;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      const size_t first = line.find_first_not_of(" \t");
+      if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
+      if (line[first] == '[') {
+        const size_t close = line.find(']', first);
+        in_section = close != std::string::npos &&
+                     line.substr(first + 1, close - first - 1) == section;
+        found = found || in_section;
+        continue;
+      }
+      if (!in_section) continue;
+      const size_t eq = line.find('=');
+      auto trim = [](std::string s) {
+        const size_t b = s.find_first_not_of(" \t");
+        const size_t e = s.find_last_not_of(" \t");
+        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+      };
+      const std::string key = trim(line.substr(0, eq));
+      if (key == "extra-opts") return Bad("--extra-opts: a section may not include extra-opts");
+      if (eq == std::string::npos) {
+        args.push_back("--" + key);
+      } else {
+        args.push_back("--" + key + "=" + trim(line.substr(eq + 1)));
+      }
+    }
+    if (!found) {
+      return Bad("--extra-opts: no section [" + section + "] in '" + path + "'");
+    }
+    return args;
+  }
+  return Bad("--extra-opts: no configuration file found for section [" + section + "]");
+}
+
+std::string HelpText(const po::options_description& desc) {
+  std::ostringstream out;
+  out << "check_exchange_delivery " << kVersion << "\n" << kUsage << desc << kExamples;
+  return out.str();
+}
+
+}  // namespace
+
+Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
+  ParsedCommandLine parsed;
+  const po::options_description desc = MakeOptions();
+  po::options_description with_mode = desc;
+  with_mode.add_options()("mode", po::value<std::string>(), "check mode");
+  po::positional_options_description positional;
+  positional.add("mode", 1);
+
+  po::variables_map vm;
+  try {
+    // Command-line values are stored first: with Boost.Program_options the first stored value of
+    // a single-valued option wins, so the command line overrides --extra-opts, as in the C plugins.
+    po::store(po::command_line_parser(argc, argv)
+                  .options(with_mode)
+                  .positional(positional)
+                  .style(po::command_line_style::unix_style)
+                  .run(),
+              vm);
+    if (vm.count("extra-opts")) {
+      auto extra = ReadExtraOpts(vm["extra-opts"].as<std::string>());
+      if (!extra) return extra.status();
+      po::store(po::command_line_parser(*extra).options(desc).run(), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Bad(e.what());
+  }
+
+  if (vm.count("help")) {
+    parsed.action = ParsedCommandLine::Action::kHelp;
+    parsed.help_text = HelpText(desc);
+    return parsed;
+  }
+  if (vm.count("version")) {
+    parsed.action = ParsedCommandLine::Action::kVersion;
+    return parsed;
+  }
+
+  CheckOptions& o = parsed.options;
+  if (!vm.count("mode")) return Bad("missing MODE (mailbox, queue, events or all); see --help");
+  const std::string mode = vm["mode"].as<std::string>();
+  if (mode == "mailbox") {
+    o.mode = Mode::kMailbox;
+  } else if (mode == "queue") {
+    o.mode = Mode::kQueue;
+  } else if (mode == "events") {
+    o.mode = Mode::kEvents;
+  } else if (mode == "all") {
+    o.mode = Mode::kAll;
+  } else {
+    return Bad("unknown MODE '" + mode + "' (expected mailbox, queue, events or all)");
+  }
+
+  auto strings = [&vm](const char* name) {
+    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>();
+  };
+  auto string = [&vm](const char* name) {
+    return vm.count(name) ? vm[name].as<std::string>() : std::string();
+  };
+  o.ldap_uris = strings("ldap-uri");
+  for (const std::string& uri : o.ldap_uris) {
+    if (uri.rfind("ldap://", 0) != 0 && uri.rfind("ldaps://", 0) != 0 &&
+        uri.rfind("ldapi://", 0) != 0) {
+      return Bad("--ldap-uri '" + uri + "': expected ldap://, ldaps:// or ldapi://");
+    }
+  }
+  o.base = string("base");
+  o.bind_dn = string("bind-dn");
+  o.sasl_mech = string("sasl-mech");
+  o.password_file = string("password-file");
+  o.password_env = string("password-env");
+  if (!o.password_file.empty() && !o.password_env.empty()) {
+    return Bad("--password-file and --password-env are mutually exclusive");
+  }
+  o.starttls = vm["starttls"].as<bool>();
+  o.ca_file = string("ca-file");
+  o.insecure_skip_verify = vm["insecure-skip-verify"].as<bool>();
+  o.servers = strings("server");
+
+  for (const std::string& spec : strings("tracking-dir")) {
+    auto p = ParseNamedPath(spec);
+    if (!p) return p.status().WithContext("--tracking-dir");
+    o.tracking_dirs.push_back(*p);
+  }
+  for (const std::string& spec : strings("event-file")) {
+    auto p = ParseNamedPath(spec);
+    if (!p) return p.status().WithContext("--event-file");
+    o.event_files.push_back(*p);
+  }
+  o.event_tz = string("event-tz");
+  o.state_file = string("state-file");
+  if (vm.count("now")) {
+    auto t = ParseIso8601(string("now"));
+    if (!t) return Bad("--now '" + string("now") + "': expected ISO 8601, e.g. 2026-11-25T14:00:00Z");
+    o.now = *t;
+  }
+
+  if (Status s = FillThresholds(vm, "warning-age", "critical-age", o.age); !s.ok()) return s;
+  if (Status s = FillThresholds(vm, "warning-stalled", "critical-stalled", o.stalled); !s.ok())
+    return s;
+  if (Status s = FillThresholds(vm, "warning-logon-failures", "critical-logon-failures",
+                                o.logon_failures);
+      !s.ok())
+    return s;
+  if (Status s = FillThresholds(vm, "warning-failing-stores", "critical-failing-stores",
+                                o.failing_stores);
+      !s.ok())
+    return s;
+  // -w/-c alias the mode's primary metric; in "all" they are ambiguous, so refuse them there.
+  if (vm.count("warning") || vm.count("critical")) {
+    Thresholds* primary = nullptr;
+    switch (o.mode) {
+      case Mode::kMailbox:
+        primary = &o.failing_stores;
+        break;
+      case Mode::kQueue:
+        primary = &o.age;
+        break;
+      case Mode::kEvents:
+        primary = &o.logon_failures;
+        break;
+      case Mode::kAll:
+        return Bad("-w/-c are ambiguous in mode 'all'; use the named thresholds");
+    }
+    if (vm.count("warning")) {
+      auto w = OptionalRange(vm, "warning");
+      if (!w) return w.status();
+      primary->warning = *w;
+    }
+    if (vm.count("critical")) {
+      auto c = OptionalRange(vm, "critical");
+      if (!c) return c.status();
+      primary->critical = *c;
+    }
+  }
+
+  for (const std::string& spec : strings("finding-severity")) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos) return Bad("--finding-severity '" + spec + "': expected KIND=STATE");
+    auto kind = ParseFindingKind(spec.substr(0, eq));
+    if (!kind) return Bad("--finding-severity: unknown finding kind '" + spec.substr(0, eq) + "'");
+    auto state = ParseState(spec.substr(eq + 1));
+    if (!state) return Bad("--finding-severity: unknown state '" + spec.substr(eq + 1) + "'");
+    o.finding_severity[*kind] = *state;
+  }
+  o.window_seconds = vm["window"].as<int64_t>();
+  if (o.window_seconds <= 0) return Bad("--window must be a positive number of seconds");
+  if (vm.count("since")) {
+    auto t = ParseIso8601(string("since"));
+    if (!t) return Bad("--since '" + string("since") + "': expected ISO 8601");
+    o.since = *t;
+  }
+
+  o.remediation_ldif = string("remediation-ldif");
+  {
+    auto state = ParseState(string("unreachable-state"));
+    if (!state) return Bad("--unreachable-state: expected OK, WARNING, CRITICAL or UNKNOWN");
+    o.unreachable_state = *state;
+  }
+  {
+    const std::string spec = string("timeout");
+    const size_t colon = spec.find(':');
+    const std::string seconds = spec.substr(0, colon);
+    char* end = nullptr;
+    const long long value = std::strtoll(seconds.c_str(), &end, 10);
+    if (seconds.empty() || *end != '\0' || value <= 0 || value > 86400) {
+      return Bad("--timeout '" + spec + "': expected SEC[:STATE] with 1 <= SEC <= 86400");
+    }
+    o.timeout_seconds = value;
+    if (colon != std::string::npos) {
+      auto state = ParseState(spec.substr(colon + 1));
+      if (!state) return Bad("--timeout '" + spec + "': unknown state after ':'");
+      o.timeout_state = *state;
+    }
+  }
+  o.verbosity = vm["verbose"].as<bool>() ? 1 : 0;
+  return parsed;
+}
+
+}  // namespace exdm::check

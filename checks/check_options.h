@@ -1,0 +1,72 @@
+// check_exchange_delivery's command line (DESIGN.md "Check command line", a contract).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exdm/inputs.h"
+#include "exdm/model.h"
+#include "exdm/plugin_state.h"
+#include "exdm/range.h"
+#include "exdm/status.h"
+
+namespace exdm::check {
+
+enum class Mode { kMailbox, kQueue, kEvents, kAll };
+const char* ModeName(Mode mode);
+
+struct CheckOptions {
+  Mode mode = Mode::kAll;
+
+  // LDAP
+  std::vector<std::string> ldap_uris;
+  std::string base;
+  std::string bind_dn;
+  std::string sasl_mech;
+  std::string password_file;
+  std::string password_env;
+  bool starttls = false;
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+  std::vector<std::string> servers;
+
+  // Inputs
+  std::vector<NamedPath> tracking_dirs;
+  std::vector<NamedPath> event_files;
+  std::string event_tz = "UTC";
+  std::string state_file;
+  std::optional<int64_t> now;
+
+  // Thresholds
+  Thresholds age;             // seconds of the oldest stalled delivery
+  Thresholds stalled;         // number of stalled deliveries
+  Thresholds logon_failures;  // event 326 in the window
+  Thresholds failing_stores;  // stores with critical findings
+  std::map<FindingKind, PluginState> finding_severity;
+  int64_t window_seconds = 86400;
+  std::optional<int64_t> since;
+
+  // Other
+  std::string remediation_ldif;
+  PluginState unreachable_state = PluginState::kCritical;
+  int64_t timeout_seconds = 30;
+  PluginState timeout_state = PluginState::kUnknown;
+  int verbosity = 0;
+
+  PluginState SeverityOf(FindingKind kind) const;
+};
+
+// What the command line asked for: run a check, or print help/version and exit 0.
+struct ParsedCommandLine {
+  enum class Action { kRun, kHelp, kVersion } action = Action::kRun;
+  CheckOptions options;
+  std::string help_text;  // filled for kHelp
+};
+
+// Parses argv (argv[0] is the program name). Errors are one-line messages for an UNKNOWN exit.
+Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]);
+
+}  // namespace exdm::check

@@ -1,0 +1,72 @@
+// check_exchange_delivery: the Nagios/Icinga plugin. Options in, core results out, exit 0..3.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "check_options.h"
+#include "exdm/version.h"
+#include "modes.h"
+
+namespace {
+
+// The -t backstop: every blocking call already honours the deadline; if one ever does not, the
+// alarm still ends the run with the configured state, as the C Monitoring Plugins do.
+char g_timeout_message[160];
+size_t g_timeout_message_len = 0;
+int g_timeout_exit = 3;
+
+extern "C" void OnAlarm(int) {
+  // Only async-signal-safe calls here.
+  ssize_t ignored = write(STDOUT_FILENO, g_timeout_message, g_timeout_message_len);
+  (void)ignored;
+  _exit(g_timeout_exit);
+}
+
+void ArmTimeout(const exdm::check::CheckOptions& o) {
+  const int n = std::snprintf(g_timeout_message, sizeof g_timeout_message,
+                              "EXCHANGE DELIVERY %s - plugin timed out after %lld seconds\n",
+                              std::string(exdm::StateName(o.timeout_state)).c_str(),
+                              static_cast<long long>(o.timeout_seconds));
+  g_timeout_message_len = n > 0 ? static_cast<size_t>(n) : 0;
+  g_timeout_exit = static_cast<int>(o.timeout_state);
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_handler = OnAlarm;
+  sigaction(SIGALRM, &sa, nullptr);
+  // One second of grace past the deadline the core works against.
+  alarm(static_cast<unsigned>(o.timeout_seconds + 1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using exdm::check::ParsedCommandLine;
+  auto parsed = exdm::check::ParseCommandLine(argc, argv);
+  if (!parsed) {
+    std::cout << "EXCHANGE DELIVERY UNKNOWN - " << parsed.status().message() << "\n";
+    return 3;
+  }
+  switch (parsed->action) {
+    case ParsedCommandLine::Action::kHelp:
+      std::cout << parsed->help_text;
+      return 0;
+    case ParsedCommandLine::Action::kVersion:
+      std::cout << "check_exchange_delivery " << exdm::kVersion << " (" << exdm::kRevision << ")\n";
+      return 0;
+    case ParsedCommandLine::Action::kRun:
+      break;
+  }
+  const exdm::check::CheckOptions& options = parsed->options;
+  ArmTimeout(options);
+  const auto deadline = exdm::Deadline::After(std::chrono::seconds(options.timeout_seconds));
+  if (options.insecure_skip_verify) {
+    std::cerr << "warning: --insecure-skip-verify: TLS certificates are not verified\n";
+  }
+  const exdm::check::PluginOutput out = exdm::check::RunMode(options, deadline);
+  std::cout << out.Render();
+  return static_cast<int>(out.state());
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what the build, tests and demo need from Debian 12 packages (when run as root and
+# something is missing), then configures and builds into ./build. Idempotent: a second run only
+# rebuilds what changed. Used by scripts/demo.sh, scripts/test.sh and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # build
+  cmake g++ make pkg-config git
+  libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev
+  # real test servers and tools
+  slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl samba
+  mawk curl ca-certificates openssl procps
+  # fuzzing and sanitizers
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bootstrap: missing packages (run as root to install): ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's slapd and samba packages start system daemons where an init system runs; the tests
+  # start their own throwaway instances on free ports, so keep the packaged ones from starting.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+BUILD_DIR=${EXDM_BUILD_DIR:-build}
+cmake_args=(-S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=${EXDM_BUILD_TYPE:-RelWithDebInfo})
+[[ -n "${CI:-}" ]] && cmake_args+=(-DEXDM_WARNINGS_AS_ERRORS=ON)
+cmake "${cmake_args[@]}" ${EXDM_CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
