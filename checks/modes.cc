@@ -2,7 +2,21 @@
 
 namespace exdm::check {
 
-PluginOutput RunMode(const CheckOptions& options, const Deadline& /*deadline*/) {
+PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
+  switch (options.mode) {
+    case Mode::kMailbox:
+      return RunMailboxMode(options, deadline);
+    case Mode::kQueue:
+      return RunQueueMode(options, deadline);
+    case Mode::kEvents:
+      return RunEventsMode(options, deadline);
+    case Mode::kAll:
+      return RunAllMode(options, deadline);
+  }
+  return RunAllMode(options, deadline);
+}
+
+PluginOutput NotImplemented(const CheckOptions& options) {
   PluginOutput out;
   out.SetState(PluginState::kUnknown);
   out.AddSummary(std::string("mode '") + ModeName(options.mode) +

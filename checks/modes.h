@@ -10,4 +10,12 @@ namespace exdm::check {
 
 PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline);
 
+PluginOutput RunMailboxMode(const CheckOptions& options, const Deadline& deadline);  // mode_mailbox.cc
+PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline);    // mode_queue.cc
+PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline);   // mode_events.cc
+PluginOutput RunAllMode(const CheckOptions& options, const Deadline& deadline);      // mode_all.cc
+
+// UNKNOWN "mode 'X' is not implemented in this build", until a mode is.
+PluginOutput NotImplemented(const CheckOptions& options);
+
 }  // namespace exdm::check
