@@ -1,0 +1,212 @@
+#include "slapd_fixture.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "paths.h"
+
+namespace exdm::testing {
+namespace {
+
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string Tail(const std::string& path, size_t lines) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);)
+    all.push_back(line);
+  std::string out;
+  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += all[i] + "\n";
+  }
+  return out;
+}
+
+std::string MakeTempDir() {
+  const char* tmp = getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/exdm-slapd-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) return {};
+  return pattern;
+}
+
+// Waits for `pid` (our child) up to `timeout`; true once reaped.
+bool ReapWithin(pid_t pid, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno == ECHILD)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+}  // namespace
+
+std::string Slapd::ScriptPath() {
+  return SourceDir() + "/tests/fixtures/slapd/slapd-fixture.sh";
+}
+
+std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
+  std::unique_ptr<Slapd> slapd(new Slapd());
+  slapd->suffix_ = options.suffix;
+  slapd->dir_ = MakeTempDir();
+  if (slapd->dir_.empty()) {
+    ADD_FAILURE() << "slapd fixture: cannot create a temporary directory";
+    return nullptr;
+  }
+  std::vector<std::string> prepare = {"bash",      ScriptPath(), "prepare",
+                                      slapd->dir_, "--suffix",   options.suffix};
+  for (const auto& ldif : options.ldif_files) {
+    prepare.push_back("--ldif");
+    prepare.push_back(ldif);
+  }
+  if (options.tls) prepare.push_back("--tls");
+  ProcessResult prepared = RunProcess(prepare);
+  if (!prepared.ok()) {
+    ADD_FAILURE() << "slapd fixture: " << ShellQuote(prepare) << " failed (exit "
+                  << prepared.exit_code << "):\n"
+                  << prepared.output;
+    return nullptr;  // the destructor removes the directory
+  }
+  std::string error;
+  // A random port can be taken between choosing and binding it: slapd then exits, try another.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (slapd->Launch(&error)) return slapd;
+  }
+  ADD_FAILURE() << "slapd fixture: slapd did not start: " << error << "\n"
+                << Tail(slapd->log_file(), 30);
+  return nullptr;
+}
+
+bool Slapd::Launch(std::string* error) {
+  const std::string script = ScriptPath();
+  const pid_t parent = getpid();
+  pid_t child = fork();
+  if (child < 0) {
+    *error = std::string("fork: ") + std::strerror(errno);
+    return false;
+  }
+  if (child == 0) {
+    // Own process group (a terminal's Ctrl-C goes to the test binary, which then cleans up),
+    // and SIGKILL when the test binary dies, however it dies.
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
+    execl("/bin/bash", "bash", script.c_str(), "run", dir_.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_ = child;
+  ProcessResult waited = RunProcess({"bash", script, "wait", dir_, std::to_string(child)});
+  if (waited.ok()) {
+    uri_ = ReadFirstLine(dir_ + "/uri");
+    ldaps_uri_ = ReadFirstLine(dir_ + "/ldaps_uri");
+    return true;
+  }
+  *error = waited.output;
+  Kill();
+  return false;
+}
+
+Slapd::~Slapd() {
+  Stop();
+  if (!dir_.empty()) {
+    if (::testing::Test::HasFailure()) {
+      std::fprintf(stderr, "slapd fixture %s: last lines of slapd.log:\n%s", dir_.c_str(),
+                   Tail(log_file(), 20).c_str());
+    }
+    if (getenv("EXDM_KEEP_SLAPD_DIR") == nullptr) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+}
+
+void Slapd::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGCONT);  // a suspended slapd cannot act on SIGTERM
+  kill(pid_, SIGTERM);
+  if (!ReapWithin(pid_, std::chrono::seconds(5))) {
+    kill(pid_, SIGKILL);
+    ReapWithin(pid_, std::chrono::seconds(5));
+  }
+  pid_ = -1;
+}
+
+void Slapd::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  ReapWithin(pid_, std::chrono::seconds(5));
+  pid_ = -1;
+}
+
+void Slapd::Suspend() const {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void Slapd::Resume() const {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
+::testing::AssertionResult Slapd::RunAsManager(const char* tool,
+                                               const std::string& ldif_path) const {
+  std::vector<std::string> argv = {
+      tool, "-x", "-H", uri_, "-D", manager_dn(), "-y", manager_password_file(), "-f", ldif_path};
+  ProcessResult r = RunProcess(argv);
+  if (r.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << ShellQuote(argv) << " exited " << r.exit_code << ":\n"
+                                       << r.output;
+}
+
+::testing::AssertionResult Slapd::Load(const std::string& ldif_path) const {
+  return RunAsManager("ldapadd", ldif_path);
+}
+
+::testing::AssertionResult Slapd::Modify(const std::string& ldif_path) const {
+  return RunAsManager("ldapmodify", ldif_path);
+}
+
+ProcessResult Slapd::Search(const std::string& base, const std::string& scope,
+                            const std::string& filter,
+                            const std::vector<std::string>& attributes) const {
+  std::vector<std::string> argv = {"ldapsearch",
+                                   "-LLL",
+                                   "-o",
+                                   "ldif-wrap=no",
+                                   "-x",
+                                   "-H",
+                                   uri_,
+                                   "-D",
+                                   monitor_dn(),
+                                   "-y",
+                                   monitor_password_file(),
+                                   "-E",
+                                   "pr=1000/noprompt",
+                                   "-b",
+                                   base,
+                                   "-s",
+                                   scope,
+                                   filter};
+  argv.insert(argv.end(), attributes.begin(), attributes.end());
+  return RunProcess(argv);
+}
+
+}  // namespace exdm::testing
