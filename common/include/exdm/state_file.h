@@ -1,0 +1,146 @@
+// Incremental reading state shared by every consumer that follows growing files (tracking logs,
+// event exports): per-file read offsets and identity, plus one opaque payload per consumer.
+//
+// Contract:
+// - StateFile::Acquire takes an exclusive flock on "<path>.lock" (the state file itself is replaced
+//   by rename, so it cannot carry the lock), waiting until the deadline; on timeout it returns
+//   kLocked naming the holder's pid (written into the lock file by the holder).
+// - The previous state is loaded and checked: magic, format version, consumer, inputs key and a
+//   checksum. Anything else (corrupt, foreign, older format, another set of inputs) is reported in
+//   warnings() and replaced by an empty state: never trusted, never fatal.
+// - Commit() writes the new state atomically: temp file in the same directory, fsync, rename, fsync
+//   of the directory. Nothing is written unless Commit() is called (a run that failed midway keeps
+//   the previous state).
+// - PlanResume() decides where to continue a file: same identity and no shrink -> previous offset;
+//   otherwise from 0, saying whether the file was truncated or replaced (rotation = replacement).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exdm/deadline.h"
+#include "exdm/status.h"
+
+namespace exdm {
+
+// Who a file is: device/inode, plus a fingerprint of its first head_length bytes (so a file
+// replaced by a copy with another inode but the same content, or rewritten in place, is told apart
+// from the same file grown).
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint64_t head_length = 0;  // bytes fingerprinted: min(size, kHeadBytes) when last read
+  uint64_t head_hash = 0;
+
+  static constexpr uint64_t kHeadBytes = 1024;
+};
+
+// Where reading of one file stopped.
+struct FileCursor {
+  std::string path;
+  FileIdentity identity;
+  uint64_t offset = 0;  // first byte not yet consumed (the start of an incomplete last line)
+};
+
+struct StateSnapshot {
+  std::vector<FileCursor> files;
+  std::string payload;  // consumer-defined bytes (see PayloadWriter/PayloadReader)
+
+  const FileCursor* Find(std::string_view path) const;
+  void Upsert(FileCursor cursor);
+};
+
+// Identity of an open file: fstat plus a pread of its head. The fd may be non-blocking.
+Result<FileIdentity> IdentifyFile(int fd);
+
+enum class ResumeKind {
+  kNew,        // no previous cursor: read from 0
+  kContinue,   // same file, grown or unchanged: read from the previous offset
+  kTruncated,  // same inode but smaller than the offset, or its head changed: read from 0
+  kReplaced,   // another file under the same path (rotated/replaced): read from 0
+};
+struct ResumePlan {
+  ResumeKind kind = ResumeKind::kNew;
+  uint64_t offset = 0;
+};
+std::string_view ResumeKindName(ResumeKind kind);
+// Compares the open file (whose current identity and size the caller got from IdentifyFile and
+// fstat) with the previous cursor; re-hashes the head over the previous head_length when the file
+// was shorter then, so a file that only grew is recognized.
+Result<ResumePlan> PlanResume(int fd, const FileCursor* previous, const FileIdentity& now,
+                              uint64_t size_now);
+// Hash of the first `length` bytes of the file (pread), comparable with FileIdentity::head_hash.
+Result<uint64_t> HashFileHead(int fd, uint64_t length);
+
+class StateFile {
+ public:
+  // consumer: e.g. "queue"; inputs_key: a canonical description of the inputs (directories, files)
+  // so a state written for other inputs is recognized as foreign.
+  static Result<StateFile> Acquire(const std::string& path, std::string_view consumer,
+                                   std::string_view inputs_key, const Deadline& deadline);
+
+  StateFile(StateFile&& other) noexcept;
+  StateFile& operator=(StateFile&& other) noexcept;
+  StateFile(const StateFile&) = delete;
+  StateFile& operator=(const StateFile&) = delete;
+  ~StateFile();  // releases the lock
+
+  const StateSnapshot& previous() const { return previous_; }
+  // Why the previous state was discarded (empty when it was loaded or did not exist).
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::string& path() const { return path_; }
+
+  Status Commit(const StateSnapshot& snapshot);
+
+ private:
+  StateFile() = default;
+  void Load();
+
+  std::string path_;
+  std::string consumer_;
+  std::string inputs_key_;
+  int lock_fd_ = -1;
+  StateSnapshot previous_;
+  std::vector<std::string> warnings_;
+};
+
+// Default location: /var/tmp/check_exchange_delivery/<mode>-<16 hex digits of a hash of the
+// inputs>.state, so different modes and input sets never share offsets.
+std::string DefaultStatePath(std::string_view mode, const std::vector<std::string>& inputs);
+// The canonical inputs key used both for the default path and as StateFile's inputs_key.
+std::string InputsKey(const std::vector<std::string>& inputs);
+
+// 64-bit FNV-1a, used for fingerprints and checksums (not for security).
+uint64_t Fnv1a64(std::string_view bytes, uint64_t seed = 0xcbf29ce484222325ULL);
+
+// Little-endian varint encoding for payloads; the reader fails softly (ok() false) on short or
+// malformed input instead of reading past the end.
+class PayloadWriter {
+ public:
+  void U64(uint64_t v);
+  void I64(int64_t v);  // zigzag
+  void Bytes(std::string_view s);
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class PayloadReader {
+ public:
+  explicit PayloadReader(std::string_view in) : in_(in) {}
+  uint64_t U64();
+  int64_t I64();
+  std::string_view Bytes();
+  bool ok() const { return ok_; }
+  bool at_end() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+}  // namespace exdm
