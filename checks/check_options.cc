@@ -1,6 +1,7 @@
 #include "check_options.h"
 
 #include <boost/program_options.hpp>
+#include <cstddef>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -33,6 +34,8 @@ PluginState CheckOptions::SeverityOf(FindingKind kind) const {
 
 namespace {
 
+// The help text and the option table read better as laid out by hand.
+// clang-format off
 constexpr const char kUsage[] =
     "Usage: check_exchange_delivery MODE [options]\n"
     "  MODE: mailbox | queue | events | all\n"
@@ -122,9 +125,9 @@ po::options_description MakeOptions() {
       ("timeout,t", po::value<std::string>()->default_value("30"),
        "SEC[:STATE] whole-run deadline and the state on expiry (default UNKNOWN)")
       ("extra-opts", po::value<std::string>()->implicit_value(""),
-       "[SECTION][@FILE] read long options from an INI file (section defaults to "
-       "check_exchange_delivery)")
-      ("verbose,v", po::bool_switch(), "more detail in the long output")
+       "[SECTION][@FILE] read long options from an INI file (repeatable; section defaults to "
+       "check_exchange_delivery; the command line overrides the file)")
+      ("verbose,v", po::bool_switch(), "more detail in the long output (repeatable: -vvv)")
       ("version,V", "print the version and exit")
       ("help,h", "print this help and exit");
 
@@ -132,8 +135,11 @@ po::options_description MakeOptions() {
   all.add(ldap).add(inputs).add(thresholds).add(other);
   return all;
 }
+// clang-format on
 
-Status Bad(const std::string& message) { return Status(ErrorCode::kInvalidArgument, message); }
+Status Bad(const std::string& message) {
+  return Status(ErrorCode::kInvalidArgument, message);
+}
 
 Result<std::optional<Range>> OptionalRange(const po::variables_map& vm, const char* name) {
   if (!vm.count(name)) return std::optional<Range>();
@@ -155,9 +161,23 @@ Status FillThresholds(const po::variables_map& vm, const char* warning, const ch
   return Status::Ok();
 }
 
-// Monitoring Plugins' extra-opts: "[section][@file]". Without a file, the standard locations are
-// searched (MP_CONFIG_FILE, then /etc/nagios/plugins.ini and friends).
-Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec) {
+bool IsModeName(const std::string& word) {
+  return word == "mailbox" || word == "queue" || word == "events" || word == "all";
+}
+
+std::string Trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(" \t");
+  const size_t e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Monitoring Plugins' extra-opts (lib/parse_ini.c): "[section][@file]". The section defaults to
+// the program name; without a file, the standard locations are searched (MP_CONFIG_FILE, then
+// /etc/nagios/plugins.ini and friends). Each "key = value" line of the section becomes
+// "--key=value" ("-k value" for a one-letter key); "key" or "key =" becomes a bare "--key" for
+// switches. Blank lines and lines starting with '#' or ';' are comments.
+Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec,
+                                               const po::options_description& desc) {
   std::string section = "check_exchange_delivery";
   std::string file;
   const size_t at = spec.find('@');
@@ -186,32 +206,41 @@ Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec) {
       continue;
     }
     std::vector<std::string> args;
-    bool in_section = false, found = false;
+    bool in_section = false, found = false, seen_section = false;
     std::string line;
-    while (std::getline(in, line)) {
+    for (int number = 1; std::getline(in, line); ++number) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      const size_t first = line.find_first_not_of(" \t");
-      if (first == std::string::npos || line[first] == '#' || line[first] == ';') continue;
-      if (line[first] == '[') {
-        const size_t close = line.find(']', first);
-        in_section = close != std::string::npos &&
-                     line.substr(first + 1, close - first - 1) == section;
+      const std::string text = Trim(line);
+      if (text.empty() || text[0] == '#' || text[0] == ';') continue;
+      const std::string where = "--extra-opts: " + path + ":" + std::to_string(number) + ": ";
+      if (text[0] == '[') {
+        const size_t close = text.find(']');
+        if (close == std::string::npos) return Bad(where + "unterminated section header");
+        seen_section = true;
+        in_section = Trim(text.substr(1, close - 1)) == section;
         found = found || in_section;
         continue;
       }
+      if (!seen_section) return Bad(where + "option outside of any [section]");
       if (!in_section) continue;
-      const size_t eq = line.find('=');
-      auto trim = [](std::string s) {
-        const size_t b = s.find_first_not_of(" \t");
-        const size_t e = s.find_last_not_of(" \t");
-        return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-      };
-      const std::string key = trim(line.substr(0, eq));
-      if (key == "extra-opts") return Bad("--extra-opts: a section may not include extra-opts");
-      if (eq == std::string::npos) {
-        args.push_back("--" + key);
+      const size_t eq = text.find('=');
+      const std::string key = Trim(text.substr(0, eq));
+      const std::string value = eq == std::string::npos ? std::string() : Trim(text.substr(eq + 1));
+      if (key.empty()) return Bad(where + "missing option name before '='");
+      if (key == "extra-opts") return Bad(where + "a section may not include extra-opts");
+      const po::option_description* known =
+          key.size() == 1 ? desc.find_nothrow("-" + key, false) : desc.find_nothrow(key, false);
+      const bool is_switch = known && known->semantic()->max_tokens() == 0;
+      if (is_switch && !value.empty()) {
+        return Bad(where + "'" + key + "' is a switch and takes no value");
+      }
+      if (key.size() == 1) {
+        // "-k" and the value as its own word: "-k=value" would hand the '=' to the option.
+        args.push_back("-" + key);
+        if (!is_switch && eq != std::string::npos) args.push_back(value);
       } else {
-        args.push_back("--" + key + "=" + trim(line.substr(eq + 1)));
+        args.push_back(is_switch || eq == std::string::npos ? "--" + key
+                                                            : "--" + key + "=" + value);
       }
     }
     if (!found) {
@@ -219,7 +248,59 @@ Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec) {
     }
     return args;
   }
-  return Bad("--extra-opts: no configuration file found for section [" + section + "]");
+  return Bad("--extra-opts: no configuration file found for section [" + section +
+             "] (looked in $MP_CONFIG_FILE, /etc/nagios/plugins.ini, ...)");
+}
+
+// Takes every --extra-opts out of argv (as lib/extra_opts.c does before getopt): "--extra-opts",
+// "--extra-opts=SPEC" and "--extra-opts SPEC" when SPEC is not an option or a MODE. The rest of
+// argv comes back in `rest`.
+std::vector<std::string> TakeExtraOpts(const std::vector<std::string>& args,
+                                       std::vector<std::string>& rest) {
+  static const std::string kName = "--extra-opts";
+  std::vector<std::string> specs;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (a.rfind(kName + "=", 0) == 0) {
+      specs.push_back(a.substr(kName.size() + 1));
+    } else if (a == kName) {
+      const bool next_is_spec = i + 1 < args.size() && !args[i + 1].empty() &&
+                                args[i + 1][0] != '-' && !IsModeName(args[i + 1]);
+      specs.push_back(next_is_spec ? args[++i] : std::string());
+    } else {
+      rest.push_back(a);
+    }
+  }
+  return specs;
+}
+
+// getopt semantics over the combined argument list: for a single-valued option the last
+// occurrence wins (so the command line, which comes after every --extra-opts file, overrides
+// them); repeatable options keep every value in order. -v counts its occurrences.
+int ResolveOccurrences(po::parsed_options& parsed, const po::options_description& desc) {
+  int verbosity = 0;
+  std::vector<po::option> kept;
+  for (auto it = parsed.options.rbegin(); it != parsed.options.rend(); ++it) {
+    if (it->string_key == "verbose") {
+      ++verbosity;
+      continue;
+    }
+    const po::option_description* d = desc.find_nothrow(it->string_key, false);
+    const bool repeatable = d && d->semantic()->is_composing();
+    if (!repeatable && !it->string_key.empty()) {
+      bool later = false;
+      for (const po::option& k : kept)
+        later = later || k.string_key == it->string_key;
+      if (later) continue;
+    }
+    kept.insert(kept.begin(), *it);
+  }
+  parsed.options = std::move(kept);
+  return verbosity;
 }
 
 std::string HelpText(const po::options_description& desc) {
@@ -239,20 +320,30 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   positional.add("mode", 1);
 
   po::variables_map vm;
+  int verbosity = 0;
   try {
-    // Command-line values are stored first: with Boost.Program_options the first stored value of
-    // a single-valued option wins, so the command line overrides --extra-opts, as in the C plugins.
-    po::store(po::command_line_parser(argc, argv)
-                  .options(with_mode)
-                  .positional(positional)
-                  .style(po::command_line_style::unix_style)
-                  .run(),
-              vm);
-    if (vm.count("extra-opts")) {
-      auto extra = ReadExtraOpts(vm["extra-opts"].as<std::string>());
+    // As lib/extra_opts.c: the options read from --extra-opts files come first, the command line
+    // after them, and then the usual "last one wins" applies.
+    std::vector<std::string> command_line;
+    const std::vector<std::string> specs =
+        TakeExtraOpts(std::vector<std::string>(argv + 1, argv + argc), command_line);
+    std::vector<std::string> args;
+    for (const std::string& spec : specs) {
+      auto extra = ReadExtraOpts(spec, desc);
       if (!extra) return extra.status();
-      po::store(po::command_line_parser(*extra).options(desc).run(), vm);
+      args.insert(args.end(), extra->begin(), extra->end());
     }
+    args.insert(args.end(), command_line.begin(), command_line.end());
+    // Unix style without guessing: abbreviated long options would change meaning as options are
+    // added, which is not what a monitoring configuration should depend on.
+    po::parsed_options options =
+        po::command_line_parser(args)
+            .options(with_mode)
+            .positional(positional)
+            .style(po::command_line_style::unix_style & ~po::command_line_style::allow_guessing)
+            .run();
+    verbosity = ResolveOccurrences(options, with_mode);
+    po::store(options, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     return Bad(e.what());
@@ -323,19 +414,20 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   o.state_file = string("state-file");
   if (vm.count("now")) {
     auto t = ParseIso8601(string("now"));
-    if (!t) return Bad("--now '" + string("now") + "': expected ISO 8601, e.g. 2026-11-25T14:00:00Z");
+    if (!t)
+      return Bad("--now '" + string("now") + "': expected ISO 8601, e.g. 2026-11-25T14:00:00Z");
     o.now = *t;
   }
 
   if (Status s = FillThresholds(vm, "warning-age", "critical-age", o.age); !s.ok()) return s;
   if (Status s = FillThresholds(vm, "warning-stalled", "critical-stalled", o.stalled); !s.ok())
     return s;
-  if (Status s = FillThresholds(vm, "warning-logon-failures", "critical-logon-failures",
-                                o.logon_failures);
+  if (Status s =
+          FillThresholds(vm, "warning-logon-failures", "critical-logon-failures", o.logon_failures);
       !s.ok())
     return s;
-  if (Status s = FillThresholds(vm, "warning-failing-stores", "critical-failing-stores",
-                                o.failing_stores);
+  if (Status s =
+          FillThresholds(vm, "warning-failing-stores", "critical-failing-stores", o.failing_stores);
       !s.ok())
     return s;
   // -w/-c alias the mode's primary metric; in "all" they are ambiguous, so refuse them there.
@@ -368,7 +460,8 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
 
   for (const std::string& spec : strings("finding-severity")) {
     const size_t eq = spec.find('=');
-    if (eq == std::string::npos) return Bad("--finding-severity '" + spec + "': expected KIND=STATE");
+    if (eq == std::string::npos)
+      return Bad("--finding-severity '" + spec + "': expected KIND=STATE");
     auto kind = ParseFindingKind(spec.substr(0, eq));
     if (!kind) return Bad("--finding-severity: unknown finding kind '" + spec.substr(0, eq) + "'");
     auto state = ParseState(spec.substr(eq + 1));
@@ -405,7 +498,7 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
       o.timeout_state = *state;
     }
   }
-  o.verbosity = vm["verbose"].as<bool>() ? 1 : 0;
+  o.verbosity = verbosity;
   return parsed;
 }
 

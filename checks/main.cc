@@ -8,8 +8,10 @@
 #include <iostream>
 
 #include "check_options.h"
+#include "exdm/sanitize.h"
 #include "exdm/version.h"
 #include "modes.h"
+#include "preflight.h"
 
 namespace {
 
@@ -41,15 +43,19 @@ void ArmTimeout(const exdm::check::CheckOptions& o) {
   alarm(static_cast<unsigned>(o.timeout_seconds + 1));
 }
 
+// Bad options and unreadable inputs: UNKNOWN with a one-line reason (DESIGN.md).
+int Unknown(const std::string& reason) {
+  std::cout << "EXCHANGE DELIVERY UNKNOWN - "
+            << exdm::SanitizeForOutput(reason, exdm::check::kMaxSummaryBytes) << "\n";
+  return static_cast<int>(exdm::PluginState::kUnknown);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using exdm::check::ParsedCommandLine;
   auto parsed = exdm::check::ParseCommandLine(argc, argv);
-  if (!parsed) {
-    std::cout << "EXCHANGE DELIVERY UNKNOWN - " << parsed.status().message() << "\n";
-    return 3;
-  }
+  if (!parsed) return Unknown(parsed.status().message());
   switch (parsed->action) {
     case ParsedCommandLine::Action::kHelp:
       std::cout << parsed->help_text;
@@ -63,6 +69,7 @@ int main(int argc, char** argv) {
   const exdm::check::CheckOptions& options = parsed->options;
   ArmTimeout(options);
   const auto deadline = exdm::Deadline::After(std::chrono::seconds(options.timeout_seconds));
+  if (exdm::Status s = exdm::check::CheckLocalInputs(options); !s.ok()) return Unknown(s.message());
   if (options.insecure_skip_verify) {
     std::cerr << "warning: --insecure-skip-verify: TLS certificates are not verified\n";
   }

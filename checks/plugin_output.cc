@@ -8,30 +8,33 @@
 namespace exdm::check {
 namespace {
 
-// The status line stays short for NRPE-style limits; details go to long output.
-constexpr size_t kMaxSummaryBytes = 200;
-constexpr size_t kMaxLongLines = 60;
+constexpr size_t kMaxLabelBytes = 64;
 
+// Integers print as integers; anything else with three decimals, in the C locale's notation (no
+// locale is ever set in this program, so '.' is the separator). Not-a-number has no perfdata
+// spelling but "U" (the guidelines' "value could not be determined").
 std::string FormatNumber(double v) {
+  if (!std::isfinite(v)) return "U";
+  char buf[64];
   if (std::floor(v) == v && std::fabs(v) < 1e15) {
-    char buf[32];
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-    return buf;
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3f", v);
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", v);
   return buf;
 }
 
-std::string QuoteLabel(const std::string& label) {
-  const bool needs = label.find_first_of(" '=") != std::string::npos;
-  if (!needs) return label;
-  std::string out = "'";
-  for (char c : label) {
-    if (c == '\'') out += "''";
-    else out += c;
+// Guidelines: a label may hold any character but '=' and the single quote, and must be quoted
+// when it holds a space. Control and non-ASCII bytes are replaced too: graphers choke on them.
+std::string FormatLabel(const std::string& label) {
+  std::string clean;
+  for (char c : label.substr(0, kMaxLabelBytes)) {
+    const auto u = static_cast<unsigned char>(c);
+    clean += (u < 0x20 || u >= 0x7F || c == '=' || c == '\'' || c == '|') ? '_' : c;
   }
-  return out + "'";
+  if (clean.empty()) clean = "_";
+  if (clean.find(' ') != std::string::npos) return "'" + clean + "'";
+  return clean;
 }
 
 }  // namespace
@@ -40,54 +43,62 @@ void PluginOutput::AddSummary(const std::string& text) {
   summary_.push_back(SanitizeForOutput(text, kMaxSummaryBytes));
 }
 
-void PluginOutput::AddPerf(PerfValue value) { perf_.push_back(std::move(value)); }
+void PluginOutput::AddPerf(PerfValue value) {
+  perf_.push_back(std::move(value));
+}
 
 void PluginOutput::AddLongLine(const std::string& text) {
-  long_lines_.push_back(SanitizeForOutput(text, 1024));
+  long_lines_.push_back(SanitizeForOutput(text, kMaxLongLineBytes));
 }
 
 std::string PluginOutput::FormatPerf(const PerfValue& p) {
-  std::string out = QuoteLabel(SanitizeForOutput(p.label, 64)) + "=" + FormatNumber(p.value) + p.uom;
-  std::string warn, crit;
+  std::string out = FormatLabel(p.label) + "=" + FormatNumber(p.value) + p.uom;
+  std::string fields[4];
   if (p.thresholds) {
-    if (p.thresholds->warning) warn = p.thresholds->warning->text();
-    if (p.thresholds->critical) crit = p.thresholds->critical->text();
+    if (p.thresholds->warning) fields[0] = p.thresholds->warning->text();
+    if (p.thresholds->critical) fields[1] = p.thresholds->critical->text();
   }
-  const std::string min = p.min ? FormatNumber(*p.min) : "";
-  const std::string max = p.max ? FormatNumber(*p.max) : "";
+  if (p.min) fields[2] = FormatNumber(*p.min);
+  if (p.max) fields[3] = FormatNumber(*p.max);
   // Trailing empty fields may be dropped per the guidelines.
-  std::string fields[4] = {warn, crit, min, max};
   int last = 3;
-  while (last >= 0 && fields[last].empty()) --last;
-  for (int i = 0; i <= last; ++i) out += ";" + fields[i];
+  while (last >= 0 && fields[last].empty())
+    --last;
+  for (int i = 0; i <= last; ++i)
+    out += ";" + fields[i];
   return out;
 }
 
 std::string PluginOutput::Render() const {
-  std::string line = "EXCHANGE DELIVERY ";
-  line += StateName(state_);
+  std::string out = "EXCHANGE DELIVERY ";
+  out += StateName(state_);
   std::string summary;
   for (const std::string& s : summary_) {
     if (!summary.empty()) summary += ", ";
     summary += s;
   }
-  if (summary.size() > kMaxSummaryBytes) summary = SanitizeForOutput(summary, kMaxSummaryBytes);
-  if (!summary.empty()) line += " - " + summary;
-  if (!perf_.empty()) {
-    line += " |";
-    for (const PerfValue& p : perf_) line += " " + FormatPerf(p);
+  if (!summary.empty()) out += " - " + SanitizeForOutput(summary, kMaxSummaryBytes);
+  bool opened = false;
+  for (const PerfValue& p : perf_) {
+    const std::string item = FormatPerf(p);
+    const std::string separator = opened ? " " : " | ";
+    // +1: the newline ending the status line counts too.
+    if (out.size() + separator.size() + item.size() + 1 > kMaxStatusLineBytes) continue;
+    out += separator + item;
+    opened = true;
   }
-  line += "\n";
-  size_t shown = 0;
-  for (const std::string& l : long_lines_) {
-    if (shown == kMaxLongLines) {
-      line += "... and " + std::to_string(long_lines_.size() - shown) + " more\n";
+  out += "\n";
+  for (size_t i = 0; i < long_lines_.size(); ++i) {
+    const std::string& line = long_lines_[i];
+    // Keep room for the "... N more lines" marker unless this is the last line.
+    const size_t reserve = i + 1 < long_lines_.size() ? 40 : 0;
+    if (out.size() + line.size() + 1 + reserve > kMaxOutputBytes) {
+      out += "... " + std::to_string(long_lines_.size() - i) + " more lines\n";
       break;
     }
-    line += l + "\n";
-    ++shown;
+    out += line + "\n";
   }
-  return line;
+  return out;
 }
 
 }  // namespace exdm::check

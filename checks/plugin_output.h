@@ -1,8 +1,16 @@
 // Builds the plugin's output once from sub-results (never printed piecemeal), following the
 // Monitoring Plugins development guidelines: one status line, perfdata after a single '|', long
 // output below. Every piece of outside text is sanitized on the way in.
+//
+// Size limits (NRPE 2 answers at most 1 KiB, Nagios 4 keeps 8 KiB of plugin output):
+//  - the summary (after "EXCHANGE DELIVERY STATE - ") is cut to kMaxSummaryBytes;
+//  - the whole status line, perfdata included, stays within kMaxStatusLineBytes: perf values that
+//    would not fit are left out whole, never cut;
+//  - long output lines are cut to kMaxLongLineBytes each, and the whole output stays within
+//    kMaxOutputBytes, ending in "... N more lines" when lines had to be dropped.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,11 +20,18 @@
 
 namespace exdm::check {
 
+inline constexpr size_t kMaxSummaryBytes = 200;
+inline constexpr size_t kMaxStatusLineBytes = 1000;
+inline constexpr size_t kMaxLongLineBytes = 512;
+inline constexpr size_t kMaxOutputBytes = 8000;
+
 struct PerfValue {
-  std::string label;  // fixed ASCII labels; quoted automatically when needed
+  // A fixed ASCII label ("stalled_deliveries"). Characters the guidelines forbid ('=', quote,
+  // controls, non-ASCII) become '_'; a label with a space is quoted.
+  std::string label;
   double value = 0;
-  std::string uom;    // "", "s", "%", "B", "c"
-  const Thresholds* thresholds = nullptr;
+  std::string uom;                         // base units only: "" (a count), "s", "%", "B", "c"
+  const Thresholds* thresholds = nullptr;  // echoed as the warn;crit fields, exactly as given
   std::optional<double> min;
   std::optional<double> max;
 };
@@ -35,6 +50,7 @@ class PluginOutput {
   // "EXCHANGE DELIVERY CRITICAL - summary | perf\nlong…\n"
   std::string Render() const;
 
+  // "label=value[uom];warn;crit;min;max" with trailing empty fields dropped.
   static std::string FormatPerf(const PerfValue& value);
 
  private:

@@ -8,10 +8,35 @@
 namespace exdm {
 namespace {
 
-// strtod on a bounded copy: std::from_chars for double is not in GCC 12's libstdc++ everywhere,
-// and strtod in the "C" locale is what the Monitoring Plugins themselves use.
+// Plain decimal numbers only: [+-]digits[.digits][e[+-]digits]. strtod alone would also take
+// leading blanks, hex ("0x10"), "inf" and "nan", none of which belong in a threshold (and a blank
+// would split the perfdata field the range is echoed into).
+bool IsPlainDecimal(std::string_view t) {
+  size_t i = 0;
+  auto skip_digits = [&t, &i] {
+    const size_t start = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9')
+      ++i;
+    return i - start;
+  };
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  size_t digits = skip_digits();
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    digits += skip_digits();
+  }
+  if (digits == 0) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (skip_digits() == 0) return false;
+  }
+  return i == t.size();
+}
+
+// strtod on a bounded copy ("C" locale, as the Monitoring Plugins use) after the syntax check.
 std::optional<double> ParseNumber(std::string_view text) {
-  if (text.empty() || text.size() > 64) return std::nullopt;
+  if (text.empty() || text.size() > 64 || !IsPlainDecimal(text)) return std::nullopt;
   std::string copy(text);
   char* end = nullptr;
   errno = 0;
@@ -23,8 +48,7 @@ std::optional<double> ParseNumber(std::string_view text) {
 }
 
 Status Invalid(std::string_view text, const char* why) {
-  return Status(ErrorCode::kInvalidArgument,
-                "invalid range '" + std::string(text) + "': " + why);
+  return Status(ErrorCode::kInvalidArgument, "invalid range '" + std::string(text) + "': " + why);
 }
 
 }  // namespace

@@ -1,0 +1,56 @@
+#include "preflight.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace exdm::check {
+namespace {
+
+Status Unreadable(const char* option, const std::string& path, int error) {
+  return Status(ErrorCode::kIoError,
+                std::string("cannot read ") + option + " '" + path + "': " + std::strerror(error));
+}
+
+Status CheckFile(const char* option, const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Unreadable(option, path, errno);
+  ::close(fd);
+  return Status::Ok();
+}
+
+Status CheckDirectory(const char* option, const std::string& path) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return Unreadable(option, path, errno);
+  ::closedir(dir);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckLocalInputs(const CheckOptions& o) {
+  for (const NamedPath& p : o.tracking_dirs) {
+    if (Status s = CheckDirectory("--tracking-dir", p.path); !s.ok()) return s;
+  }
+  for (const NamedPath& p : o.event_files) {
+    if (Status s = CheckFile("--event-file", p.path); !s.ok()) return s;
+  }
+  if (!o.password_file.empty()) {
+    if (Status s = CheckFile("--password-file", o.password_file); !s.ok()) return s;
+  }
+  if (!o.ca_file.empty()) {
+    if (Status s = CheckFile("--ca-file", o.ca_file); !s.ok()) return s;
+  }
+  if (!o.password_env.empty() && std::getenv(o.password_env.c_str()) == nullptr) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "--password-env: environment variable '" + o.password_env + "' is not set");
+  }
+  return Status::Ok();
+}
+
+}  // namespace exdm::check

@@ -1,0 +1,35 @@
+// Runs a program under test the way Nagios or Icinga would: argv without a shell, extra
+// environment variables, stdout and stderr captured separately, a hard limit after which the child
+// is killed (so a hung program fails the test instead of hanging the suite).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace exdm::testing {
+
+struct ProgramResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;      // the signal that ended it, 0 if it exited
+  bool killed_by_limit = false;
+  std::string out;  // stdout
+  std::string err;  // stderr
+  std::chrono::milliseconds elapsed{0};
+};
+
+struct ProgramOptions {
+  std::map<std::string, std::string> env;  // added to (or replacing in) the inherited environment
+  std::vector<std::string> unset_env;      // removed from the inherited environment
+  std::string cwd;                         // empty: inherit
+  std::chrono::milliseconds limit = std::chrono::seconds(60);
+};
+
+// argv[0] is the program path. Never throws; a failure to start shows as exit_code 127.
+ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOptions& options = {});
+
+// The lines of `text` without their '\n'.
+std::vector<std::string> SplitLines(const std::string& text);
+
+}  // namespace exdm::testing
