@@ -1,96 +1,152 @@
 // exchange_delivery_exporter: the Prometheus exporter (thin: config -> core -> metrics).
+// main() wires the pieces: config, web config, snapshot store, HTTP server, one background runner
+// per collector; then waits for SIGTERM/SIGINT (stop) or SIGHUP (re-read the configuration).
 #include <signal.h>
 
-#include <boost/program_options.hpp>
-#include <csignal>
 #include <iostream>
 #include <memory>
-#include <prometheus/exposer.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 #include <string>
-#include <thread>
 #include <vector>
 
+#include "collector_runner.h"
+#include "collectors.h"
 #include "exdm/version.h"
+#include "exporter_config.h"
+#include "http_server.h"
+#include "log.h"
+#include "snapshot.h"
+#include "web_config.h"
 
-namespace po = boost::program_options;
-
+namespace exdm::exporter {
 namespace {
 
-// Prometheus' ":9755" means all interfaces; CivetWeb wants "9755" for that.
-std::string ToCivetPort(const std::string& address) {
-  if (!address.empty() && address.front() == ':') return address.substr(1);
-  return address;
+Result<std::shared_ptr<BasicAuth>> LoadAuth(const ExporterConfig& config) {
+  if (config.web_config_file.empty()) return std::shared_ptr<BasicAuth>();
+  Result<WebConfig> web = LoadWebConfig(config.web_config_file);
+  if (!web.ok()) return web.status();
+  return std::make_shared<BasicAuth>(web->basic_auth_users);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  po::options_description desc("Options");
-  desc.add_options()
-      ("config.file", po::value<std::string>(), "INI configuration file")
-      ("web.listen-address", po::value<std::vector<std::string>>()->composing(),
-       "address to listen on (repeatable, default :9755)")
-      ("web.telemetry-path", po::value<std::string>()->default_value("/metrics"),
-       "path under which to expose metrics")
-      ("version", "print the version and exit")
-      ("help,h", "print this help and exit");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "exchange_delivery_exporter: " << e.what() << "\n";
-    return 3;
+Result<std::vector<std::unique_ptr<CollectorRunner>>> StartCollectors(const ExporterConfig& config,
+                                                                      SnapshotStore& store) {
+  auto collectors = MakeCollectors(config);
+  if (!collectors.ok()) return collectors.status();
+  std::vector<std::unique_ptr<CollectorRunner>> runners;
+  for (auto& collector : *collectors) {
+    runners.push_back(std::make_unique<CollectorRunner>(std::move(collector), store));
   }
-  if (vm.count("help")) {
-    std::cout << "exchange_delivery_exporter " << exdm::kVersion << "\n"
-              << "Usage: exchange_delivery_exporter --config.file FILE [options]\n"
-              << desc;
+  return runners;
+}
+
+void StopCollectors(std::vector<std::unique_ptr<CollectorRunner>>& runners, SnapshotStore& store,
+                    const std::vector<std::string>& names) {
+  for (auto& runner : runners)
+    runner->Stop();
+  runners.clear();
+  for (const std::string& name : names)
+    store.Unregister(name);
+}
+
+std::vector<std::string> CollectorNames(const ExporterConfig& config) {
+  std::vector<std::string> names;
+  auto collectors = MakeCollectors(config);
+  if (collectors.ok()) {
+    for (const auto& c : *collectors)
+      names.push_back(c->name());
+  }
+  return names;
+}
+
+int Run(int argc, const char* const argv[]) {
+  Result<ParsedExporterCommandLine> parsed = ParseExporterCommandLine(argc, argv);
+  if (!parsed.ok()) {
+    std::cerr << "exchange_delivery_exporter: " << parsed.status().message() << "\n";
+    return 2;
+  }
+  if (parsed->action == ParsedExporterCommandLine::Action::kHelp) {
+    std::cout << parsed->help_text;
     return 0;
   }
-  if (vm.count("version")) {
-    std::cout << "exchange_delivery_exporter " << exdm::kVersion << " (" << exdm::kRevision
-              << ")\n";
+  if (parsed->action == ParsedExporterCommandLine::Action::kVersion) {
+    std::cout << "exchange_delivery_exporter " << kVersion << " (" << kRevision << ")\n";
     return 0;
   }
-
-  std::vector<std::string> listen = {":9755"};
-  if (vm.count("web.listen-address")) listen = vm["web.listen-address"].as<std::vector<std::string>>();
-  std::string ports;
-  for (const std::string& a : listen) {
-    if (!ports.empty()) ports += ",";
-    ports += ToCivetPort(a);
+  ExporterConfig config = parsed->config;
+  Result<std::shared_ptr<BasicAuth>> auth = LoadAuth(config);
+  if (!auth.ok()) {
+    Log(LogPriority::kError, auth.status().message());
+    return 2;
   }
 
+  // Signals are taken synchronously by sigwait below; block them before any thread starts so
+  // every thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::unique_ptr<prometheus::Exposer> exposer;
-  try {
-    exposer = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", ports, "num_threads", "2"});
-  } catch (const std::exception& e) {
-    std::cerr << "<3>exchange_delivery_exporter: cannot listen on " << ports << ": " << e.what()
-              << "\n";
+  SnapshotStore store(kVersion, kRevision);
+  auto server = HttpServer::Start(config.listen_addresses, config.telemetry_path, store, *auth);
+  if (!server.ok()) {
+    Log(LogPriority::kError, server.status().message());
     return 1;
   }
-  auto registry = std::make_shared<prometheus::Registry>();
-  prometheus::BuildGauge()
-      .Name("exchange_delivery_exporter_build_info")
-      .Help("Build information of exchange_delivery_exporter (always 1).")
-      .Register(*registry)
-      .Add({{"version", exdm::kVersion}, {"revision", exdm::kRevision}})
-      .Set(1);
-  exposer->RegisterCollectable(registry, vm["web.telemetry-path"].as<std::string>());
-  std::cerr << "<6>exchange_delivery_exporter " << exdm::kVersion << " listening on " << ports
-            << "\n";
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::cerr << "<6>exchange_delivery_exporter: stopping on signal " << sig << "\n";
+  std::string ports;
+  for (int port : (*server)->ports())
+    ports += " " + std::to_string(port);
+  Log(LogPriority::kInfo, std::string("exchange_delivery_exporter ") + kVersion + " (" + kRevision +
+                              ") listening on " + (*server)->listening() + " (ports" + ports +
+                              "), metrics at " + config.telemetry_path);
+  auto runners = StartCollectors(config, store);
+  if (!runners.ok()) {
+    Log(LogPriority::kError, runners.status().message());
+    return 2;
+  }
+
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) {
+      Log(LogPriority::kInfo, "stopping on signal " + std::to_string(sig));
+      break;
+    }
+    // SIGHUP: re-read flags + config file; keep running on the old settings if they are bad.
+    Result<ParsedExporterCommandLine> again = ParseExporterCommandLine(argc, argv);
+    if (!again.ok()) {
+      Log(LogPriority::kError,
+          "reload failed, keeping the running configuration: " + again.status().message());
+      continue;
+    }
+    Result<std::shared_ptr<BasicAuth>> new_auth = LoadAuth(again->config);
+    if (!new_auth.ok()) {
+      Log(LogPriority::kError,
+          "reload failed, keeping the running configuration: " + new_auth.status().message());
+      continue;
+    }
+    if (again->config.listen_addresses != config.listen_addresses ||
+        again->config.telemetry_path != config.telemetry_path) {
+      Log(LogPriority::kWarning,
+          "reload: listen addresses and telemetry path change only on restart");
+    }
+    StopCollectors(*runners, store, CollectorNames(config));
+    config = again->config;
+    (*server)->SetAuth(*new_auth);
+    runners = StartCollectors(config, store);
+    if (!runners.ok()) {
+      Log(LogPriority::kError, "reload: " + runners.status().message());
+      runners = std::vector<std::unique_ptr<CollectorRunner>>();
+    }
+    Log(LogPriority::kInfo, "configuration reloaded");
+  }
+  StopCollectors(*runners, store, {});
   return 0;
+}
+
+}  // namespace
+}  // namespace exdm::exporter
+
+int main(int argc, char** argv) {
+  return exdm::exporter::Run(argc, argv);
 }

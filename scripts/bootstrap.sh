@@ -9,7 +9,7 @@ PACKAGES=(
   # build
   cmake g++ make pkg-config git
   libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libcivetweb-dev libyaml-dev
   # real test servers and tools
   slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl samba
   mawk curl ca-certificates openssl procps

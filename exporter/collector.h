@@ -1,0 +1,33 @@
+// One collector per source (LDAP audit, tracking logs, events), node_exporter style. A
+// CollectorRunner calls Refresh() on the collector's own interval in a background thread, then
+// Families(); scrapes never call a collector.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "exdm/status.h"
+
+namespace exdm::exporter {
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+
+  // The `collector` label value ("audit", "tracking", "events").
+  virtual std::string name() const = 0;
+  virtual std::chrono::seconds interval() const = 0;
+
+  // Does the slow work (LDAP, disk) and keeps the result. On failure the previous good result
+  // stays, so Families() keeps serving it; only reachability gauges (exchange_ldap_up) change.
+  virtual Status Refresh() = 0;
+
+  // Families from the latest good result. Only families this collector owns: no two collectors
+  // emit the same family name, so their renderings can be concatenated.
+  virtual std::vector<prometheus::MetricFamily> Families() const = 0;
+};
+
+}  // namespace exdm::exporter

@@ -1,0 +1,68 @@
+#include "collector_runner.h"
+
+#include <chrono>
+#include <utility>
+
+#include "log.h"
+
+namespace exdm::exporter {
+
+CollectorRunner::CollectorRunner(std::unique_ptr<Collector> collector, SnapshotStore& store)
+    : collector_(std::move(collector)), name_(collector_->name()), store_(store) {
+  store_.Register(name_);
+  thread_ = std::thread([this] { Loop(); });
+}
+
+CollectorRunner::~CollectorRunner() {
+  Stop();
+}
+
+void CollectorRunner::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void CollectorRunner::Loop() {
+  const auto interval = collector_->interval();
+  auto next = std::chrono::steady_clock::now();
+  for (;;) {
+    RefreshOnce();
+    next += interval;
+    // A refresh that overran its interval starts the next one right away, but does not try to
+    // catch up on the missed ones.
+    const auto now = std::chrono::steady_clock::now();
+    if (next < now) next = now;
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+  }
+}
+
+void CollectorRunner::RefreshOnce() {
+  const auto started = std::chrono::steady_clock::now();
+  const Status status = collector_->Refresh();
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+
+  CollectorHealth health;
+  health.success = status.ok();
+  health.duration_seconds = took.count();
+  if (status.ok()) {
+    last_success_unix_ =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (!last_error_.empty()) {
+      Log(LogPriority::kInfo, "collector " + name_ + " recovered");
+      last_error_.clear();
+    }
+  } else if (status.message() != last_error_) {
+    Log(LogPriority::kError,
+        "collector " + name_ + " failed (keeping its last good values): " + status.message());
+    last_error_ = status.message().empty() ? "unknown error" : status.message();
+  }
+  health.last_success_unix = last_success_unix_;
+  store_.Publish(name_, collector_->Families(), health);
+}
+
+}  // namespace exdm::exporter

@@ -1,0 +1,185 @@
+#include "exporter_config.h"
+
+#include <boost/program_options.hpp>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace po = boost::program_options;
+
+namespace exdm::exporter {
+namespace {
+
+// Options that may appear in the INI file as well as on the command line. The INI key
+// "[ldap] uri" is the option "ldap.uri" (Boost.Program_options' section.key convention).
+po::options_description FileOptions() {
+  po::options_description ldap("LDAP audit ([ldap] section)");
+  ldap.add_options()("ldap.uri", po::value<std::vector<std::string>>(),
+                     "ldap:// or ldaps:// URI (repeatable: audit several DCs/GCs and compare)")(
+      "ldap.base", po::value<std::string>(),
+      "configuration naming context (default: from the root DSE)")(
+      "ldap.bind_dn", po::value<std::string>(), "simple bind identity")(
+      "ldap.sasl_mech", po::value<std::string>(), "SASL mechanism (GSSAPI) instead of simple bind")(
+      "ldap.password_file", po::value<std::string>(), "bind password file (first line)")(
+      "ldap.starttls", po::value<bool>()->implicit_value(true), "use StartTLS on ldap://")(
+      "ldap.ca_file", po::value<std::string>(), "CA certificates for TLS verification")(
+      "ldap.insecure_skip_verify", po::value<bool>()->implicit_value(true),
+      "do not verify the server certificate (logged as a warning)")(
+      "ldap.server", po::value<std::vector<std::string>>(),
+      "restrict the audit to this Exchange server (repeatable)")(
+      "ldap.timeout", po::value<int>(), "seconds one audit run may take (default 20)");
+  po::options_description inputs("Tracking logs and events ([tracking], [events] sections)");
+  inputs.add_options()("tracking.dir", po::value<std::vector<std::string>>(),
+                       "[NAME=]DIR: one server's message tracking log directory (repeatable)")(
+      "events.file", po::value<std::vector<std::string>>(),
+      "[NAME=]FILE: exported application log, CSV or JSON lines (repeatable)")(
+      "events.tz", po::value<std::string>(), "time zone of event timestamps without one (UTC)");
+  po::options_description exporter("Exporter ([exporter] section)");
+  exporter.add_options()("exporter.listen_address", po::value<std::vector<std::string>>(),
+                         "same as --web.listen-address")(
+      "exporter.audit_interval", po::value<int>(), "seconds between LDAP audits (default 300)")(
+      "exporter.tracking_interval", po::value<int>(),
+      "seconds between tracking log reads (default 15)")(
+      "exporter.events_interval", po::value<int>(),
+      "seconds between event file reads (default 60)")(
+      "exporter.state_dir", po::value<std::string>(),
+      "directory for incremental read state (default /var/lib/exchange-delivery-monitor)");
+  po::options_description web("Web ([web] section)");
+  web.add_options()("web.listen-address", po::value<std::vector<std::string>>(),
+                    "[HOST]:PORT to listen on (repeatable, default :9755)")(
+      "web.telemetry-path", po::value<std::string>(), "path of the metrics (default /metrics)")(
+      "web.config.file", po::value<std::string>(),
+      "exporter-toolkit web config (YAML: basic_auth_users)");
+  po::options_description all;
+  all.add(ldap).add(inputs).add(exporter).add(web);
+  return all;
+}
+
+template <typename T>
+void Take(const po::variables_map& vm, const char* key, T& out) {
+  if (vm.count(key)) out = vm[key].as<T>();
+}
+
+Result<std::chrono::seconds> Interval(const po::variables_map& vm, const char* key,
+                                      std::chrono::seconds fallback) {
+  if (!vm.count(key)) return fallback;
+  const int value = vm[key].as<int>();
+  if (value < 1) return Status(ErrorCode::kInvalidArgument, std::string(key) + " must be >= 1");
+  return std::chrono::seconds(value);
+}
+
+Status TakeNamedPaths(const po::variables_map& vm, const char* key, std::vector<NamedPath>& out) {
+  if (!vm.count(key)) return Status::Ok();
+  for (const std::string& spec : vm[key].as<std::vector<std::string>>()) {
+    Result<NamedPath> parsed = ParseNamedPath(spec);
+    if (!parsed.ok()) return parsed.status().WithContext(key);
+    for (const NamedPath& seen : out) {
+      if (seen.server == parsed->server) {
+        return Status(ErrorCode::kInvalidArgument,
+                      std::string(key) + ": server " + seen.server + " given twice");
+      }
+    }
+    out.push_back(std::move(parsed).value());
+  }
+  return Status::Ok();
+}
+
+Result<ExporterConfig> Build(const po::variables_map& vm) {
+  ExporterConfig c;
+  Take(vm, "config.file", c.config_file);
+  Take(vm, "ldap.uri", c.ldap.uris);
+  Take(vm, "ldap.base", c.ldap.base);
+  Take(vm, "ldap.bind_dn", c.ldap.bind_dn);
+  Take(vm, "ldap.sasl_mech", c.ldap.sasl_mech);
+  Take(vm, "ldap.password_file", c.ldap.password_file);
+  Take(vm, "ldap.starttls", c.ldap.starttls);
+  Take(vm, "ldap.ca_file", c.ldap.ca_file);
+  Take(vm, "ldap.insecure_skip_verify", c.ldap.insecure_skip_verify);
+  Take(vm, "ldap.server", c.ldap.servers);
+  if (vm.count("ldap.timeout")) {
+    const int t = vm["ldap.timeout"].as<int>();
+    if (t < 1) return Status(ErrorCode::kInvalidArgument, "ldap.timeout must be >= 1");
+    c.ldap.timeout = std::chrono::seconds(t);
+  }
+  if (Status s = TakeNamedPaths(vm, "tracking.dir", c.tracking_dirs); !s.ok()) return s;
+  if (Status s = TakeNamedPaths(vm, "events.file", c.event_files); !s.ok()) return s;
+  Take(vm, "events.tz", c.event_tz);
+  auto audit = Interval(vm, "exporter.audit_interval", c.audit_interval);
+  auto tracking = Interval(vm, "exporter.tracking_interval", c.tracking_interval);
+  auto events = Interval(vm, "exporter.events_interval", c.events_interval);
+  for (const auto* r : {&audit, &tracking, &events}) {
+    if (!r->ok()) return r->status();
+  }
+  c.audit_interval = *audit;
+  c.tracking_interval = *tracking;
+  c.events_interval = *events;
+  Take(vm, "exporter.state_dir", c.state_dir);
+  // --web.listen-address wins over [exporter] listen_address; both default to :9755.
+  Take(vm, "exporter.listen_address", c.listen_addresses);
+  Take(vm, "web.listen-address", c.listen_addresses);
+  if (c.listen_addresses.empty()) c.listen_addresses = {":9755"};
+  Take(vm, "web.telemetry-path", c.telemetry_path);
+  if (c.telemetry_path.empty() || c.telemetry_path.front() != '/' || c.telemetry_path == "/") {
+    return Status(ErrorCode::kInvalidArgument,
+                  "web.telemetry-path must start with '/' and not be '/' (the landing page)");
+  }
+  for (char ch : c.telemetry_path) {
+    // CivetWeb treats * ? | $ as pattern syntax; keep paths to plain characters.
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' || ch == '_' || ch == '-' ||
+          ch == '.')) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "web.telemetry-path may only hold letters, digits and / _ - .");
+    }
+  }
+  Take(vm, "web.config.file", c.web_config_file);
+  return c;
+}
+
+}  // namespace
+
+Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char* const argv[]) {
+  po::options_description generic("General");
+  generic.add_options()("config.file", po::value<std::string>(),
+                        "INI configuration file (every key is a flag too)")(
+      "version", "print the version and exit")("help,h", "print this help and exit");
+  const po::options_description file_options = FileOptions();
+  po::options_description cmdline;
+  cmdline.add(generic).add(file_options);
+
+  ParsedExporterCommandLine parsed;
+  po::variables_map vm;
+  try {
+    // Command line first: for every key, the first store wins, so flags override the file.
+    po::store(po::parse_command_line(argc, argv, cmdline), vm);
+    if (vm.count("help")) {
+      std::ostringstream help;
+      help << "Usage: exchange_delivery_exporter --config.file FILE [options]\n\n"
+           << "Exports what check_exchange_delivery checks (SMTP mailbox integrity in AD, local\n"
+           << "delivery stalls from message tracking logs, store driver events) as Prometheus\n"
+           << "metrics. Slow work runs in the background; scrapes serve the latest snapshot.\n"
+           << cmdline;
+      parsed.action = ParsedExporterCommandLine::Action::kHelp;
+      parsed.help_text = help.str();
+      return parsed;
+    }
+    if (vm.count("version")) {
+      parsed.action = ParsedExporterCommandLine::Action::kVersion;
+      return parsed;
+    }
+    if (vm.count("config.file")) {
+      const std::string path = vm["config.file"].as<std::string>();
+      std::ifstream in(path);
+      if (!in) return Status(ErrorCode::kIoError, "cannot read config file " + path);
+      po::store(po::parse_config_file(in, file_options), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return Status(ErrorCode::kInvalidArgument, e.what());
+  }
+  Result<ExporterConfig> config = Build(vm);
+  if (!config.ok()) return config.status();
+  parsed.config = std::move(config).value();
+  return parsed;
+}
+
+}  // namespace exdm::exporter

@@ -1,0 +1,60 @@
+// The exporter's settings (DESIGN.md "Exporter" and "Configuration file", contracts): INI file
+// from --config.file, sections [ldap] [tracking] [events] [exporter] [web]; every key is also a
+// flag named section.key (`--ldap.uri`, `--tracking.dir`, `--exporter.audit_interval`). The
+// command line wins over the file; a repeated key given on the command line replaces the file's
+// values instead of adding to them.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "exdm/inputs.h"
+#include "exdm/status.h"
+
+namespace exdm::exporter {
+
+struct LdapSettings {
+  std::vector<std::string> uris;
+  std::string base;
+  std::string bind_dn;
+  std::string sasl_mech;
+  std::string password_file;
+  bool starttls = false;
+  std::string ca_file;
+  bool insecure_skip_verify = false;
+  std::vector<std::string> servers;  // restrict the audit to these Exchange servers
+  std::chrono::seconds timeout{20};  // per audit run, bounds a hung DC
+};
+
+struct ExporterConfig {
+  std::string config_file;
+  // [web] / --web.*
+  std::vector<std::string> listen_addresses;  // default {":9755"}
+  std::string telemetry_path = "/metrics";
+  std::string web_config_file;
+  // [ldap]
+  LdapSettings ldap;
+  // [tracking], [events]
+  std::vector<NamedPath> tracking_dirs;
+  std::vector<NamedPath> event_files;
+  std::string event_tz = "UTC";
+  // [exporter]
+  std::chrono::seconds audit_interval{300};
+  std::chrono::seconds tracking_interval{15};
+  std::chrono::seconds events_interval{60};
+  std::string state_dir = "/var/lib/exchange-delivery-monitor";
+
+  bool AuditEnabled() const { return !ldap.uris.empty(); }
+};
+
+struct ParsedExporterCommandLine {
+  enum class Action { kRun, kHelp, kVersion } action = Action::kRun;
+  ExporterConfig config;
+  std::string help_text;  // for kHelp
+};
+
+// Parses argv and, when given, the --config.file it names. Errors are one-line messages.
+Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char* const argv[]);
+
+}  // namespace exdm::exporter

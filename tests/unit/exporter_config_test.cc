@@ -1,0 +1,126 @@
+// The exporter's command line and INI file (DESIGN.md "Exporter", "Configuration file").
+#include "exporter_config.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace exdm::exporter {
+namespace {
+
+class ExporterConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/exdm-exporter-config-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+  }
+  void TearDown() override {
+    std::remove(file_.c_str());
+    rmdir(dir_.c_str());
+  }
+  std::string Write(const std::string& text) {
+    file_ = dir_ + "/exporter.ini";
+    std::ofstream(file_) << text;
+    return file_;
+  }
+  Result<ParsedExporterCommandLine> Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "exchange_delivery_exporter");
+    std::vector<const char*> argv;
+    for (const auto& a : args)
+      argv.push_back(a.c_str());
+    return ParseExporterCommandLine(static_cast<int>(argv.size()), argv.data());
+  }
+  std::string dir_, file_;
+};
+
+TEST_F(ExporterConfigTest, DefaultsFollowTheDesign) {
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const ExporterConfig& c = parsed->config;
+  EXPECT_EQ(c.listen_addresses, std::vector<std::string>{":9755"});
+  EXPECT_EQ(c.telemetry_path, "/metrics");
+  EXPECT_EQ(c.audit_interval.count(), 300);
+  EXPECT_EQ(c.tracking_interval.count(), 15);
+  EXPECT_EQ(c.state_dir, "/var/lib/exchange-delivery-monitor");
+  EXPECT_FALSE(c.AuditEnabled());
+}
+
+TEST_F(ExporterConfigTest, ReadsTheDesignExampleFile) {
+  const std::string path = Write(
+      "[ldap]\n"
+      "uri = ldaps://gc1.contoso.com:3269\n"
+      "base = CN=Configuration,DC=contoso,DC=com\n"
+      "bind_dn = CN=svc-monitor,OU=Service,DC=contoso,DC=com\n"
+      "password_file = /etc/exchange-delivery-monitor/ldap.secret\n"
+      "[tracking]\n"
+      "dir = EXCH01=/srv/exchange/EXCH01.log\n"
+      "dir = EXCH02=/srv/exchange/EXCH02.log\n"
+      "[events]\n"
+      "file = EXCH01=/srv/exchange/EXCH01-application.jsonl\n"
+      "tz = UTC\n"
+      "[exporter]\n"
+      "listen_address = :9755\n"
+      "audit_interval = 300\n"
+      "tracking_interval = 15\n"
+      "state_dir = /var/lib/exchange-delivery-monitor\n");
+  auto parsed = Parse({"--config.file", path});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const ExporterConfig& c = parsed->config;
+  EXPECT_EQ(c.ldap.uris, std::vector<std::string>{"ldaps://gc1.contoso.com:3269"});
+  EXPECT_EQ(c.ldap.base, "CN=Configuration,DC=contoso,DC=com");
+  EXPECT_EQ(c.ldap.bind_dn, "CN=svc-monitor,OU=Service,DC=contoso,DC=com");
+  EXPECT_EQ(c.ldap.password_file, "/etc/exchange-delivery-monitor/ldap.secret");
+  ASSERT_EQ(c.tracking_dirs.size(), 2u);
+  EXPECT_EQ(c.tracking_dirs[1].server, "EXCH02");
+  EXPECT_EQ(c.tracking_dirs[1].path, "/srv/exchange/EXCH02.log");
+  ASSERT_EQ(c.event_files.size(), 1u);
+  EXPECT_EQ(c.event_files[0].server, "EXCH01");
+  EXPECT_EQ(c.event_tz, "UTC");
+  EXPECT_TRUE(c.AuditEnabled());
+}
+
+TEST_F(ExporterConfigTest, FlagsOverrideTheFileAndRepeatedFlagsReplaceIt) {
+  const std::string path = Write(
+      "[tracking]\ndir = EXCH01=/a\ndir = EXCH02=/b\n"
+      "[exporter]\nlisten_address = :9755\ntracking_interval = 15\n");
+  auto parsed =
+      Parse({"--config.file", path, "--tracking.dir", "EXCH09=/z", "--exporter.tracking_interval=5",
+             "--web.listen-address", "127.0.0.1:1", "--web.listen-address", "[::1]:2"});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  const ExporterConfig& c = parsed->config;
+  ASSERT_EQ(c.tracking_dirs.size(), 1u);
+  EXPECT_EQ(c.tracking_dirs[0].server, "EXCH09");
+  EXPECT_EQ(c.tracking_interval.count(), 5);
+  EXPECT_EQ(c.listen_addresses, (std::vector<std::string>{"127.0.0.1:1", "[::1]:2"}));
+}
+
+TEST_F(ExporterConfigTest, RejectsBadValuesWithOneLineReasons) {
+  EXPECT_FALSE(Parse({"--exporter.audit_interval=0"}).ok());
+  EXPECT_FALSE(Parse({"--web.telemetry-path=metrics"}).ok());
+  EXPECT_FALSE(Parse({"--web.telemetry-path=/"}).ok());
+  EXPECT_FALSE(Parse({"--web.telemetry-path=/m*"}).ok());
+  EXPECT_FALSE(Parse({"--no-such-flag"}).ok());
+  EXPECT_FALSE(Parse({"--tracking.dir=A=/x", "--tracking.dir=A=/y"}).ok());
+  EXPECT_FALSE(Parse({"--config.file", dir_ + "/missing.ini"}).ok());
+  const std::string path = Write("[ldap]\nunknown_key = 1\n");
+  auto bad = Parse({"--config.file", path});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("unknown_key"), std::string::npos);
+}
+
+TEST_F(ExporterConfigTest, HelpAndVersion) {
+  auto help = Parse({"--help"});
+  ASSERT_TRUE(help.ok());
+  EXPECT_EQ(help->action, ParsedExporterCommandLine::Action::kHelp);
+  EXPECT_NE(help->help_text.find("--tracking.dir"), std::string::npos);
+  EXPECT_NE(help->help_text.find("--web.listen-address"), std::string::npos);
+  EXPECT_EQ(Parse({"--version"})->action, ParsedExporterCommandLine::Action::kVersion);
+}
+
+}  // namespace
+}  // namespace exdm::exporter
