@@ -1,9 +1,155 @@
+// check_exchange_delivery mailbox: the SMTP mailbox integrity audit over LDAP.
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "exdm/ldap_audit.h"
 #include "modes.h"
 
 namespace exdm::check {
+namespace {
 
-PluginOutput RunMailboxMode(const CheckOptions& options, const Deadline& /*deadline*/) {
-  return NotImplemented(options);
+// DESIGN.md exit codes: unreachable or refused bind -> --unreachable-state, own deadline -> -t
+// state, anything else (no such base, bad URI) -> UNKNOWN.
+PluginState StateForFailure(const Status& status, const CheckOptions& o) {
+  switch (status.code()) {
+    case ErrorCode::kUnreachable:
+    case ErrorCode::kBindFailed:
+      return o.unreachable_state;
+    case ErrorCode::kTimeout:
+      return o.timeout_state;
+    default:
+      return PluginState::kUnknown;
+  }
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f || !(f << content) || !f.flush()) {
+      std::remove(tmp.c_str());
+      return Status(ErrorCode::kIoError, "cannot write " + tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status(ErrorCode::kIoError, "cannot rename " + tmp + " to " + path);
+  }
+  return Status::Ok();
+}
+
+std::string Plural(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {
+  size_t up = 0;
+  for (const LdapSourceStatus& source : report.sources) {
+    if (source.up) {
+      ++up;
+      if (report.sources.size() > 1) out.AddLongLine(source.uri + ": audited");
+      continue;
+    }
+    out.Raise(StateForFailure(*source.error, o));
+    out.AddSummary(source.error->message());
+  }
+  if (up == 0) return;
+
+  auto severity = [&o](FindingKind kind) { return o.SeverityOf(kind); };
+  const size_t failing = report.FailingStores(severity);
+  size_t orphans = 0;
+  for (const auto& [server, n] : report.orphans_per_server)
+    orphans += n;
+
+  // CRITICAL findings are judged through the failing-stores thresholds (so -c can tolerate some);
+  // findings of other severities raise their state directly.
+  out.Raise(o.failing_stores.Evaluate(static_cast<double>(failing)));
+  std::set<std::string> kinds;
+  for (const Finding& f : report.findings) {
+    const PluginState state = severity(f.kind);
+    if (state != PluginState::kCritical) out.Raise(state);
+    kinds.insert(std::string(FindingName(f.kind)));
+    const bool orphan = f.kind == FindingKind::kOrphan;
+    const std::string where =
+        orphan ? (f.store.server.empty() ? std::string("(unknown server)") : f.store.server)
+               : f.store.Display();
+    out.AddLongLine("[" + std::string(StateName(state)) + "] " + where + ": " +
+                    std::string(FindingName(f.kind)) + " - " + DescribeFinding(f));
+  }
+
+  const size_t servers = report.servers.size();
+  if (report.findings.empty()) {
+    out.AddSummary(Plural(report.stores.size(), "store", "stores") + " on " +
+                   Plural(servers, "server", "servers") + ", every SMTP mailbox correct");
+  } else {
+    std::string kinds_text;
+    for (const std::string& k : kinds)
+      kinds_text += (kinds_text.empty() ? "" : ", ") + k;
+    out.AddSummary(
+        std::to_string(failing) + " of " + Plural(report.stores.size(), "store", "stores") +
+        " failing" +
+        (orphans ? ", " + Plural(orphans, "orphan SMTP mailbox", "orphan SMTP mailboxes") : "") +
+        " (" + kinds_text + ")");
+  }
+
+  const double stores = static_cast<double>(report.stores.size());
+  out.AddPerf({"stores", stores, "", nullptr, 0.0, std::nullopt});
+  out.AddPerf({"failing_stores", static_cast<double>(failing), "", &o.failing_stores, 0.0, stores});
+  out.AddPerf({"gateways", static_cast<double>(report.gateways), "", nullptr, 0.0, std::nullopt});
+  out.AddPerf({"orphans", static_cast<double>(orphans), "", nullptr, 0.0, std::nullopt});
+  out.AddPerf({"audit_duration", report.audit_seconds, "s", nullptr, 0.0, std::nullopt});
+
+  if (!o.remediation_ldif.empty()) {
+    Status s = WriteFileAtomically(o.remediation_ldif, RenderRemediationLdif(report));
+    if (!s.ok()) {
+      out.Raise(PluginState::kUnknown);
+      out.AddSummary("remediation LDIF not written: " + s.message());
+    } else {
+      out.AddLongLine("remediation LDIF (" + Plural(report.repairs.size(), "repair", "repairs") +
+                      ", never applied) written to " + o.remediation_ldif);
+    }
+  }
+}
+
+PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
+  PluginOutput out;
+  auto unknown = [&out](const std::string& reason) {
+    out.SetState(PluginState::kUnknown);
+    out.AddSummary(reason);
+    return out;
+  };
+  if (o.ldap_uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
+
+  LdapAuditRequest request;
+  request.uris = o.ldap_uris;
+  request.connection.bind_dn = o.bind_dn;
+  request.connection.sasl_mech = o.sasl_mech;
+  request.connection.starttls = o.starttls;
+  request.connection.ca_file = o.ca_file;
+  request.connection.insecure_skip_verify = o.insecure_skip_verify;
+  request.discovery.base = o.base;
+  request.audit.servers = o.servers;
+  if (!o.password_file.empty()) {
+    std::string warning;
+    auto password = ReadPasswordFile(o.password_file, &warning);
+    if (!password.ok()) return unknown(password.status().message());
+    request.connection.password = std::move(*password);
+    if (!warning.empty()) out.AddLongLine("warning: " + warning);
+  } else if (!o.password_env.empty()) {
+    auto password = ReadPasswordEnv(o.password_env);
+    if (!password.ok()) return unknown(password.status().message());
+    request.connection.password = std::move(*password);
+  }
+  if (!o.bind_dn.empty() && o.sasl_mech.empty() && request.connection.password.empty()) {
+    return unknown("-D/--bind-dn needs --password-file or --password-env");
+  }
+
+  const AuditReport report = AuditOverLdap(request, deadline);
+  RenderMailboxAudit(report, o, out);
+  return out;
 }
 
 }  // namespace exdm::check

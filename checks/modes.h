@@ -4,16 +4,22 @@
 
 #include "check_options.h"
 #include "exdm/deadline.h"
+#include "exdm/smtp_mailbox_audit.h"
 #include "plugin_output.h"
 
 namespace exdm::check {
 
 PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline);
 
-PluginOutput RunMailboxMode(const CheckOptions& options, const Deadline& deadline);  // mode_mailbox.cc
-PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline);    // mode_queue.cc
-PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline);   // mode_events.cc
-PluginOutput RunAllMode(const CheckOptions& options, const Deadline& deadline);      // mode_all.cc
+PluginOutput RunMailboxMode(const CheckOptions& options,
+                            const Deadline& deadline);  // mode_mailbox.cc
+PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline);  // mode_queue.cc
+PluginOutput RunEventsMode(const CheckOptions& options,
+                           const Deadline& deadline);                            // mode_events.cc
+PluginOutput RunAllMode(const CheckOptions& options, const Deadline& deadline);  // mode_all.cc
+
+// Mailbox audit results into plugin output (mode_mailbox.cc; also used by mode "all").
+void RenderMailboxAudit(const AuditReport& report, const CheckOptions& options, PluginOutput& out);
 
 // UNKNOWN "mode 'X' is not implemented in this build", until a mode is.
 PluginOutput NotImplemented(const CheckOptions& options);

@@ -1,0 +1,357 @@
+#include "exdm/ldap_client.h"
+
+#include <ldap.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "text_util.h"
+
+namespace exdm {
+namespace {
+
+constexpr int kPageSize = 1000;  // AD's MaxPageSize: asking for more gets 1000 anyway
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1000;  // 0 would mean "poll" or "forever"
+  return tv;
+}
+
+std::string Diagnostic(LDAP* ld) {
+  char* text = nullptr;
+  if (ld == nullptr ||
+      ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) != LDAP_OPT_SUCCESS ||
+      text == nullptr) {
+    return "";
+  }
+  std::string out(text);
+  ldap_memfree(text);
+  return out;
+}
+
+int ResultCode(LDAP* ld) {
+  int rc = LDAP_OTHER;
+  ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+  return rc;
+}
+
+bool IsConnectionFailure(int rc) {
+  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE;
+}
+
+// "<uri>: <what>: <libldap text> (<server diagnostic>)"
+Status LdapFailure(ErrorCode code, const std::string& uri, const std::string& what, int rc,
+                   const std::string& diagnostic) {
+  std::string message = uri + ": " + what + ": " + ldap_err2string(rc);
+  if (!diagnostic.empty()) message += " (" + diagnostic + ")";
+  return Status(code, message);
+}
+
+Status Timeout(const std::string& uri, const std::string& what) {
+  return Status(ErrorCode::kTimeout, uri + ": " + what + ": no answer before the deadline");
+}
+
+// Waits for one message of msgid, never past the deadline. Returns the message type (> 0) with
+// *out set, or a Status.
+Result<int> WaitOne(LDAP* ld, int msgid, const Deadline& deadline, const std::string& uri,
+                    const std::string& what, LDAPMessage** out) {
+  while (true) {
+    const auto left = deadline.Remaining();
+    if (left.count() <= 0) {
+      ldap_abandon_ext(ld, msgid, nullptr, nullptr);
+      return Timeout(uri, what);
+    }
+    timeval tv = ToTimeval(left);
+    const int type = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, out);
+    if (type > 0) return type;
+    if (type < 0) {
+      const int rc = ResultCode(ld);
+      if (rc == LDAP_TIMEOUT) continue;  // the loop re-checks the deadline
+      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kLdapError,
+                         uri, what, rc, Diagnostic(ld));
+    }
+  }
+}
+
+// Cyrus SASL's sasl_interact_t, mirrored because Debian ships its header only in libsasl2-dev:
+// GSSAPI normally asks nothing; any prompt gets its default (LDAP_SASL_QUIET never asks a user).
+struct SaslInteract {
+  unsigned long id;
+  const char* challenge;
+  const char* prompt;
+  const char* defresult;
+  const void* result;
+  unsigned len;
+};
+
+extern "C" int SaslDefaults(LDAP*, unsigned, void*, void* interact) {
+  for (auto* in = static_cast<SaslInteract*>(interact); in != nullptr && in->id != 0; ++in) {
+    in->result = in->defresult ? in->defresult : "";
+    in->len = static_cast<unsigned>(std::strlen(static_cast<const char*>(in->result)));
+  }
+  return LDAP_SUCCESS;
+}
+
+}  // namespace
+
+struct LdapConnection::Handle {
+  LDAP* ld = nullptr;
+  ~Handle() {
+    if (ld != nullptr) ldap_unbind_ext_s(ld, nullptr, nullptr);
+  }
+};
+
+LdapConnection::LdapConnection(std::string uri, std::unique_ptr<Handle> handle)
+    : uri_(std::move(uri)), handle_(std::move(handle)) {}
+
+LdapConnection::~LdapConnection() = default;
+
+const std::vector<std::string>* LdapEntry::Values(std::string_view name) const {
+  for (const auto& [attribute, values] : attributes) {
+    if (EqualsIgnoreCase(attribute, name)) return &values;
+  }
+  return nullptr;
+}
+
+const std::string* LdapEntry::First(std::string_view name) const {
+  const auto* values = Values(name);
+  return values && !values->empty() ? &values->front() : nullptr;
+}
+
+Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOptions& o,
+                                                             const Deadline& deadline) {
+  const std::string& uri = o.uri;
+  const std::string lower = ToLowerAscii(uri);
+  const bool ldaps = lower.rfind("ldaps://", 0) == 0;
+  if (!ldaps && lower.rfind("ldap://", 0) != 0 && lower.rfind("ldapi://", 0) != 0) {
+    return Status(ErrorCode::kInvalidArgument, uri + ": not an ldap://, ldaps:// or ldapi:// URI");
+  }
+  if (deadline.Expired()) return Timeout(uri, "connect");
+
+  auto handle = std::make_unique<Handle>();
+  int rc = ldap_initialize(&handle->ld, uri.c_str());
+  if (rc != LDAP_SUCCESS) {
+    return LdapFailure(ErrorCode::kInvalidArgument, uri, "invalid URI", rc, "");
+  }
+  LDAP* ld = handle->ld;
+  const int version = LDAP_VERSION3;
+  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+  // Bounds the TCP connect and (libldap >= 2.4) the TLS handshake; synchronous calls (StartTLS,
+  // SASL) are bounded by LDAP_OPT_TIMEOUT; everything else waits through WaitOne.
+  const timeval tv = ToTimeval(deadline.Remaining());
+  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+  ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+
+  if (ldaps || o.starttls) {
+    const int require = o.insecure_skip_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
+    if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS) {
+      return Status(ErrorCode::kInternal, uri + ": cannot set TLS certificate checking");
+    }
+    if (!o.ca_file.empty() &&
+        ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, o.ca_file.c_str()) != LDAP_OPT_SUCCESS) {
+      return Status(ErrorCode::kInvalidArgument, uri + ": cannot use CA file " + o.ca_file);
+    }
+    const int is_server = 0;
+    rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+    if (rc != LDAP_OPT_SUCCESS) {
+      return LdapFailure(ErrorCode::kInvalidArgument, uri, "TLS setup (CA file " + o.ca_file + ")",
+                         rc, Diagnostic(ld));
+    }
+  }
+  if (o.starttls && !ldaps) {
+    rc = ldap_start_tls_s(ld, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      if (deadline.Expired() || rc == LDAP_TIMEOUT) return Timeout(uri, "StartTLS");
+      return LdapFailure(ErrorCode::kUnreachable, uri, "StartTLS", rc, Diagnostic(ld));
+    }
+  }
+
+  if (!o.sasl_mech.empty()) {
+    rc = ldap_sasl_interactive_bind_s(ld, o.bind_dn.empty() ? nullptr : o.bind_dn.c_str(),
+                                      o.sasl_mech.c_str(), nullptr, nullptr, LDAP_SASL_QUIET,
+                                      SaslDefaults, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      if (deadline.Expired() || rc == LDAP_TIMEOUT) return Timeout(uri, "SASL bind");
+      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
+                         uri, "SASL " + o.sasl_mech + " bind", rc, Diagnostic(ld));
+    }
+  } else {
+    if (!o.bind_dn.empty() && o.password.empty()) {
+      return Status(ErrorCode::kBindFailed, uri + ": bind as " + o.bind_dn +
+                                                ": no password (an empty password would be "
+                                                "an unauthenticated bind)");
+    }
+    berval cred;
+    cred.bv_val = const_cast<char*>(o.password.data());
+    cred.bv_len = o.password.size();
+    int msgid = -1;
+    rc = ldap_sasl_bind(ld, o.bind_dn.empty() ? nullptr : o.bind_dn.c_str(), LDAP_SASL_SIMPLE,
+                        &cred, nullptr, nullptr, &msgid);
+    if (rc != LDAP_SUCCESS) {
+      if (deadline.Expired() || rc == LDAP_TIMEOUT) return Timeout(uri, "connect");
+      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
+                         uri, "connect", rc, Diagnostic(ld));
+    }
+    LDAPMessage* res = nullptr;
+    auto type = WaitOne(ld, msgid, deadline, uri, "bind", &res);
+    if (!type.ok()) return type.status();
+    int err = LDAP_OTHER;
+    char* text = nullptr;
+    rc = ldap_parse_result(ld, res, &err, nullptr, &text, nullptr, nullptr, 1);
+    const std::string diagnostic = text ? text : "";
+    if (text) ldap_memfree(text);
+    if (rc != LDAP_SUCCESS) return LdapFailure(ErrorCode::kUnreachable, uri, "bind", rc, "");
+    if (err != LDAP_SUCCESS) {
+      return LdapFailure(ErrorCode::kBindFailed, uri,
+                         "bind as " + (o.bind_dn.empty() ? std::string("anonymous") : o.bind_dn),
+                         err, diagnostic);
+    }
+  }
+  return std::unique_ptr<LdapConnection>(new LdapConnection(uri, std::move(handle)));
+}
+
+Status LdapConnection::Search(const std::string& base, LdapScope scope, const std::string& filter,
+                              const std::vector<std::string>& attributes, const Deadline& deadline,
+                              const EntryHandler& on_entry) {
+  LDAP* ld = handle_->ld;
+  const std::string what = "search " + base + " " + filter;
+  std::vector<char*> attrs;
+  for (const std::string& a : attributes)
+    attrs.push_back(const_cast<char*>(a.c_str()));
+  attrs.push_back(nullptr);
+  const int ldap_scope = scope == LdapScope::kBase       ? LDAP_SCOPE_BASE
+                         : scope == LdapScope::kOneLevel ? LDAP_SCOPE_ONELEVEL
+                                                         : LDAP_SCOPE_SUBTREE;
+  berval cookie{0, nullptr};
+  struct CookieGuard {
+    berval* c;
+    ~CookieGuard() {
+      if (c->bv_val) ber_memfree(c->bv_val);
+    }
+  } guard{&cookie};
+  LdapEntry entry;
+  do {
+    if (deadline.Expired()) return Timeout(uri_, what);
+    LDAPControl* page = nullptr;
+    int rc = ldap_create_page_control(ld, kPageSize, cookie.bv_val ? &cookie : nullptr, 0, &page);
+    if (rc != LDAP_SUCCESS) return LdapFailure(ErrorCode::kInternal, uri_, what, rc, "");
+    LDAPControl* controls[] = {page, nullptr};
+    int msgid = -1;
+    rc = ldap_search_ext(ld, base.c_str(), ldap_scope, filter.c_str(), attrs.data(), 0, controls,
+                         nullptr, nullptr, LDAP_NO_LIMIT, &msgid);
+    ldap_control_free(page);
+    if (rc != LDAP_SUCCESS) {
+      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kLdapError,
+                         uri_, what, rc, Diagnostic(ld));
+    }
+    bool page_done = false;
+    while (!page_done) {
+      LDAPMessage* msg = nullptr;
+      auto type = WaitOne(ld, msgid, deadline, uri_, what, &msg);
+      if (!type.ok()) return type.status();
+      std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(msg, ldap_msgfree);
+      if (*type == LDAP_RES_SEARCH_ENTRY) {
+        entry.attributes.clear();
+        char* dn = ldap_get_dn(ld, msg);
+        entry.dn = dn ? dn : "";
+        if (dn) ldap_memfree(dn);
+        BerElement* ber = nullptr;
+        for (char* a = ldap_first_attribute(ld, msg, &ber); a != nullptr;
+             a = ldap_next_attribute(ld, msg, ber)) {
+          std::vector<std::string> values;
+          if (berval** vals = ldap_get_values_len(ld, msg, a)) {
+            for (berval** v = vals; *v != nullptr; ++v)
+              values.emplace_back((*v)->bv_val, (*v)->bv_len);
+            ldap_value_free_len(vals);
+          }
+          entry.attributes.emplace_back(ToLowerAscii(a), std::move(values));
+          ldap_memfree(a);
+        }
+        if (ber) ber_free(ber, 0);
+        Status s = on_entry(entry);
+        if (!s.ok()) {
+          ldap_abandon_ext(ld, msgid, nullptr, nullptr);
+          return s;
+        }
+      } else if (*type == LDAP_RES_SEARCH_RESULT) {
+        int err = LDAP_OTHER;
+        char* text = nullptr;
+        LDAPControl** response = nullptr;
+        rc = ldap_parse_result(ld, msg, &err, nullptr, &text, nullptr, &response, 0);
+        const std::string diagnostic = text ? text : "";
+        if (text) ldap_memfree(text);
+        if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+          if (response) ldap_controls_free(response);
+          const int code = rc != LDAP_SUCCESS ? rc : err;
+          return LdapFailure(
+              IsConnectionFailure(code) ? ErrorCode::kUnreachable : ErrorCode::kLdapError, uri_,
+              what, code, diagnostic);
+        }
+        if (cookie.bv_val) {
+          ber_memfree(cookie.bv_val);
+          cookie = berval{0, nullptr};
+        }
+        if (LDAPControl* pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, response, nullptr)) {
+          ber_int_t estimate = 0;
+          ldap_parse_pageresponse_control(ld, pr, &estimate, &cookie);
+        }
+        if (response) ldap_controls_free(response);
+        page_done = true;
+      }
+      // LDAP_RES_SEARCH_REFERENCE: continuation references (AD's other partitions) are ignored.
+    }
+  } while (cookie.bv_len > 0);
+  return Status::Ok();
+}
+
+Result<LdapEntry> LdapConnection::ReadRootDse(const std::vector<std::string>& attributes,
+                                              const Deadline& deadline) {
+  std::optional<LdapEntry> root;
+  Status s = Search("", LdapScope::kBase, "(objectClass=*)", attributes, deadline,
+                    [&](const LdapEntry& e) {
+                      root = e;
+                      return Status::Ok();
+                    });
+  if (!s.ok()) return s;
+  if (!root) return Status(ErrorCode::kLdapError, uri_ + ": root DSE not readable");
+  return *root;
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return Status(ErrorCode::kIoError, "password file " + path + ": " + std::strerror(errno));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kIoError, "password file " + path + ": cannot open");
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.pop_back();
+  if (line.empty())
+    return Status(ErrorCode::kInvalidArgument, "password file " + path + " is empty");
+  if (warning != nullptr && (st.st_mode & S_IROTH) != 0) {
+    *warning = "password file " + path + " is readable by every user (chmod 600 or 640)";
+  }
+  return line;
+}
+
+Result<std::string> ReadPasswordEnv(const std::string& variable) {
+  const char* value = std::getenv(variable.c_str());
+  if (value == nullptr) {
+    return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is not set");
+  }
+  if (*value == '\0') {
+    return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is empty");
+  }
+  return std::string(value);
+}
+
+}  // namespace exdm
