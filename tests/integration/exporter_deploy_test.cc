@@ -1,0 +1,205 @@
+// deploy/ checked with the real tools: promtool (rules, rule unit tests, dashboard expressions)
+// and systemd-analyze (the unit). Every expression may only use metrics the exporter exports.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "exporter_metric_names.h"
+#include "paths.h"
+#include "process.h"
+
+namespace exdm::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+bool HaveTool(const std::string& name) {
+  return RunProcess({"sh", "-c", "command -v " + name}).ok();
+}
+
+std::string TempDir() {
+  char dir[] = "/tmp/exdm-deploy-XXXXXX";
+  EXPECT_NE(mkdtemp(dir), nullptr);
+  return dir;
+}
+
+// Metric names an expression uses: identifiers starting with exchange_ (recording rules named
+// exchange_store:... are ours too and are checked against the rule file instead).
+std::set<std::string> ExchangeMetrics(const std::string& expr) {
+  static const std::regex kName(R"(\b(exchange_[a-z0-9_]+)\b(?!:))");
+  std::set<std::string> names;
+  for (auto it = std::sregex_iterator(expr.begin(), expr.end(), kName);
+       it != std::sregex_iterator(); ++it) {
+    names.insert((*it)[1]);
+  }
+  return names;
+}
+
+void ExpectOnlyExportedMetrics(const std::string& where, const std::string& expr) {
+  const std::set<std::string> exported = ExportedMetricNames();
+  for (const std::string& name : ExchangeMetrics(expr)) {
+    EXPECT_TRUE(exported.count(name))
+        << where << " uses " << name << ", which the exporter does not export: " << expr;
+  }
+}
+
+// The `expr:` values of a rules file: inline, or a folded block (`>-`) of deeper-indented lines.
+std::vector<std::string> RuleExpressions(const std::string& yaml) {
+  std::vector<std::string> exprs;
+  std::istringstream in(yaml);
+  std::string line;
+  std::vector<std::string> lines;
+  while (std::getline(in, line)) lines.push_back(line);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t at = lines[i].find("expr: ");
+    if (at == std::string::npos) continue;
+    std::string value = lines[i].substr(at + 6);
+    if (value.rfind(">", 0) == 0 || value.rfind("|", 0) == 0) {
+      value.clear();
+      while (i + 1 < lines.size() && lines[i + 1].find_first_not_of(' ') > at) {
+        value += lines[++i] + "\n";
+      }
+    }
+    exprs.push_back(value);
+  }
+  return exprs;
+}
+
+TEST(PrometheusRules, PromtoolCheckRules) {
+  if (!HaveTool("promtool")) GTEST_SKIP() << "promtool not installed";
+  const ProcessResult r =
+      RunProcess({"promtool", "check", "rules",
+                  SourceDir() + "/deploy/prometheus/exchange-delivery.rules.yml"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("SUCCESS"), std::string::npos) << r.output;
+}
+
+TEST(PrometheusRules, PromtoolRuleUnitTestsPass) {
+  if (!HaveTool("promtool")) GTEST_SKIP() << "promtool not installed";
+  const ProcessResult r =
+      RunProcess({"promtool", "test", "rules",
+                  SourceDir() + "/deploy/prometheus/tests/exchange-delivery.rules.test.yml"});
+  EXPECT_TRUE(r.ok()) << r.output;
+}
+
+TEST(PrometheusRules, UseOnlyExportedMetricsAndCarrySeverityAndAnnotations) {
+  const std::string rules =
+      ReadFile(SourceDir() + "/deploy/prometheus/exchange-delivery.rules.yml");
+  ASSERT_FALSE(rules.empty());
+  for (const std::string& expr : RuleExpressions(rules)) {
+    ExpectOnlyExportedMetrics("exchange-delivery.rules.yml", expr);
+  }
+  // Every alert has a severity label and both annotations (the test file checks their text).
+  size_t alerts = 0;
+  for (size_t at = rules.find("- alert:"); at != std::string::npos;
+       at = rules.find("- alert:", at + 1)) {
+    ++alerts;
+    const size_t next = rules.find("- alert:", at + 1);
+    const std::string block =
+        rules.substr(at, next == std::string::npos ? std::string::npos : next - at);
+    EXPECT_NE(block.find("severity: "), std::string::npos) << block;
+    EXPECT_NE(block.find("summary: "), std::string::npos) << block;
+    EXPECT_NE(block.find("description: "), std::string::npos) << block;
+  }
+  EXPECT_GE(alerts, 6u);
+}
+
+// Grafana variables replaced by values of the same kind, so promtool parses what Grafana sends.
+std::string Concretize(std::string expr) {
+  const std::pair<const char*, const char*> kVars[] = {
+      {"$__rate_interval", "5m"}, {"$__interval", "1m"}, {"$__range", "1h"}, {"${server}", ".*"},
+      {"$server", ".*"},          {"${instance}", ".*"}, {"$instance", ".*"}};
+  for (const auto& [var, value] : kVars) {
+    for (size_t at = expr.find(var); at != std::string::npos; at = expr.find(var)) {
+      expr.replace(at, std::string(var).size(), value);
+    }
+  }
+  return expr;
+}
+
+void CollectExprs(const nlohmann::json& node, std::vector<std::string>& out) {
+  if (node.is_object()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it.key() == "expr" && it.value().is_string()) out.push_back(it.value());
+      CollectExprs(it.value(), out);
+    }
+  } else if (node.is_array()) {
+    for (const auto& child : node)
+      CollectExprs(child, out);
+  }
+}
+
+TEST(GrafanaDashboard, EveryExpressionIsValidPromqlOverExportedMetrics) {
+  if (!HaveTool("promtool")) GTEST_SKIP() << "promtool not installed";
+  const auto dashboard =
+      nlohmann::json::parse(ReadFile(SourceDir() + "/deploy/grafana/exchange-delivery.json"));
+  std::vector<std::string> exprs;
+  CollectExprs(dashboard["panels"], exprs);
+  ASSERT_GE(exprs.size(), 15u);
+  // Template variable queries: label_values(<selector>, label) - the selector must be valid too.
+  static const std::regex kLabelValues(R"(label_values\((.*),\s*[a-z_]+\)$)");
+  for (const auto& var : dashboard["templating"]["list"]) {
+    if (!var.contains("definition")) continue;
+    std::smatch m;
+    const std::string def = var["definition"];
+    ASSERT_TRUE(std::regex_match(def, m, kLabelValues)) << def;
+    exprs.push_back(m[1]);
+  }
+  const std::string dir = TempDir();
+  const std::string rules = dir + "/dashboard.rules.yml";
+  {
+    std::ofstream out(rules);
+    out << "groups:\n  - name: dashboard\n    rules:\n";
+    for (size_t i = 0; i < exprs.size(); ++i) {
+      ExpectOnlyExportedMetrics("dashboard", exprs[i]);
+      out << "      - record: dashboard:expr" << i
+          << "\n        expr: " << nlohmann::json(Concretize(exprs[i])).dump() << "\n";
+    }
+  }
+  const ProcessResult r = RunProcess({"promtool", "check", "rules", rules});
+  EXPECT_TRUE(r.ok()) << r.output << "\n" << ReadFile(rules);
+  std::remove(rules.c_str());
+  rmdir(dir.c_str());
+}
+
+TEST(SystemdUnit, VerifiesCleanlyAndIsHardened) {
+  const std::string unit_path = SourceDir() + "/deploy/systemd/exchange-delivery-exporter.service";
+  std::string unit = ReadFile(unit_path);
+  for (const char* directive : {"NoNewPrivileges=yes", "ProtectSystem=strict", "DynamicUser=yes",
+                                "StateDirectory=", "PrivateTmp=yes", "CapabilityBoundingSet=\n",
+                                "ExecReload=/bin/kill -HUP $MAINPID"}) {
+    EXPECT_NE(unit.find(directive), std::string::npos) << "missing " << directive;
+  }
+  if (!HaveTool("systemd-analyze")) GTEST_SKIP() << "systemd-analyze not installed";
+  // verify insists that ExecStart exists: point it at the binary under test.
+  const std::string installed = "/usr/bin/exchange_delivery_exporter";
+  unit.replace(unit.find(installed), installed.size(), ExporterBinary());
+  const std::string dir = TempDir();
+  const std::string copy = dir + "/exchange-delivery-exporter.service";
+  std::ofstream(copy) << unit;
+  const ProcessResult verify = RunProcess({"systemd-analyze", "verify", copy});
+  EXPECT_TRUE(verify.ok()) << verify.output;
+  // verify only warns about unknown or misspelled directives: any output is a defect.
+  EXPECT_EQ(verify.output, "") << verify.output;
+  const ProcessResult security =
+      RunProcess({"systemd-analyze", "security", "--offline=true", "--threshold=30", copy});
+  EXPECT_TRUE(security.ok()) << security.output;
+  std::remove(copy.c_str());
+  rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace exdm::testing

@@ -1,0 +1,13 @@
+// The metric families exchange_delivery_exporter exports (DESIGN.md's table plus the exporter's
+// own additions). Deploy tests check rules and dashboards against it; the golden /metrics test
+// checks the exporter against it, so the list cannot drift from what is really exported.
+#pragma once
+
+#include <set>
+#include <string>
+
+namespace exdm::testing {
+
+std::set<std::string> ExportedMetricNames();
+
+}  // namespace exdm::testing
