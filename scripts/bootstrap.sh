@@ -11,7 +11,10 @@ PACKAGES=(
   libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libcivetweb-dev libyaml-dev
   # real test servers and tools
-  slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl samba
+  slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl
+  # Samba AD DC: samba alone cannot provision a DC (its Recommends carry the provisioning data,
+  # the DSDB modules and the VFS modules provisioning needs), and bootstrap skips Recommends.
+  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   mawk curl ca-certificates openssl procps
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
