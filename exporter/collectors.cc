@@ -1,10 +1,14 @@
 #include "collectors.h"
 
+#include "audit_collector.h"
+
 namespace exdm::exporter {
 
 Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterConfig& config) {
   std::vector<std::unique_ptr<Collector>> collectors;
-  (void)config;
+  if (config.AuditEnabled()) {
+    collectors.push_back(std::make_unique<AuditCollector>(config.ldap, config.audit_interval));
+  }
   return collectors;
 }
 

@@ -1,0 +1,37 @@
+// The LDAP audit collector: runs the core's AuditOverLdap (every [ldap] uri, concurrently) on
+// audit_interval and renders the report with AuditFamilies. When no URI answers, the previous
+// report stays and Refresh fails; exchange_ldap_up always shows the latest attempt per URI.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "collector.h"
+#include "exdm/smtp_mailbox_audit.h"
+#include "exporter_config.h"
+
+namespace exdm::exporter {
+
+class AuditCollector : public Collector {
+ public:
+  AuditCollector(LdapSettings settings, std::chrono::seconds interval);
+
+  std::string name() const override { return "audit"; }
+  std::chrono::seconds interval() const override { return interval_; }
+  Status Refresh() override;
+  std::vector<prometheus::MetricFamily> Families() const override;
+
+ private:
+  // Logs a URI's failure once when it starts or changes, and its recovery once.
+  void LogSourceTransitions(const std::vector<LdapSourceStatus>& sources);
+
+  const LdapSettings settings_;
+  const std::chrono::seconds interval_;
+  std::optional<AuditReport> last_good_;
+  std::vector<LdapSourceStatus> sources_;
+  std::map<std::string, std::string> failing_;  // uri -> logged error
+};
+
+}  // namespace exdm::exporter

@@ -1,0 +1,60 @@
+// A long-running program under test (the exporter, prometheus): started with argv (no shell),
+// stdout+stderr to a log file, killed by its parent's death (PR_SET_PDEATHSIG) so an aborted test
+// binary leaves nothing behind, and stopped (SIGTERM, then SIGKILL) by the destructor.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace exdm::testing {
+
+class BackgroundProcess {
+ public:
+  // nullptr (and *error) when it cannot be started.
+  static std::unique_ptr<BackgroundProcess> Start(const std::vector<std::string>& argv,
+                                                  const std::string& log_file, std::string* error);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  std::string Log() const;  // the log so far
+  // Polls the log until `ready` accepts it, the process exits, or the timeout passes.
+  bool WaitForLog(const std::function<bool(const std::string&)>& ready,
+                  std::chrono::milliseconds timeout) const;
+  bool Running();
+  void Signal(int sig) const;
+  // SIGTERM, waits up to `grace`, then SIGKILL. Returns the exit code (128+N when killed by N).
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+ private:
+  BackgroundProcess() = default;
+  pid_t pid_ = -1;
+  std::string log_file_;
+  int exit_code_ = -1;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+int FreeLoopbackPort();
+
+// A fresh directory under /tmp, removed with its contents by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& prefix = "exdm-test");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+  void Write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace exdm::testing
