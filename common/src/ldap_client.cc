@@ -1,12 +1,18 @@
 #include "exdm/ldap_client.h"
 
 #include <ldap.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include "text_util.h"
 
@@ -98,13 +104,66 @@ extern "C" int SaslDefaults(LDAP*, unsigned, void*, void* interact) {
   return LDAP_SUCCESS;
 }
 
+// libldap 2.5 spins in its TLS handshake loop when the server accepted the connection and then
+// went silent (even `ldapsearch -o nettimeout=3` never returns), and a blocking read of a partial
+// TLS record is not bounded by ldap_result's timeout either. The watchdog shuts the socket down
+// when the deadline passes, which turns any such wait into a prompt error.
+class SocketWatchdog {
+ public:
+  SocketWatchdog(const Deadline& deadline, const std::atomic<int>& fd)
+      : thread_([this, deadline, &fd] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (cv_.wait_for(lock, deadline.Remaining(), [this] { return done_; })) return;
+          fired_ = true;
+          const int socket = fd.load();
+          if (socket >= 0) shutdown(socket, SHUT_RDWR);
+        }) {}
+  // True once the deadline passed and the socket was shut: any failure since is a timeout.
+  bool fired() const { return fired_.load(); }
+  ~SocketWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  SocketWatchdog(const SocketWatchdog&) = delete;
+  SocketWatchdog& operator=(const SocketWatchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<bool> fired_{false};
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
+extern "C" int OnConnect(LDAP*, Sockbuf* sb, LDAPURLDesc*, struct sockaddr*, ldap_conncb* ctx) {
+  int fd = -1;
+  ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
+  static_cast<std::atomic<int>*>(ctx->lc_arg)->store(fd);
+  return 0;
+}
+
+extern "C" void OnDisconnect(LDAP*, Sockbuf*, ldap_conncb* ctx) {
+  static_cast<std::atomic<int>*>(ctx->lc_arg)->store(-1);
+}
+
 }  // namespace
 
 struct LdapConnection::Handle {
-  LDAP* ld = nullptr;
+  Handle() {
+    callbacks.lc_add = OnConnect;
+    callbacks.lc_del = OnDisconnect;
+    callbacks.lc_arg = &fd;
+  }
   ~Handle() {
     if (ld != nullptr) ldap_unbind_ext_s(ld, nullptr, nullptr);
   }
+  LDAP* ld = nullptr;
+  std::atomic<int> fd{-1};  // the connection's socket, for the watchdog
+  ldap_conncb callbacks{};
 };
 
 LdapConnection::LdapConnection(std::string uri, std::unique_ptr<Handle> handle)
@@ -148,6 +207,8 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
   const timeval tv = ToTimeval(deadline.Remaining());
   ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
   ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
+  ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &handle->callbacks);
+  SocketWatchdog watchdog(deadline, handle->fd);
 
   if (ldaps || o.starttls) {
     const int require = o.insecure_skip_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
@@ -168,7 +229,8 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
   if (o.starttls && !ldaps) {
     rc = ldap_start_tls_s(ld, nullptr, nullptr);
     if (rc != LDAP_SUCCESS) {
-      if (deadline.Expired() || rc == LDAP_TIMEOUT) return Timeout(uri, "StartTLS");
+      if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
+        return Timeout(uri, "StartTLS");
       return LdapFailure(ErrorCode::kUnreachable, uri, "StartTLS", rc, Diagnostic(ld));
     }
   }
@@ -178,7 +240,8 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
                                       o.sasl_mech.c_str(), nullptr, nullptr, LDAP_SASL_QUIET,
                                       SaslDefaults, nullptr);
     if (rc != LDAP_SUCCESS) {
-      if (deadline.Expired() || rc == LDAP_TIMEOUT) return Timeout(uri, "SASL bind");
+      if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
+        return Timeout(uri, "SASL bind");
       return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
                          uri, "SASL " + o.sasl_mech + " bind", rc, Diagnostic(ld));
     }
@@ -195,13 +258,14 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
     rc = ldap_sasl_bind(ld, o.bind_dn.empty() ? nullptr : o.bind_dn.c_str(), LDAP_SASL_SIMPLE,
                         &cred, nullptr, nullptr, &msgid);
     if (rc != LDAP_SUCCESS) {
-      if (deadline.Expired() || rc == LDAP_TIMEOUT) return Timeout(uri, "connect");
+      if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
+        return Timeout(uri, "connect");
       return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
                          uri, "connect", rc, Diagnostic(ld));
     }
     LDAPMessage* res = nullptr;
     auto type = WaitOne(ld, msgid, deadline, uri, "bind", &res);
-    if (!type.ok()) return type.status();
+    if (!type.ok()) return watchdog.fired() ? Timeout(uri, "bind") : type.status();
     int err = LDAP_OTHER;
     char* text = nullptr;
     rc = ldap_parse_result(ld, res, &err, nullptr, &text, nullptr, nullptr, 1);
@@ -222,6 +286,7 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
                               const EntryHandler& on_entry) {
   LDAP* ld = handle_->ld;
   const std::string what = "search " + base + " " + filter;
+  SocketWatchdog watchdog(deadline, handle_->fd);
   std::vector<char*> attrs;
   for (const std::string& a : attributes)
     attrs.push_back(const_cast<char*>(a.c_str()));
@@ -255,7 +320,7 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
     while (!page_done) {
       LDAPMessage* msg = nullptr;
       auto type = WaitOne(ld, msgid, deadline, uri_, what, &msg);
-      if (!type.ok()) return type.status();
+      if (!type.ok()) return watchdog.fired() ? Timeout(uri_, what) : type.status();
       std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(msg, ldap_msgfree);
       if (*type == LDAP_RES_SEARCH_ENTRY) {
         entry.attributes.clear();
