@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 
@@ -11,12 +12,20 @@
 namespace exdm {
 namespace {
 
-std::string TempFile(const std::string& name, const std::string& content, mode_t mode) {
-  const std::string path = ::testing::TempDir() + "/" + name + "-" + std::to_string(getpid());
-  std::ofstream(path, std::ios::binary) << content;
-  chmod(path.c_str(), mode);
-  return path;
-}
+// A file that is removed again when the test ends.
+class TempFile {
+ public:
+  TempFile(const std::string& name, const std::string& content, mode_t mode)
+      : path_(::testing::TempDir() + "/" + name + "-" + std::to_string(getpid())) {
+    std::ofstream(path_, std::ios::binary) << content;
+    chmod(path_.c_str(), mode);
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  operator const std::string&() const { return path_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  std::string path_;
+};
 
 TEST(LdapPasswordTest, FirstLineWithoutTrailingNewline) {
   std::string warning;
