@@ -1,9 +1,175 @@
+// queue mode: stalled local deliveries from the message tracking logs (core: tracking_dir.h).
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+#include "exdm/state_file.h"
+#include "exdm/time_util.h"
+#include "exdm/tracking_dir.h"
 #include "modes.h"
 
 namespace exdm::check {
 
-PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& /*deadline*/) {
-  return NotImplemented(options);
+namespace {
+
+constexpr size_t kMaxDomainsPerServer = 5;
+
+struct DomainStall {
+  uint64_t deliveries = 0;
+  uint64_t recipients = 0;
+  int64_t oldest = 0;
+  std::string example_message_id;
+};
+
+std::string DomainOf(const std::string& address) {
+  const size_t at = address.rfind('@');
+  return at == std::string::npos ? std::string("(no domain)") : address.substr(at + 1);
+}
+
+// Recipient domains of one server's stalled deliveries, worst (most, then oldest) first. Without
+// LDAP this is the best grouping there is; a store correlator replaces it with stores.
+std::vector<std::pair<std::string, DomainStall>> WorstDomains(const LocalDeliveryReport& r) {
+  std::map<std::string, DomainStall> by_domain;
+  for (const StalledRecipient& s : r.stalled_recipients) {
+    DomainStall& d = by_domain[DomainOf(s.address)];
+    if (d.recipients == 0 || s.oldest_first_seen < d.oldest) {
+      d.oldest = s.oldest_first_seen;
+      d.example_message_id = s.example_message_id;
+    }
+    d.deliveries += s.deliveries;
+    ++d.recipients;
+  }
+  std::vector<std::pair<std::string, DomainStall>> out(by_domain.begin(), by_domain.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    if (a.second.deliveries != b.second.deliveries)
+      return a.second.deliveries > b.second.deliveries;
+    return a.second.oldest < b.second.oldest;
+  });
+  return out;
+}
+
+}  // namespace
+
+std::string QueueStatePath(const CheckOptions& options, const char* mode) {
+  if (!options.state_file.empty()) return options.state_file == "none" ? "" : options.state_file;
+  std::vector<std::string> keys;
+  for (const NamedPath& d : options.tracking_dirs)
+    keys.push_back(d.server + "=" + d.path);
+  return DefaultStatePath(mode, keys);
+}
+
+PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline) {
+  PluginOutput out;
+  if (options.tracking_dirs.empty()) {
+    out.SetState(PluginState::kUnknown);
+    out.AddSummary("queue mode needs --tracking-dir [NAME=]DIR (one per Exchange server)");
+    return out;
+  }
+  TrackingRunOptions run;
+  run.dirs = options.tracking_dirs;
+  run.consumer = "queue";
+  run.state_path = QueueStatePath(options, "queue");
+  run.now = options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
+  auto result = RunTrackingAnalysis(run, deadline);
+  if (!result) {
+    const Status& s = result.status();
+    out.SetState(s.code() == ErrorCode::kTimeout ? options.timeout_state : PluginState::kUnknown);
+    out.AddSummary(s.message());
+    return out;
+  }
+
+  uint64_t stalled = 0, retries = 0, vanished = 0, lines = 0, bad = 0, overflow = 0;
+  int64_t oldest_age = 0;
+  std::optional<int64_t> oldest_first_seen;
+  std::vector<std::string> errors;
+  std::vector<std::string> stalled_servers;
+  for (const LocalDeliveryReport& r : result->servers) {
+    stalled += r.stalled_deliveries;
+    retries += r.retries_total;
+    vanished += r.vanished_total;
+    lines += r.lines_read_this_run;
+    bad += r.bad_lines_this_run;
+    overflow += r.overflow_total;
+    if (r.stalled_deliveries) stalled_servers.push_back(r.server);
+    if (r.oldest_stalled_first_seen &&
+        (!oldest_first_seen || *r.oldest_stalled_first_seen < *oldest_first_seen)) {
+      oldest_first_seen = r.oldest_stalled_first_seen;
+      oldest_age = r.oldest_stalled_age_seconds;
+    }
+    for (const std::string& e : r.file_errors)
+      errors.push_back(r.server + ": " + e);
+  }
+
+  out.Raise(options.age.Evaluate(static_cast<double>(oldest_age)));
+  out.Raise(options.stalled.Evaluate(static_cast<double>(stalled)));
+  if (!errors.empty()) {
+    out.Raise(PluginState::kUnknown);
+    out.AddSummary(errors.front() + (errors.size() > 1
+                                         ? " (and " + std::to_string(errors.size() - 1) + " more)"
+                                         : ""));
+  }
+  if (stalled) {
+    std::string servers;
+    for (const std::string& s : stalled_servers)
+      servers += (servers.empty() ? "" : ", ") + s;
+    out.AddSummary(std::to_string(stalled) + " stalled local deliver" +
+                   (stalled == 1 ? "y" : "ies") + " on " + servers + ", oldest " +
+                   FormatDuration(oldest_age) + " (since " + FormatIso8601Utc(*oldest_first_seen) +
+                   ")");
+  } else if (errors.empty()) {
+    out.AddSummary("no stalled local deliveries (" + std::to_string(result->servers.size()) +
+                   " server" + (result->servers.size() == 1 ? "" : "s") + ")");
+  }
+
+  out.AddPerf({"stalled_deliveries", static_cast<double>(stalled), "", &options.stalled, 0, {}});
+  out.AddPerf({"oldest_stalled_age", static_cast<double>(oldest_age), "s", &options.age, 0, {}});
+  out.AddPerf({"retries", static_cast<double>(retries), "c", nullptr, 0, {}});
+  out.AddPerf({"vanished", static_cast<double>(vanished), "c", nullptr, 0, {}});
+  out.AddPerf({"lines_read", static_cast<double>(lines), "", nullptr, 0, {}});
+  out.AddPerf({"bad_lines", static_cast<double>(bad), "", nullptr, 0, {}});
+
+  for (const LocalDeliveryReport& r : result->servers) {
+    std::string line = r.server + ": " + std::to_string(r.stalled_deliveries) + " stalled";
+    if (r.oldest_stalled_first_seen) {
+      line += ", oldest " + FormatDuration(r.oldest_stalled_age_seconds) + " (first seen " +
+              FormatIso8601Utc(*r.oldest_stalled_first_seen) + ")";
+    }
+    line += ", " + std::to_string(r.retries_total) + " retries, " +
+            std::to_string(r.deliveries_total) + " delivered, " + std::to_string(r.vanished_total) +
+            " vanished, " + std::to_string(r.in_flight) + " in flight; read " +
+            std::to_string(r.lines_read_this_run) + " lines from " +
+            std::to_string(r.files_read_this_run) + " files";
+    if (r.last_event_timestamp) line += ", last event " + FormatIso8601Utc(*r.last_event_timestamp);
+    out.AddLongLine(line);
+    const auto domains = WorstDomains(r);
+    for (size_t i = 0; i < domains.size() && i < kMaxDomainsPerServer; ++i) {
+      const auto& [domain, d] = domains[i];
+      out.AddLongLine("  " + domain + ": " + std::to_string(d.deliveries) + " stalled to " +
+                      std::to_string(d.recipients) + " recipient" + (d.recipients == 1 ? "" : "s") +
+                      ", oldest " + FormatDuration(run.now - d.oldest) + ", e.g. message " +
+                      d.example_message_id);
+    }
+    if (domains.size() > kMaxDomainsPerServer) {
+      out.AddLongLine("  ... and " + std::to_string(domains.size() - kMaxDomainsPerServer) +
+                      " more recipient domains");
+    }
+    if (r.overflow_total) {
+      out.AddLongLine("  in-flight table full: " + std::to_string(r.overflow_total) +
+                      " deliveries not tracked");
+    }
+    for (const std::string& e : r.file_errors)
+      out.AddLongLine("  error: " + e);
+    for (const std::string& w : r.warnings)
+      out.AddLongLine("  note: " + w);
+    for (const BadLineSample& b : r.bad_line_samples) {
+      out.AddLongLine("  bad line " + b.file + "@" + std::to_string(b.offset) + ": " + b.reason +
+                      ": " + b.excerpt);
+    }
+  }
+  for (const std::string& w : result->warnings)
+    out.AddLongLine("note: " + w);
+  if (overflow) out.Raise(PluginState::kWarning);
+  return out;
 }
 
 }  // namespace exdm::check

@@ -21,6 +21,10 @@ PluginOutput RunAllMode(const CheckOptions& options, const Deadline& deadline); 
 // Mailbox audit results into plugin output (mode_mailbox.cc; also used by mode "all").
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& options, PluginOutput& out);
 
+// The tracking-log state file for `mode`: --state-file, "" for --state-file none, else the
+// default path keyed by mode and inputs (so queue and all never share offsets). mode_queue.cc.
+std::string QueueStatePath(const CheckOptions& options, const char* mode);
+
 // UNKNOWN "mode 'X' is not implemented in this build", until a mode is.
 PluginOutput NotImplemented(const CheckOptions& options);
 

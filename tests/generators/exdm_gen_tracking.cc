@@ -357,7 +357,7 @@ class DayWriter {
     if (buf_.size() >= kChunk) Flush();
   }
 
-  uint64_t bytes_in_day() const { return day_bytes_ + buf_.size(); }
+  uint64_t total_bytes() const { return total_bytes_ + buf_.size(); }
   int64_t day() const { return day_; }
   uint64_t lines() const { return lines_; }
 
@@ -410,7 +410,6 @@ class DayWriter {
   void Open(int64_t day) {
     Close();
     day_ = day;
-    day_bytes_ = 0;
     const exdm::CivilDate d = exdm::CivilFromDays(day);
     char name[32];
     std::snprintf(name, sizeof name, "/%04lld%02u%02u.log", static_cast<long long>(d.year), d.month,
@@ -444,7 +443,7 @@ class DayWriter {
       }
       off += static_cast<size_t>(n);
     }
-    day_bytes_ += buf_.size();
+    total_bytes_ += buf_.size();
     buf_.clear();
   }
 
@@ -454,7 +453,7 @@ class DayWriter {
   std::string scratch_;
   int fd_ = -1;
   int64_t day_ = INT64_MIN;
-  uint64_t day_bytes_ = 0;
+  uint64_t total_bytes_ = 0;
   uint64_t lines_ = 0;
 };
 
@@ -500,13 +499,17 @@ class Generator {
       const int64_t active = std::min<int64_t>(86400, o_.end_hour * 3600);
       if (o_.bytes) {
         // Time advances with the bytes written, so the file ends up near --bytes.
-        int64_t t = day_start;
+        // Counted on the writer's running total, not per file: rows of a message may spill into
+        // the next day's file, and the loop must still end.
+        const uint64_t day_begin = writer_.total_bytes();
         while (true) {
-          const uint64_t written = writer_.day() == day_start / 86400 ? writer_.bytes_in_day() : 0;
+          const uint64_t written = writer_.total_bytes() - day_begin;
           if (written >= o_.bytes) break;
-          t = day_start +
-              static_cast<int64_t>(static_cast<double>(written) / static_cast<double>(o_.bytes) *
-                                   static_cast<double>(active));
+          const int64_t t =
+              day_start +
+              std::min<int64_t>(active - 1, static_cast<int64_t>(static_cast<double>(written) /
+                                                                 static_cast<double>(o_.bytes) *
+                                                                 static_cast<double>(active)));
           NewMessage(t);
         }
       } else {
@@ -778,8 +781,11 @@ class Generator {
 
 int main(int argc, char** argv) {
   const Options o = Parse(argc, argv);
-  if (::mkdir(o.out.c_str(), 0755) != 0 && errno != EEXIST)
-    Die(o.out + ": " + std::strerror(errno));
+  for (size_t pos = o.out.find('/', 1);; pos = o.out.find('/', pos + 1)) {  // mkdir -p
+    const std::string dir = o.out.substr(0, pos);
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) Die(dir + ": " + std::strerror(errno));
+    if (pos == std::string::npos) break;
+  }
   Generator g(o);
   g.Run();
   return 0;

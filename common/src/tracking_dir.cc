@@ -1,0 +1,291 @@
+#include "exdm/tracking_dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "exdm/bounded_call.h"
+#include "exdm/state_file.h"
+#include "exdm/time_util.h"
+#include "text_util.h"
+
+namespace exdm {
+
+namespace {
+
+constexpr uint64_t kRunPayloadVersion = 1;
+constexpr size_t kHeadRead = 64 * 1024;
+
+std::string Errno() {
+  return std::strerror(errno);
+}
+
+struct DayFile {
+  int64_t day;
+  std::string name;
+  std::string path;
+};
+
+// Lists YYYYMMDD.log files of the window, oldest first. Errors are per-server messages.
+Result<std::vector<DayFile>> ListWindow(const std::string& dir, int64_t today, int lookback,
+                                        bool& any_log) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return Status(ErrorCode::kIoError, "tracking directory " + dir + ": " + Errno());
+  std::vector<DayFile> out;
+  any_log = false;
+  while (const dirent* e = ::readdir(d)) {
+    auto day = TrackingLogDay(e->d_name);
+    if (!day) continue;
+    any_log = true;
+    if (*day < today - lookback || *day > today + 1) continue;
+    out.push_back(DayFile{*day, e->d_name, dir + "/" + e->d_name});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const DayFile& a, const DayFile& b) {
+    return a.day != b.day ? a.day < b.day : a.name < b.name;
+  });
+  return out;
+}
+
+struct ServerWork {
+  NamedPath input;
+  LocalDeliveryAnalyzer analyzer;
+};
+
+struct WorkOutput {
+  std::vector<LocalDeliveryReport> reports;
+  StateSnapshot snapshot;
+};
+
+ssize_t ReadSome(int fd, char* buf, size_t n) {
+  while (true) {
+    const ssize_t r = ::read(fd, buf, n);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+// Reads one file from the plan's offset to its end into the analyzer. Returns the new offset.
+Result<uint64_t> ReadFile(int fd, const DayFile& f, uint64_t start, bool final,
+                          LocalDeliveryAnalyzer& a, std::vector<char>& buf, size_t chunk,
+                          const std::atomic<bool>& cancelled) {
+  if (start > 0) {
+    std::string head(kHeadRead, '\0');
+    const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
+    if (n < 0) return Status(ErrorCode::kIoError, f.path + ": " + Errno());
+    head.resize(static_cast<size_t>(n));
+    a.BeginFile(f.name, start);
+    a.LearnHeader(head);
+    if (::lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) {
+      return Status(ErrorCode::kIoError, f.path + ": " + Errno());
+    }
+  } else {
+    a.BeginFile(f.name, 0);
+  }
+  uint64_t offset = start;
+  size_t have = 0;  // unconsumed bytes at the front of buf
+  bool eof = false;
+  while (!eof) {
+    if (cancelled.load(std::memory_order_relaxed)) {
+      return Status(ErrorCode::kTimeout, "cancelled");
+    }
+    if (have == chunk) {
+      // A single line longer than the buffer: count it as consumed garbage rather than stall.
+      const size_t used = a.Consume(buf.data(), have, /*final=*/true);
+      offset += used;
+      have = 0;
+      continue;
+    }
+    const ssize_t n = ReadSome(fd, buf.data() + have, chunk - have);
+    if (n < 0) return Status(ErrorCode::kIoError, f.path + ": " + Errno());
+    if (n == 0) eof = true;
+    const size_t total = have + static_cast<size_t>(n);
+    std::memset(buf.data() + total, 0, LocalDeliveryAnalyzer::kPadding);
+    const size_t used = a.Consume(buf.data(), total, eof && final);
+    offset += used;
+    have = total - used;
+    if (have) std::memmove(buf.data(), buf.data() + used, have);
+  }
+  return offset;
+}
+
+Result<WorkOutput> ReadAll(const TrackingRunOptions& o, std::vector<ServerWork>& servers,
+                           const StateSnapshot& previous, WorkProgress& progress,
+                           const std::atomic<bool>& cancelled) {
+  WorkOutput out;
+  const int64_t today = o.now >= 0 ? o.now / 86400 : (o.now - 86399) / 86400;
+  std::vector<char> buf(o.read_chunk + LocalDeliveryAnalyzer::kPadding);
+  for (ServerWork& s : servers) {
+    LocalDeliveryAnalyzer& a = s.analyzer;
+    bool any_log = false;
+    progress.Set("listing " + s.input.path);
+    auto files = ListWindow(s.input.path, today, o.lookback_days, any_log);
+    if (!files) {
+      a.AddFileError(files.status().message());
+    } else if (files->empty()) {
+      a.AddFileError(any_log ? "no tracking log (YYYYMMDD.log) dated within the last " +
+                                   std::to_string(o.lookback_days) + " days in " + s.input.path
+                             : "no tracking logs (YYYYMMDD.log) in " + s.input.path);
+    } else {
+      for (size_t i = 0; i < files->size(); ++i) {
+        const DayFile& f = (*files)[i];
+        const bool last = i + 1 == files->size();
+        progress.Set("reading " + f.path);
+        // Blocking open on purpose: a FIFO or hung share blocks here and the deadline (not this
+        // thread) decides. O_NOATIME spares the share a metadata write where permitted.
+        const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+          a.AddFileError(f.path + ": " + Errno());
+          continue;
+        }
+        auto id = IdentifyFile(fd);
+        struct stat st;
+        if (!id || ::fstat(fd, &st) != 0) {
+          a.AddFileError(f.path + ": " + (id ? Errno() : id.status().message()));
+          ::close(fd);
+          continue;
+        }
+        const FileCursor* prev = previous.Find(f.path);
+        auto plan = PlanResume(fd, prev, *id, static_cast<uint64_t>(st.st_size));
+        if (!plan) {
+          a.AddFileError(f.path + ": " + plan.status().message());
+          ::close(fd);
+          continue;
+        }
+        if (plan->kind == ResumeKind::kTruncated || plan->kind == ResumeKind::kReplaced) {
+          a.AddWarning(f.name + " was " + std::string(ResumeKindName(plan->kind)) +
+                       " since the last run; read again from the start");
+        }
+        auto end = ReadFile(fd, f, plan->offset, /*final=*/!last, a, buf, o.read_chunk, cancelled);
+        ::close(fd);
+        if (!end) {
+          if (end.status().code() == ErrorCode::kTimeout) return end.status();
+          a.AddFileError(end.status().message());
+          continue;
+        }
+        if (!a.HasHeader() && *end > 0) {
+          a.AddFileError(f.name + ": no '# Date<TAB>Time<TAB>...' column header naming Event-ID");
+        }
+        FileCursor c;
+        c.path = f.path;
+        c.identity = *id;
+        c.offset = *end;
+        out.snapshot.Upsert(std::move(c));
+      }
+    }
+    out.reports.push_back(a.Evaluate(o.now));
+  }
+  PayloadWriter w;
+  w.U64(kRunPayloadVersion);
+  w.U64(servers.size());
+  for (const ServerWork& s : servers) {
+    w.Bytes(s.input.server + "=" + s.input.path);
+    w.Bytes(s.analyzer.SavePayload());
+  }
+  out.snapshot.payload = std::move(w.out());
+  return out;
+}
+
+}  // namespace
+
+std::optional<int64_t> TrackingLogDay(std::string_view name) {
+  if (name.size() != 12 || !EqualsIgnoreCase(name.substr(8), ".log")) return std::nullopt;
+  unsigned v[3] = {0, 0, 0};
+  const size_t widths[3] = {4, 2, 2};
+  size_t pos = 0;
+  for (int k = 0; k < 3; ++k) {
+    for (size_t i = 0; i < widths[k]; ++i, ++pos) {
+      const char c = name[pos];
+      if (c < '0' || c > '9') return std::nullopt;
+      v[k] = v[k] * 10 + static_cast<unsigned>(c - '0');
+    }
+  }
+  auto t = UnixFromUtc(v[0], v[1], v[2], 0, 0, 0);
+  if (!t) return std::nullopt;
+  return *t / 86400;
+}
+
+Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
+                                              const Deadline& deadline) {
+  TrackingRunResult result;
+  std::vector<std::string> keys;
+  for (const NamedPath& d : o.dirs)
+    keys.push_back(d.server + "=" + d.path);
+
+  std::optional<StateFile> state;
+  StateSnapshot previous;
+  if (!o.state_path.empty()) {
+    auto sf = StateFile::Acquire(o.state_path, o.consumer, InputsKey(keys), deadline);
+    if (!sf) return sf.status();
+    state.emplace(std::move(*sf));
+    previous = state->previous();
+    for (const std::string& w : state->warnings())
+      result.warnings.push_back(w);
+    result.state_path = o.state_path;
+  }
+
+  // Restore each server's analyzer from the payload (a bad payload means a fresh start).
+  std::map<std::string, std::string> payloads;
+  if (!previous.payload.empty()) {
+    PayloadReader r(previous.payload);
+    bool ok = r.U64() == kRunPayloadVersion;
+    const uint64_t n = ok ? r.U64() : 0;
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      std::string key(r.Bytes());
+      payloads[key] = std::string(r.Bytes());
+    }
+    if (!ok || !r.ok()) {
+      result.warnings.push_back("state file " + o.state_path +
+                                " has an unreadable payload; rebuilt from the logs");
+      payloads.clear();
+      previous = StateSnapshot();
+    }
+  }
+  auto servers = std::make_shared<std::vector<ServerWork>>();
+  for (size_t i = 0; i < o.dirs.size(); ++i) {
+    ServerWork w{o.dirs[i], LocalDeliveryAnalyzer(o.dirs[i].server, o.config)};
+    auto it = payloads.find(keys[i]);
+    if (it != payloads.end()) {
+      if (Status s = w.analyzer.LoadPayload(it->second); !s.ok()) {
+        result.warnings.push_back(o.dirs[i].server + ": " + s.message() +
+                                  "; in-flight deliveries rebuilt from the logs");
+        w.analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, o.config);
+        // Without its pairs, the offsets of this server's files are meaningless: re-read them.
+        StateSnapshot kept;
+        for (FileCursor& c : previous.files) {
+          if (c.path.rfind(o.dirs[i].path + "/", 0) != 0) kept.files.push_back(c);
+        }
+        kept.payload = previous.payload;
+        previous = std::move(kept);
+      }
+    }
+    servers->push_back(std::move(w));
+  }
+
+  // The reading runs on a helper thread that owns everything it touches (see bounded_call.h).
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  auto opts = std::make_shared<TrackingRunOptions>(o);
+  auto prev = std::make_shared<StateSnapshot>(std::move(previous));
+  auto work =
+      RunBounded<WorkOutput>(deadline, [opts, servers, prev, cancelled](WorkProgress& progress) {
+        return ReadAll(*opts, *servers, *prev, progress, *cancelled);
+      });
+  if (!work) {
+    cancelled->store(true);
+    return work.status();
+  }
+  if (state) {
+    if (Status s = state->Commit(work->snapshot); !s.ok()) return s.WithContext("state file");
+  }
+  result.servers = std::move(work->reports);
+  return result;
+}
+
+}  // namespace exdm
