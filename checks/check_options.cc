@@ -47,14 +47,19 @@ constexpr const char kUsage[] =
 constexpr const char kExamples[] =
     "\nExamples:\n"
     "  check_exchange_delivery mailbox -H ldaps://gc1.contoso.com:3269 \\\n"
-    "      -D 'CN=svc-monitor,OU=Service,DC=contoso,DC=com' --password-file /etc/exdm/ldap.secret\n"
+    "      -D 'CN=svc-monitor,OU=Service,DC=contoso,DC=com' \\\n"
+    "      --password-file /etc/exchange-delivery-monitor/ldap.secret\n"
     "  check_exchange_delivery queue --tracking-dir EXCH01=/srv/exchange/EXCH01.log -w 900 -c 1800\n"
-    "  check_exchange_delivery events --event-file EXCH01=/srv/exchange/EXCH01-application.jsonl\n"
-    "  check_exchange_delivery all --extra-opts=@/etc/exchange-delivery-monitor/exdm.ini\n"
+    "  check_exchange_delivery events --event-file EXCH01=/srv/exchange/EXCH01-application.jsonl \\\n"
+    "      --window 3600\n"
+    "  check_exchange_delivery all \\\n"
+    "      --extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini -t 20:CRITICAL\n"
     "\n"
     "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad options, unreadable inputs).\n"
     "LDAP unreachable or bind refused: --unreachable-state (default CRITICAL).\n"
-    "Ranges use the Monitoring Plugins syntax: 10, 10:, ~:10, 10:20, @10:20.\n";
+    "Deadline expired: the -t state (default UNKNOWN).\n"
+    "Ranges use the Monitoring Plugins syntax: 10, 10:, ~:10, 10:20, @10:20.\n"
+    "Manual: man check_exchange_delivery\n";
 
 constexpr unsigned kHelpWidth = 100;
 

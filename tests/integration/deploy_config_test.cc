@@ -378,7 +378,7 @@ TEST_F(NagiosTest, CommandLinesHandTheRightArgumentsToThePlugin) {
       "ENV[]",
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--window] "
       "[86400] [-t] [20:CRITICAL] ENV[]",
-      "ARGS [all] [--extra-opts=@/etc/exchange-delivery-monitor/exdm.ini] ENV[]",
+      "ARGS [all] [--extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini] ENV[]",
   };
   EXPECT_EQ(calls, expected) << ReadFile(dir_ + "/log_file");
 }

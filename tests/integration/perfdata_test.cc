@@ -13,6 +13,7 @@
 #include "paths.h"
 #include "plugin_output.h"
 #include "run_program.h"
+#include "slapd_fixture.h"
 
 namespace exdm::testing {
 namespace {
@@ -146,6 +147,35 @@ TEST_F(PerfdataTest, RealBinaryPerfdataParsesCompletely) {
     }
   }
   if (checked == 0) GTEST_SKIP() << "queue and events modes are not implemented yet";
+}
+
+// The mailbox mode against a real slapd holding a store without SMTP mailbox: CRITICAL, and every
+// perf value parses, with failing_stores=1 among them.
+TEST_F(PerfdataTest, RealMailboxAuditPerfdataParsesCompletely) {
+  auto slapd = Slapd::Start();
+  ASSERT_TRUE(slapd);
+  ASSERT_TRUE(
+      slapd->Load(SourceDir() + "/tests/fixtures/plugin/one-store-missing-smtp-mailbox.ldif"));
+  ProgramOptions options;
+  options.limit = std::chrono::seconds(30);
+  const ProgramResult r =
+      RunProgram({CheckBinary(), "mailbox", "-H", slapd->uri(), "-D", slapd->monitor_dn(),
+                  "--password-file", slapd->monitor_password_file()},
+                 options);
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  const std::string first_line = r.out.substr(0, r.out.find('\n'));
+  EXPECT_LE(first_line.size() + 1, check::kMaxStatusLineBytes);
+  const ParsedPerf parsed = ParseWithMonitoringPlugin(r.out, dir_);
+  EXPECT_EQ(parsed.text.rfind("EXCHANGE DELIVERY CRITICAL - ", 0), 0u) << r.out;
+  EXPECT_GE(parsed.values.size(), 1u) << r.out;
+  EXPECT_EQ(parsed.values.size(), parsed.items) << r.out;
+  bool failing_stores = false;
+  for (const auto& v : parsed.values) {
+    EXPECT_NE(v.at(3), "!") << v.at(0);
+    EXPECT_NE(v.at(4), "!") << v.at(0);
+    if (v.at(0) == "failing_stores") failing_stores = v.at(1) == "1";
+  }
+  EXPECT_TRUE(failing_stores) << r.out;
 }
 
 }  // namespace

@@ -1,0 +1,216 @@
+// The documentation matches the programs: manual pages render cleanly and document every long
+// option of --help; the README's command lines are valid and include --help's examples; the
+// packaged --extra-opts example parses.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "paths.h"
+#include "run_program.h"
+
+namespace exdm::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Long options in the option column of a Boost.Program_options help text.
+std::set<std::string> HelpLongOptions(const std::string& help) {
+  std::set<std::string> options;
+  const std::regex option(R"(--[a-z][a-z0-9._-]+)");
+  for (const std::string& line : SplitLines(help)) {
+    if (line.rfind("  -", 0) != 0) continue;
+    const std::string column = line.substr(0, line.find("  ", 2));
+    for (auto it = std::sregex_iterator(column.begin(), column.end(), option);
+         it != std::sregex_iterator(); ++it) {
+      options.insert(it->str());
+    }
+  }
+  return options;
+}
+
+// Man page source with roff's escaped hyphens ("\-") made plain.
+std::string ManSource(const std::string& name) {
+  std::string text = ReadFile(SourceDir() + "/deploy/man/" + name);
+  std::string plain;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size() && text[i + 1] == '-') continue;
+    plain += text[i];
+  }
+  return plain;
+}
+
+// Command lines in `text` starting with `program` (continuation lines joined), split into words
+// as a POSIX shell would for the quoting used in docs ('...' and "...").
+std::vector<std::vector<std::string>> CommandLines(const std::string& text,
+                                                   const std::string& program) {
+  std::vector<std::vector<std::string>> commands;
+  const std::vector<std::string> lines = SplitLines(text);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string line = lines[i];
+    const size_t start = line.find(program + " ");
+    if (start == std::string::npos || line.find_first_not_of(' ') != start) continue;
+    std::string joined = line.substr(start);
+    while (!joined.empty() && joined.back() == '\\' && i + 1 < lines.size()) {
+      joined.pop_back();
+      joined += lines[++i];
+    }
+    const std::string second = joined.substr(
+        program.size() + 1, joined.find(' ', program.size() + 1) - program.size() - 1);
+    if (second.size() < 2 || (second[0] != '-' && second != "mailbox" && second != "queue" &&
+                              second != "events" && second != "all")) {
+      continue;  // prose ("check_exchange_delivery - Nagios/Icinga plugin ..."), not a command
+    }
+    std::vector<std::string> words;
+    std::string word;
+    bool in_word = false;
+    char quote = 0;
+    for (char c : joined) {
+      if (quote) {
+        if (c == quote) {
+          quote = 0;
+        } else {
+          word += c;
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        in_word = true;
+      } else if (c == ' ' || c == '\t') {
+        if (in_word) words.push_back(word);
+        word.clear();
+        in_word = false;
+      } else if (c == '#') {
+        break;  // a trailing comment
+      } else {
+        word += c;
+        in_word = true;
+      }
+    }
+    if (in_word) words.push_back(word);
+    commands.push_back(words);
+  }
+  return commands;
+}
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words)
+    out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+ProgramResult RenderManPage(const std::string& name, const std::string& width = "100") {
+  ProgramOptions options;
+  options.env = {{"MANWIDTH", width}, {"LC_ALL", "C.UTF-8"}};
+  return RunProgram({"/usr/bin/man", "--warnings", "-l", SourceDir() + "/deploy/man/" + name},
+                    options);
+}
+
+// Paths of the installed example files, mapped to the source tree.
+void UseSourceTreeFiles(std::vector<std::string>& words) {
+  const std::string installed = "/etc/exchange-delivery-monitor/check_exchange_delivery.ini";
+  for (std::string& w : words) {
+    const size_t at = w.find(installed);
+    if (at != std::string::npos) {
+      w.replace(at, installed.size(), SourceDir() + "/deploy/check/check_exchange_delivery.ini");
+    }
+  }
+}
+
+void ExpectRendersCleanly(const std::string& name) {
+  const ProgramResult r = RenderManPage(name);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "") << name << " renders with warnings";
+  for (const char* section : {"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES"}) {
+    EXPECT_NE(r.out.find(std::string("\n") + section + "\n"), std::string::npos)
+        << name << " lacks " << section;
+  }
+}
+
+TEST(DocsTest, ManPagesRenderWithoutWarnings) {
+  ExpectRendersCleanly("check_exchange_delivery.1");
+  ExpectRendersCleanly("exchange_delivery_exporter.1");
+}
+
+TEST(DocsTest, CheckManPageDocumentsEveryOptionOfHelp) {
+  const std::set<std::string> options = HelpLongOptions(RunProgram({CheckBinary(), "--help"}).out);
+  ASSERT_GT(options.size(), 30u);
+  const std::string man = ManSource("check_exchange_delivery.1");
+  for (const std::string& option : options) {
+    EXPECT_NE(man.find(option), std::string::npos) << option << " is not in the manual page";
+  }
+}
+
+TEST(DocsTest, ExporterManPageDocumentsEveryOptionOfHelp) {
+  const std::set<std::string> options =
+      HelpLongOptions(RunProgram({ExporterBinary(), "--help"}).out);
+  ASSERT_GT(options.size(), 10u);
+  const std::string man = ManSource("exchange_delivery_exporter.1");
+  for (const std::string& option : options) {
+    EXPECT_NE(man.find(option), std::string::npos) << option << " is not in the manual page";
+  }
+}
+
+// Boost parses every option before --help short-circuits, so "<example> --help" fails on any
+// option name or syntax the program does not know.
+TEST(DocsTest, ReadmeAndManPageCommandLinesAreAccepted) {
+  std::vector<std::vector<std::string>> commands =
+      CommandLines(ReadFile(SourceDir() + "/README.md"), "check_exchange_delivery");
+  const size_t from_readme = commands.size();
+  ASSERT_GE(from_readme, 4u);
+  // The rendered page: roff's "\e" continuation is a backslash there.
+  const std::string man = RenderManPage("check_exchange_delivery.1", "300").out;
+  for (auto& c : CommandLines(man, "check_exchange_delivery"))
+    commands.push_back(c);
+  ASSERT_GE(commands.size(), from_readme + 4);
+  for (std::vector<std::string> words : commands) {
+    const std::string text = Join(words);
+    words[0] = CheckBinary();
+    UseSourceTreeFiles(words);
+    words.push_back("--help");
+    const ProgramResult r = RunProgram(words);
+    EXPECT_EQ(r.exit_code, 0) << text << "\n" << r.out;
+  }
+}
+
+TEST(DocsTest, ReadmeShowsTheExamplesOfHelp) {
+  const std::string help = RunProgram({CheckBinary(), "--help"}).out;
+  const std::string examples = help.substr(help.find("Examples:"));
+  std::set<std::string> readme;
+  for (const auto& words :
+       CommandLines(ReadFile(SourceDir() + "/README.md"), "check_exchange_delivery")) {
+    readme.insert(Join(words));
+  }
+  const auto from_help = CommandLines(examples, "check_exchange_delivery");
+  ASSERT_GE(from_help.size(), 4u);
+  for (const auto& words : from_help) {
+    EXPECT_EQ(readme.count(Join(words)), 1u) << "README lacks --help's example: " << Join(words);
+  }
+}
+
+TEST(DocsTest, PackagedExtraOptsExampleParses) {
+  const std::string ini = SourceDir() + "/deploy/check/check_exchange_delivery.ini";
+  for (const std::string& spec : {"@" + ini, "branch@" + ini}) {
+    const ProgramResult r =
+        RunProgram({CheckBinary(), "mailbox", "--extra-opts=" + spec, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << spec << ": " << r.out;
+  }
+  // The same file without --help reaches the run: its (absent) inputs are reported.
+  const ProgramResult run = RunProgram({CheckBinary(), "mailbox", "--extra-opts=@" + ini});
+  EXPECT_EQ(run.exit_code, 3) << run.out;
+  EXPECT_NE(run.out.find("cannot read --tracking-dir '/srv/exchange/EXCH01.log'"),
+            std::string::npos)
+      << run.out;
+}
+
+}  // namespace
+}  // namespace exdm::testing
