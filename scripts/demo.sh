@@ -1,8 +1,148 @@
 #!/usr/bin/env bash
-# The demo: builds, then runs what exists against an embedded sample organization.
+# The demo: builds, then runs every check mode and the exporter against an embedded sample
+# organization (tests/fixtures/orgs/demo.json: one store's SMTP mailbox missing, another's homeMTA
+# wrong) in a throwaway slapd, with generated tracking logs and events where those generators
+# exist. Stops everything it started, also on failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-B=${EXDM_BUILD_DIR:-build}
-"$B/checks/check_exchange_delivery" --version
-"$B/exporter/exchange_delivery_exporter" --version
+
+B=$(realpath "${EXDM_BUILD_DIR:-build}")
+CHECK=$B/checks/check_exchange_delivery
+EXPORTER=$B/exporter/exchange_delivery_exporter
+GEN=$B/tests/generators
+FIXTURE=$PWD/tests/fixtures/slapd/slapd-fixture.sh
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/exdm-demo-XXXXXX")
+EXPORTER_PID=
+
+cleanup() {
+  local rc=$?
+  trap '' INT TERM  # a second Ctrl-C must not cut the cleanup short
+  if [[ -n $EXPORTER_PID ]]; then
+    kill -TERM "$EXPORTER_PID" 2>/dev/null || true
+    wait "$EXPORTER_PID" 2>/dev/null || true
+  fi
+  [[ -d $WORK/slapd ]] && "$FIXTURE" stop "$WORK/slapd" || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [[ -t 1 ]]; then
+  section() { printf '\n\033[1m==== %s ====\033[0m\n' "$*"; }
+else
+  section() { printf '\n==== %s ====\n' "$*"; }
+fi
+state_name() {
+  case $1 in 0) echo OK ;; 1) echo WARNING ;; 2) echo CRITICAL ;; 3) echo UNKNOWN ;; *) echo "?" ;; esac
+}
+
+section "Build"
+"$CHECK" --version
+"$EXPORTER" --version
+
+section "Sample organization (tests/fixtures/orgs/demo.json)"
+"$GEN/exdm_gen_org" tests/fixtures/orgs/demo.json -o "$WORK/org.ldif" \
+  --manifest "$WORK/manifest.json" --summary "$WORK/summary.tsv"
+awk -F'\t' '{ printf "  %-7s %-20s %-29s %-8s %-36s %s\n", $1, $2, $3, $4, $5, $6 }' \
+  "$WORK/summary.tsv"
+echo "  (findings column: what a correct audit must report)"
+
+section "Directory: throwaway slapd with the organization (tests/fixtures/slapd)"
+URI=$("$FIXTURE" start "$WORK/slapd" --ldif "$WORK/org.ldif")
+BIND_DN=$(cat "$WORK/slapd/monitor.dn")
+SECRET=$WORK/slapd/monitor.secret
+echo "  $URI  (bind as $BIND_DN, password file $SECRET)"
+
+# The broken store: its users' mail stalls in the local delivery queue.
+BROKEN_GUID=$(awk -F'\t' '$6 ~ /missing/ { print $5; exit }' "$WORK/summary.tsv")
+BROKEN_USERS=$(awk -F'\t' '$6 ~ /missing/ { print $7; exit }' "$WORK/summary.tsv")
+SERVER=EXCH01
+TODAY=$(date -u +%F)
+NOW_HOUR=$(date -u +%-H)
+STALL_START=$(date -u -d '-90 minutes' +%FT%TZ)
+
+check_args=(-H "$URI" -D "$BIND_DN" --password-file "$SECRET")
+exporter_ini=("[ldap]" "uri = $URI" "bind_dn = $BIND_DN" "password_file = $SECRET")
+
+section "Tracking logs (exdm_gen_tracking)"
+if [[ -x $GEN/exdm_gen_tracking ]]; then
+  stalled=()
+  IFS=, read -r -a users <<< "$BROKEN_USERS"
+  for u in "${users[@]}"; do stalled+=(--stalled-recipient "$u"); done
+  mkdir -p "$WORK/tracking"
+  if "$GEN/exdm_gen_tracking" --out "$WORK/tracking/$SERVER" --server "$SERVER" --start "$TODAY" \
+    --end-hour $((NOW_HOUR + 1)) --messages 400 --stall-start "$STALL_START" --stall-share 0.05 \
+    "${stalled[@]}" --truth "$WORK/tracking.truth"; then
+  ls -l "$WORK/tracking/$SERVER" | tail -n +2 | sed 's/^/  /'
+  echo "  stalled local deliveries to: $BROKEN_USERS (since $STALL_START)"
+  grep -E '^(stalled_deliveries|retries)=' "$WORK/tracking.truth" | sed 's/^/  truth: /' || true
+  check_args+=(--tracking-dir "$SERVER=$WORK/tracking/$SERVER")
+  exporter_ini+=("[tracking]" "dir = $SERVER=$WORK/tracking/$SERVER")
+  else
+    echo "  exdm_gen_tracking failed (exit $?): queue mode runs without tracking logs"
+  fi
+else
+  echo "  $GEN/exdm_gen_tracking is not built yet: queue mode runs without tracking logs"
+fi
+
+section "Application events (exdm_gen_events)"
+if [[ -x $GEN/exdm_gen_events ]]; then
+  if "$GEN/exdm_gen_events" --format jsonl --server "$SERVER" --store-guid "$BROKEN_GUID" \
+    --start "$STALL_START" --out "$WORK/$SERVER-application.jsonl"; then
+  echo "  $(wc -l < "$WORK/$SERVER-application.jsonl") events (NXLog JSON lines), 326/1194 for store $BROKEN_GUID"
+  check_args+=(--event-file "$SERVER=$WORK/$SERVER-application.jsonl")
+  exporter_ini+=("[events]" "file = $SERVER=$WORK/$SERVER-application.jsonl")
+  else
+    echo "  exdm_gen_events failed (exit $?): events mode runs without event exports"
+  fi
+else
+  echo "  $GEN/exdm_gen_events is not built yet: events mode runs without event exports"
+fi
+
+mkdir -p "$WORK/state"
+for mode in mailbox queue events all; do
+  section "check_exchange_delivery $mode"
+  echo "  \$ check_exchange_delivery $mode ${check_args[*]} --state-file <tmp>"
+  set +e
+  "$CHECK" "$mode" "${check_args[@]}" --state-file "$WORK/state/check-$mode.state" 2>&1 |
+    sed 's/^/  /'
+  rc=${PIPESTATUS[0]}
+  set -e
+  echo "  -> exit code $rc ($(state_name "$rc"))"
+done
+
+section "exchange_delivery_exporter: one scrape of /metrics"
+listening=" $(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk 'NR > 1 && $4 == "0A" { print $2 }' |
+  sed 's/.*://' | while read -r h; do echo $((16#$h)); done | tr '\n' ' ') "
+PORT=
+for _ in $(seq 50); do
+  p=$((20000 + RANDOM % 40000))
+  [[ $listening == *" $p "* ]] || { PORT=$p; break; }
+done
+printf '%s\n' "${exporter_ini[@]}" "[exporter]" "state_dir = $WORK/state" > "$WORK/exporter.ini"
+sed 's/^/  /' "$WORK/exporter.ini"
+"$EXPORTER" --config.file "$WORK/exporter.ini" --web.listen-address "127.0.0.1:$PORT" \
+  > "$WORK/exporter.log" 2>&1 &
+EXPORTER_PID=$!
+metrics=
+for _ in $(seq 100); do
+  if ! kill -0 "$EXPORTER_PID" 2>/dev/null; then
+    echo "  exporter exited early:"
+    sed 's/^/  /' "$WORK/exporter.log"
+    EXPORTER_PID=
+    break
+  fi
+  metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics" || true)
+  # Wait for the background LDAP audit's first result (a scrape never waits for it).
+  if grep -q '^exchange_smtp_mailbox_ok' <<< "$metrics"; then break; fi
+  sleep 0.1
+done
+if [[ -n $metrics ]]; then
+  echo "  \$ curl http://127.0.0.1:$PORT/metrics   (samples only; HELP/TYPE lines omitted)"
+  grep -v '^#' <<< "$metrics" | sed 's/^/  /'
+fi
+
+section "Done"
+echo "  stopping the exporter and slapd, removing $WORK"

@@ -30,7 +30,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 constexpr const char* kUsage = R"USAGE(usage:
-  exdm_gen_org DESCRIPTION.json [-o FILE] [--manifest FILE] [--seed N]
+  exdm_gen_org DESCRIPTION.json [-o FILE] [--manifest FILE] [--summary FILE|-] [--seed N]
   exdm_gen_org --servers N --stores-per-server M [--users-per-store U] [--public-every K]
                [--fault KIND=COUNT]... [--domain DNS] [--organization NAME]
                [-o FILE] [--manifest FILE] [--seed N]
@@ -38,7 +38,8 @@ constexpr const char* kUsage = R"USAGE(usage:
 Writes an Exchange organization as Active Directory LDIF (default: stdout), parents before
 children, for a directory prepared by tests/fixtures/slapd/slapd-fixture.sh (which already holds
 the domain, CN=Users, CN=Configuration and CN=Services). The manifest (JSON) lists every store and
-every planted fault with the finding a correct audit reports.
+every planted fault with the finding a correct audit reports. The summary is one tab-separated
+line per store (server, storage group, store, type, guid, expected findings, users' mail).
 
 Description (JSON):
   {"organization": "Contoso", "domain": "contoso.com", "mail_domain": "contoso.com",
@@ -189,7 +190,7 @@ struct Store {
   std::vector<User> users;
   // Derived.
   std::string dn;
-  GuidBytes guid{};
+  exdm::Guid guid{};
   std::string legacy_dn;
 };
 
@@ -472,10 +473,6 @@ std::string DomainDn(const std::string& dns) {
   return dn;
 }
 
-std::string Bytes(const GuidBytes& g) {
-  return std::string(reinterpret_cast<const char*>(g.data()), g.size());
-}
-
 struct Gateway {
   std::string dn;
   std::string cn;
@@ -483,7 +480,7 @@ struct Gateway {
   std::optional<std::string> home_mta;
   std::optional<std::string> delivery_mechanism;
   std::optional<std::string> legacy_dn;
-  GuidBytes guid{};
+  exdm::Guid guid{};
 };
 
 class Generator {
@@ -499,7 +496,7 @@ class Generator {
   const Json& manifest() const { return manifest_; }
 
  private:
-  GuidBytes Guid(const std::string& dn) const { return DeterministicGuid(seed_, dn); }
+  exdm::Guid NewGuid(const std::string& dn) const { return DeterministicGuid(seed_, dn); }
 
   void Derive() {
     domain_dn_ = DomainDn(org_.dns_domain);
@@ -538,7 +535,7 @@ class Generator {
               }
             }
             store.dn = Rdn("CN", store.name) + "," + sg.dn;
-            store.guid = Guid(store.dn);
+            store.guid = NewGuid(store.dn);
             // DOMAIN.md gives the first store's value; later ones are numbered to stay unique.
             const bool mailbox = store.type == StoreType::kMailbox;
             const int n = mailbox ? ++private_count : ++public_count;
@@ -560,7 +557,7 @@ class Generator {
   };
 
   std::string GatewayName(const Server& server, const Store& store, bool hyphen = true) const {
-    return "SMTP (" + server.name + (hyphen ? "-" : "") + GuidBraced(store.guid) + ")";
+    return "SMTP (" + server.name + (hyphen ? "-" : "") + store.guid.ToBracedUpper() + ")";
   }
 
   Gateway CorrectGateway(const StorePath& p) const {
@@ -571,8 +568,8 @@ class Generator {
     g.home_mta = p.server->mta_dn;
     g.delivery_mechanism = "2";
     g.legacy_dn = p.ag->legacy_dn + "/cn=Configuration/cn=Connections/cn=SMTP (" + p.server->name +
-                  ")/cn=" + GuidBraced(p.store->guid);
-    g.guid = Guid(g.dn);
+                  ")/cn=" + p.store->guid.ToBracedUpper();
+    g.guid = NewGuid(g.dn);
     return g;
   }
 
@@ -586,7 +583,7 @@ class Generator {
     f["server"] = p != nullptr ? p->server->name : server;
     f["storage_group"] = p != nullptr ? p->sg->name : "";
     f["store"] = p != nullptr ? p->store->name : "";
-    f["store_guid"] = p != nullptr ? GuidText(p->store->guid) : "";
+    f["store_guid"] = p != nullptr ? p->store->guid.ToString() : "";
     f["object_dn"] = object_dn;
     f["attribute"] = attribute;
     f["actual"] = actual;
@@ -631,18 +628,18 @@ class Generator {
         // The store is gone (not written); AD dropped the linked homeMDB of its gateway.
         g.home_mdb.reset();
         AddFault(nullptr, "no_home_mdb", "orphan", g.dn, "homeMDB", "", "",
-                 "store " + GuidText(store.guid) + " deleted", p.server->name);
+                 "store " + store.guid.ToString() + " deleted", p.server->name);
       }
       if (has("kb_name_without_hyphen")) {
         g.cn = GatewayName(*p.server, store, false);
         g.dn = Rdn("CN", g.cn) + "," + connections_dn_;
-        g.guid = Guid(g.dn);
+        g.guid = NewGuid(g.dn);
         Json v;
         v["variant"] = "kb_name_without_hyphen";
         v["server"] = p.server->name;
         v["storage_group"] = p.sg->name;
         v["store"] = store.name;
-        v["store_guid"] = GuidText(store.guid);
+        v["store_guid"] = store.guid.ToString();
         v["object_dn"] = g.dn;
         variants_.push_back(std::move(v));
       }
@@ -652,7 +649,7 @@ class Generator {
           g.cn = "SMTP (" + p.server->name + ") " + std::to_string(n);
         }
         g.dn = Rdn("CN", g.cn) + "," + connections_dn_;
-        g.guid = Guid(g.dn);
+        g.guid = NewGuid(g.dn);
         AddFault(&p, "wrong_name", "wrong_name", g.dn, "cn", g.cn, correct.cn);
       }
       if (has("wrong_home_mdb")) {
@@ -669,9 +666,9 @@ class Generator {
       }
       if (has("deleted_home_mta")) {
         // The MTA was deleted and re-created: the gateway still names the old one's tombstone.
-        const GuidBytes old_mta = Guid("deleted:" + p.server->mta_dn);
+        const exdm::Guid old_mta = NewGuid("deleted:" + p.server->mta_dn);
         g.home_mta =
-            "CN=Microsoft MTA\\0ADEL:" + GuidText(old_mta) + ",CN=Deleted Objects," + config_dn_;
+            "CN=Microsoft MTA\\0ADEL:" + old_mta.ToString() + ",CN=Deleted Objects," + config_dn_;
         AddFault(&p, "deleted_home_mta", "wrong_home_mta", g.dn, "homeMTA", *g.home_mta,
                  p.server->mta_dn, "deleted object");
       }
@@ -682,7 +679,7 @@ class Generator {
       }
       if (has("wrong_legacy_dn")) {
         g.legacy_dn = p.ag->legacy_dn + "/cn=Configuration/cn=Connections/cn=SMTP (" +
-                      p.server->name + ")/cn=" + GuidBraced(Guid("old:" + store.dn));
+                      p.server->name + ")/cn=" + NewGuid("old:" + store.dn).ToBracedUpper();
         AddFault(&p, "wrong_legacy_dn", "wrong_legacy_dn", g.dn, "legacyExchangeDN", *g.legacy_dn,
                  *correct.legacy_dn);
       }
@@ -694,18 +691,18 @@ class Generator {
         AddFault(&p, "system_mailbox_missing", "system_mailbox_missing", SystemMailboxDn(store), "",
                  "", SystemMailboxDn(store));
       }
-      if (!has("missing")) AddGateway(g, GuidText(store.guid));
+      if (!has("missing")) AddGateway(g, store.guid.ToString());
       if (has("duplicate") || has("duplicate_cnf")) {
         Gateway second = correct;
         if (has("duplicate_cnf")) {
-          const GuidBytes dup = Guid("cnf:" + correct.dn);
-          second.cn = correct.cn + "\nCNF:" + GuidText(dup);
+          const exdm::Guid dup = NewGuid("cnf:" + correct.dn);
+          second.cn = correct.cn + "\nCNF:" + dup.ToString();
         } else {
           second.cn = GatewayName(*p.server, store, false);
         }
         second.dn = Rdn("CN", second.cn) + "," + connections_dn_;
-        second.guid = Guid(second.dn);
-        AddGateway(second, GuidText(store.guid));
+        second.guid = NewGuid(second.dn);
+        AddGateway(second, store.guid.ToString());
         AddFault(&p, has("duplicate_cnf") ? "duplicate_cnf" : "duplicate", "duplicate", second.dn,
                  "", "2 SMTP mailboxes", "1 SMTP mailbox", "also " + g.dn);
       }
@@ -715,18 +712,18 @@ class Generator {
       if (it == servers_.end()) Fail("orphan_gateways: unknown server " + o.server);
       const Server& server = *it->second.second;
       for (int i = 0; i < o.count; ++i) {
-        const GuidBytes ghost = Guid("orphan:" + server.name + ":" + std::to_string(i));
+        const exdm::Guid ghost = NewGuid("orphan:" + server.name + ":" + std::to_string(i));
         Gateway g;
-        g.cn = "SMTP (" + server.name + "-" + GuidBraced(ghost) + ")";
+        g.cn = "SMTP (" + server.name + "-" + ghost.ToBracedUpper() + ")";
         g.dn = Rdn("CN", g.cn) + "," + connections_dn_;
         g.home_mta = server.mta_dn;
         g.delivery_mechanism = "2";
         g.legacy_dn = it->second.first->legacy_dn + "/cn=Configuration/cn=Connections/cn=SMTP (" +
-                      server.name + ")/cn=" + GuidBraced(ghost);
-        g.guid = Guid(g.dn);
+                      server.name + ")/cn=" + ghost.ToBracedUpper();
+        g.guid = NewGuid(g.dn);
         AddGateway(g, "");
         AddFault(nullptr, "orphan_gateway", "orphan", g.dn, "homeMDB", "", "",
-                 "no store with objectGUID " + GuidText(ghost), server.name);
+                 "no store with objectGUID " + ghost.ToString(), server.name);
       }
     }
   }
@@ -742,7 +739,7 @@ class Generator {
   }
 
   std::string SystemMailboxDn(const Store& store) const {
-    return Rdn("CN", "SystemMailbox" + GuidBraced(store.guid)) +
+    return Rdn("CN", "SystemMailbox" + store.guid.ToBracedUpper()) +
            ",CN=Microsoft Exchange System Objects," + domain_dn_;
   }
 
@@ -754,7 +751,7 @@ class Generator {
     if (std::string_view(cls) != "container") w_.Attr("objectClass", "container");
     w_.Attr("objectClass", cls);
     w_.Attr("cn", cn);
-    w_.Binary("objectGUID", Bytes(Guid(dn)));
+    w_.Binary("objectGUID", NewGuid(dn).Bytes());
     w_.Attr("showInAdvancedViewOnly", "TRUE");
     w_.End();
   }
@@ -765,7 +762,7 @@ class Generator {
     w_.Attr("objectClass", "top");
     w_.Attr("objectClass", cls);
     w_.Attr("cn", cn);
-    w_.Binary("objectGUID", Bytes(Guid(dn)));
+    w_.Binary("objectGUID", NewGuid(dn).Bytes());
     if (!legacy_dn.empty()) w_.Attr("legacyExchangeDN", legacy_dn);
     w_.Attr("showInAdvancedViewOnly", "TRUE");
     w_.End();
@@ -787,7 +784,7 @@ class Generator {
     w_.Attr("objectClass", "top");
     w_.Attr("objectClass", "msExchOrganizationContainer");
     w_.Attr("cn", org_.name);
-    w_.Binary("objectGUID", Bytes(Guid(org_dn_)));
+    w_.Binary("objectGUID", NewGuid(org_dn_).Bytes());
     w_.Attr("legacyExchangeDN", org_legacy_);
     w_.Attr("showInAdvancedViewOnly", "TRUE");
     w_.End();
@@ -813,7 +810,7 @@ class Generator {
           w_.Attr("objectClass", "mailGateway");
           w_.Attr("objectClass", "msExchRoutingSMTPConnector");
           w_.Attr("cn", c.name);
-          w_.Binary("objectGUID", Bytes(Guid(dn)));
+          w_.Binary("objectGUID", NewGuid(dn).Bytes());
           w_.Attr("legacyExchangeDN",
                   ag.legacy_dn + "/cn=Configuration/cn=Connections/cn=" + c.name);
           w_.Attr("routingList", "SMTP:*;1");
@@ -837,7 +834,7 @@ class Generator {
         w_.Attr("objectClass", "top");
         w_.Attr("objectClass", "msExchExchangeServer");
         w_.Attr("cn", server.name);
-        w_.Binary("objectGUID", Bytes(Guid(server.dn)));
+        w_.Binary("objectGUID", NewGuid(server.dn).Bytes());
         w_.Attr("legacyExchangeDN", server.legacy_dn);
         w_.Attr("networkAddress", "ncacn_ip_tcp:" + server.name + "." + org_.dns_domain);
         w_.Attr("serialNumber", "Version 6.5 (Build 7638.2: Service Pack 2)");
@@ -865,7 +862,7 @@ class Generator {
             w_.Attr("objectClass", "msExchMDB");
             w_.Attr("objectClass", mailbox ? "msExchPrivateMDB" : "msExchPublicMDB");
             w_.Attr("cn", store.name);
-            w_.Binary("objectGUID", Bytes(store.guid));
+            w_.Binary("objectGUID", store.guid.Bytes());
             w_.Attr("legacyExchangeDN", store.legacy_dn);
             w_.Attr("msExchOwningServer", server.dn);
             for (const auto& bl : back_links_[store.dn])
@@ -877,7 +874,7 @@ class Generator {
             st["storage_group"] = sg.name;
             st["store"] = store.name;
             st["type"] = mailbox ? "mailbox" : "public";
-            st["guid"] = GuidText(store.guid);
+            st["guid"] = store.guid.ToString();
             st["dn"] = store.dn;
             st["legacy_dn"] = store.legacy_dn;
             st["admin_group"] = ag.name;
@@ -908,7 +905,7 @@ class Generator {
       w_.Attr("objectClass", "top");
       w_.Attr("objectClass", "mailGateway");
       w_.Attr("cn", g.cn);
-      w_.Binary("objectGUID", Bytes(g.guid));
+      w_.Binary("objectGUID", g.guid.Bytes());
       if (g.home_mdb) w_.Attr("homeMDB", *g.home_mdb);
       if (g.home_mta) w_.Attr("homeMTA", *g.home_mta);
       if (g.delivery_mechanism) w_.Attr("deliveryMechanism", *g.delivery_mechanism);
@@ -926,12 +923,12 @@ class Generator {
       if (store.faults.count("no_home_mdb") != 0) continue;
       if (HasSystemMailbox(store)) {
         const std::string dn = SystemMailboxDn(store);
-        const std::string cn = "SystemMailbox" + GuidBraced(store.guid);
+        const std::string cn = "SystemMailbox" + store.guid.ToBracedUpper();
         w_.Begin(dn);
         w_.Attr("objectClass", "top");
         w_.Attr("objectClass", "msExchSystemMailbox");
         w_.Attr("cn", cn);
-        w_.Binary("objectGUID", Bytes(Guid(dn)));
+        w_.Binary("objectGUID", NewGuid(dn).Bytes());
         w_.Attr("legacyExchangeDN", p.ag->legacy_dn + "/cn=Recipients/cn=" + cn);
         w_.Attr("homeMDB", store.dn);
         w_.Attr("homeMTA", p.server->mta_dn);
@@ -951,7 +948,7 @@ class Generator {
         w_.Attr("cn", u.cn);
         w_.Attr("sn", u.cn);
         w_.Attr("displayName", u.cn);
-        w_.Binary("objectGUID", Bytes(Guid(dn)));
+        w_.Binary("objectGUID", NewGuid(dn).Bytes());
         w_.Attr("sAMAccountName", u.alias.substr(0, 20));
         w_.Attr("userPrincipalName", u.alias + "@" + org_.dns_domain);
         w_.Attr("mail", u.mail);
@@ -968,7 +965,7 @@ class Generator {
         Json ju;
         ju["dn"] = dn;
         ju["mail"] = u.mail;
-        ju["store_guid"] = GuidText(store.guid);
+        ju["store_guid"] = store.guid.ToString();
         users.push_back(std::move(ju));
       }
     }
@@ -1030,7 +1027,37 @@ void WriteFile(const std::string& path, const std::string& content) {
   if (!out) Fail("cannot write " + path);
 }
 
+// One tab-separated line per store (and per fault without a store), for scripts and the demo.
+std::string Summary(const Json& m) {
+  std::map<std::string, std::string> users;  // store guid -> "a@x,b@x"
+  for (const auto& u : m["users"]) {
+    std::string& list = users[u["store_guid"].get<std::string>()];
+    if (!list.empty()) list += ',';
+    list += u["mail"].get<std::string>();
+  }
+  auto join = [](const Json& array) {
+    std::string out;
+    for (const auto& v : array)
+      out += (out.empty() ? "" : ",") + v.get<std::string>();
+    return out.empty() ? std::string("-") : out;
+  };
+  std::string out = "server\tstorage_group\tstore\ttype\tguid\tfindings\tusers\n";
+  for (const auto& s : m["stores"]) {
+    const std::string guid = s["guid"];
+    out += s["server"].get<std::string>() + "\t" + s["storage_group"].get<std::string>() + "\t" +
+           s["store"].get<std::string>() + "\t" + s["type"].get<std::string>() + "\t" + guid +
+           "\t" + join(s["findings"]) + "\t" + (users.count(guid) ? users[guid] : "-") + "\n";
+  }
+  for (const auto& f : m["faults"]) {
+    if (!f["store"].get<std::string>().empty()) continue;
+    out += f["server"].get<std::string>() + "\t-\t-\t-\t-\t" + f["finding"].get<std::string>() +
+           "\t-\n";
+  }
+  return out;
+}
+
 int Main(int argc, char** argv) {
+  std::string summary_path;
   std::string description_path, ldif_path, manifest_path, domain = "contoso.com",
                                                           organization = "Contoso";
   uint64_t seed = 1;
@@ -1049,6 +1076,8 @@ int Main(int argc, char** argv) {
       ldif_path = value();
     } else if (arg == "--manifest") {
       manifest_path = value();
+    } else if (arg == "--summary") {
+      summary_path = value();
     } else if (arg == "--seed") {
       seed = static_cast<uint64_t>(ParseInt(value(), "seed"));
     } else if (arg == "--servers") {
@@ -1106,6 +1135,7 @@ int Main(int argc, char** argv) {
   gen.Run();
   WriteFile(ldif_path, gen.ldif());
   if (!manifest_path.empty()) WriteFile(manifest_path, gen.manifest().dump(2) + "\n");
+  if (!summary_path.empty()) WriteFile(summary_path, Summary(gen.manifest()));
   return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -180,6 +181,20 @@ TEST(OrgGeneratorTest, AllFaultsAreThereAndReadBackAsPlanted) {
           strcasecmp(read({attr}).Value(attr).c_str(), f["actual"].get<std::string>().c_str()), 0);
     }
   }
+}
+
+TEST(OrgGeneratorTest, SummaryHasOneLinePerStoreWithItsFindingsAndUsers) {
+  TempDir tmp;
+  ProcessResult r = RunProcess({GeneratorBinary("exdm_gen_org"), SampleOrg("demo"), "-o",
+                                tmp.File("org.ldif"), "--summary", "-"});
+  ASSERT_TRUE(r.ok()) << r.output;
+  EXPECT_EQ(r.output.rfind("server\tstorage_group\tstore\ttype\tguid\tfindings\tusers\n", 0), 0u)
+      << r.output;
+  EXPECT_NE(r.output.find("\tSales\tmailbox\t"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\tmissing\tcarol@contoso.com,dave@contoso.com\n"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("\twrong_home_mta\terin@contoso.com\n"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 5);  // header + 4 stores
 }
 
 TEST(OrgGeneratorTest, SameSeedSameBytesOtherSeedOtherGuids) {
