@@ -509,6 +509,9 @@ struct LocalDeliveryAnalyzer::Impl {
       if (auto t = ParseTrackingTimestamp(std::string_view(last_date, last_date_len),
                                           std::string_view(last_time, last_time_len))) {
         if (!last_event || *t > *last_event) last_event = *t;
+        // Rows without a role still move log time on (once per buffer, to keep the hot path
+        // free of time parsing): attempts older than the grace period are deliveries.
+        AdvanceTime(*t);
       }
     }
     const size_t consumed = static_cast<size_t>(p - data);
@@ -518,7 +521,9 @@ struct LocalDeliveryAnalyzer::Impl {
   }
 
   LocalDeliveryReport Evaluate(int64_t now) {
-    Sweep(now);
+    // Silence means something only while the log goes on: measured against the latest log time,
+    // a share that stopped updating (collection lag, server down) does not make stalls vanish.
+    Sweep(last_event ? std::min(*last_event, now) : now);
     LocalDeliveryReport r;
     r.server = server;
     r.evaluated_at = now;

@@ -31,7 +31,8 @@ struct LocalDeliveryConfig {
   // An attempt is a delivery only when no retry for the pair follows within this many seconds
   // of log time (the failing store driver logs both in the same second).
   int64_t grace_seconds = 2;
-  // A stalled pair silent for longer than this is dropped and counted as vanished.
+  // A stalled pair silent for longer than this (in log time: measured against the latest event
+  // read, not the wall clock) is dropped and counted as vanished.
   int64_t vanish_seconds = 7200;
   // In-flight pairs kept at most; new pairs beyond it are counted as overflow and ignored.
   size_t max_in_flight = 2'000'000;
@@ -113,7 +114,7 @@ class LocalDeliveryAnalyzer {
   void AddFileError(std::string message);
   void AddWarning(std::string message);
 
-  // Applies evaluation time (vanish, confirmation of stale attempts), then reports.
+  // Drops vanished pairs (as of min(now, latest log time)), then reports ages as of `now`.
   LocalDeliveryReport Evaluate(int64_t now);
 
   std::string SavePayload() const;
