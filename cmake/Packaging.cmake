@@ -1,0 +1,106 @@
+# Installation layout and the Debian package (CPack DEB): `cpack -G DEB` in the build tree builds
+# build/exchange-delivery-monitor_<version>_<arch>.deb.
+#
+#   /usr/lib/nagios/plugins/check_exchange_delivery      (checks/CMakeLists.txt)
+#   /usr/bin/exchange_delivery_exporter                  (exporter/CMakeLists.txt)
+#   /etc/exchange-delivery-monitor/*.ini                 conffiles: exporter and --extra-opts examples
+#   /usr/lib/systemd/system/exchange-delivery-exporter.service
+#   /usr/share/exchange-delivery-monitor/{icinga2,nagios,prometheus,grafana}/
+#   /usr/share/man/man1/*.1.gz, /usr/share/doc/exchange-delivery-monitor/
+#
+# The package ships no maintainer scripts: installing it starts and enables nothing.
+
+# Relative destinations land under the prefix (/usr in the package, CPACK_PACKAGING_INSTALL_PREFIX);
+# configuration goes to /etc whatever the build tree's prefix, as Debian wants it. For an install
+# elsewhere without root, pass e.g. -DEXDM_SYSCONFDIR=$HOME/.local/etc (or install with DESTDIR).
+set(EXDM_SYSCONFDIR /etc CACHE PATH "Where the configuration examples are installed")
+include(GNUInstallDirs)
+set(EXDM_SHARE_DIR ${CMAKE_INSTALL_DATADIR}/exchange-delivery-monitor)
+set(EXDM_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/exchange-delivery-monitor)
+set(EXDM_CONF_DIR ${EXDM_SYSCONFDIR}/exchange-delivery-monitor)
+
+# Configuration examples, installed as the live configuration (conffiles below).
+set(EXDM_CONFFILES)
+macro(exdm_install_conffile source name)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/${source})
+    install(FILES ${PROJECT_SOURCE_DIR}/${source} DESTINATION ${EXDM_CONF_DIR} RENAME ${name})
+    list(APPEND EXDM_CONFFILES ${EXDM_CONF_DIR}/${name})
+  endif()
+endmacro()
+exdm_install_conffile(deploy/systemd/exporter.ini.example exporter.ini)
+exdm_install_conffile(deploy/check/check_exchange_delivery.ini check_exchange_delivery.ini)
+
+# The systemd unit comes from deploy/systemd/ when present; it is not enabled on install.
+file(GLOB EXDM_SYSTEMD_UNITS ${PROJECT_SOURCE_DIR}/deploy/systemd/*.service)
+if(EXDM_SYSTEMD_UNITS)
+  install(FILES ${EXDM_SYSTEMD_UNITS} DESTINATION lib/systemd/system)
+endif()
+
+# Monitoring configuration, rules and dashboards for the admin to include or copy.
+foreach(dir icinga2 nagios)
+  if(EXISTS ${PROJECT_SOURCE_DIR}/deploy/${dir})
+    install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/${dir}/ DESTINATION ${EXDM_SHARE_DIR}/${dir})
+  endif()
+endforeach()
+if(EXISTS ${PROJECT_SOURCE_DIR}/deploy/prometheus)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/prometheus/ DESTINATION ${EXDM_SHARE_DIR}/prometheus
+          FILES_MATCHING PATTERN "*.yml" PATTERN "tests" EXCLUDE)
+endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/deploy/grafana)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/grafana/ DESTINATION ${EXDM_SHARE_DIR}/grafana
+          FILES_MATCHING PATTERN "*.json")
+endif()
+
+# Manual pages, compressed as Debian wants them (gzip -n: no timestamp, reproducible).
+find_program(GZIP_EXECUTABLE gzip REQUIRED)
+file(GLOB EXDM_MAN_PAGES ${PROJECT_SOURCE_DIR}/deploy/man/*.1)
+set(EXDM_MAN_GZ)
+foreach(page IN LISTS EXDM_MAN_PAGES)
+  get_filename_component(name ${page} NAME)
+  set(gz ${PROJECT_BINARY_DIR}/man/${name}.gz)
+  add_custom_command(OUTPUT ${gz}
+                     COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
+                     COMMAND ${GZIP_EXECUTABLE} -9n -c ${page} > ${gz}
+                     DEPENDS ${page} VERBATIM)
+  list(APPEND EXDM_MAN_GZ ${gz})
+endforeach()
+add_custom_target(exdm_man_pages ALL DEPENDS ${EXDM_MAN_GZ})
+install(FILES ${EXDM_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+        DESTINATION ${EXDM_DOC_DIR})
+
+# --- CPack: Debian package -------------------------------------------------------------------
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME exchange-delivery-monitor)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_VENDOR "exchange-delivery-monitor")
+set(CPACK_PACKAGE_CONTACT "exchange-delivery-monitor maintainers <root@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "Nagios/Icinga plugin and Prometheus exporter for Exchange 2000/2003 local delivery")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
+    "Detects mail stuck in the local delivery queue of Exchange 2000/2003 servers because a\n\
+store's SMTP mailbox (mailGateway object in Active Directory) is missing, duplicated or\n\
+wrong: a read-only LDAP audit, message tracking log analysis and application event\n\
+correlation. Ships check_exchange_delivery (a Monitoring Plugin for Nagios and Icinga 2)\n\
+and exchange_delivery_exporter (a Prometheus exporter), with Icinga 2 and Nagios\n\
+definitions, Prometheus alert rules and a Grafana dashboard.")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_STRIP_FILES ON)
+# Runtime dependencies from the binaries' shared libraries (libldap, Boost.Program_options,
+# prometheus-cpp, civetweb, zlib, libcrypt ...), as dpkg-shlibdeps resolves them.
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "icinga2 | nagios4, prometheus")
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/exchange-delivery-monitor")
+
+# conffiles: dpkg keeps the admin's edits to these across upgrades.
+set(EXDM_CONTROL_DIR ${PROJECT_BINARY_DIR}/debian-control)
+string(REPLACE ";" "\n" _conffiles "${EXDM_CONFFILES}")
+file(WRITE ${EXDM_CONTROL_DIR}/conffiles "${_conffiles}\n")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${EXDM_CONTROL_DIR}/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
+
+include(CPack)
