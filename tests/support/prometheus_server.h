@@ -1,0 +1,41 @@
+// A real `prometheus` server for one test: loopback port, its own temp dir and TSDB, a scrape
+// config for one target with a short interval (and optional basic auth), queried through its HTTP
+// API. Stopped by the destructor.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "background_process.h"
+
+namespace exdm::testing {
+
+class PrometheusServer {
+ public:
+  struct Options {
+    int target_port = 0;
+    std::string scrape_interval = "1s";
+    std::string basic_auth_user;  // empty: no auth
+    std::string basic_auth_password;
+  };
+  // GTEST_SKIP-worthy absence is reported by Available(); failures are non-fatal test failures
+  // with the log, returning nullptr.
+  static bool Available();
+  static std::unique_ptr<PrometheusServer> Start(const std::string& dir, const Options& options);
+
+  int port() const { return port_; }
+  std::string Log() const { return process_->Log(); }
+  // /api/v1/query: the "data.result" array (instant vector), or null on error.
+  nlohmann::json Query(const std::string& promql);
+  // Polls Query until predicate(result) holds.
+  bool WaitFor(const std::string& promql, const std::function<bool(const nlohmann::json&)>& pred,
+               std::chrono::milliseconds timeout);
+
+ private:
+  PrometheusServer() = default;
+  std::unique_ptr<BackgroundProcess> process_;
+  int port_ = 0;
+};
+
+}  // namespace exdm::testing
