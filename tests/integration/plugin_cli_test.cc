@@ -11,6 +11,7 @@
 
 #include "paths.h"
 #include "run_program.h"
+#include "slapd_fixture.h"
 
 namespace exdm::testing {
 namespace {
@@ -173,6 +174,54 @@ TEST_F(PluginCliTest, TimeoutAlsoCoversAHungPasswordFile) {
   EXPECT_EQ(r.out, "EXCHANGE DELIVERY CRITICAL - plugin timed out after 2 seconds\n");
   EXPECT_GE(r.elapsed, milliseconds(2000));
   EXPECT_LT(r.elapsed, milliseconds(5000));
+}
+
+// DESIGN.md: findings decide the state by their severity (--finding-severity), and CRITICAL
+// findings go through the failing-stores thresholds. One store of two lacks its SMTP mailbox.
+TEST_F(PluginCliTest, FindingSeverityAndThresholdsDecideTheExitCode) {
+  auto slapd = Slapd::Start();
+  ASSERT_TRUE(slapd);
+  ASSERT_TRUE(
+      slapd->Load(SourceDir() + "/tests/fixtures/plugin/one-store-missing-smtp-mailbox.ldif"));
+  const std::vector<std::string> base = {"mailbox",
+                                         "-H",
+                                         slapd->uri(),
+                                         "-D",
+                                         slapd->monitor_dn(),
+                                         "--password-file",
+                                         slapd->monitor_password_file()};
+  struct Case {
+    std::vector<std::string> extra;
+    int exit_code;
+    const char* state;
+  };
+  for (const Case& c : {
+           Case{{}, 2, "CRITICAL"},  // missing: CRITICAL
+           Case{{"--finding-severity", "missing=WARNING"}, 1, "WARNING"},
+           Case{{"--finding-severity", "missing=OK"}, 0, "OK"},
+           Case{{"-c", "2"}, 0, "OK"},                  // up to 2 failing stores tolerated
+           Case{{"-w", "0", "-c", "2"}, 1, "WARNING"},  // but more than none warns
+       }) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), c.extra.begin(), c.extra.end());
+    const ProgramResult r = Check(args);
+    std::string extra;
+    for (const std::string& e : c.extra)
+      extra += " " + e;
+    EXPECT_EQ(r.exit_code, c.exit_code) << extra << ": " << r.out;
+    EXPECT_EQ(r.out.rfind(std::string("EXCHANGE DELIVERY ") + c.state + " - ", 0), 0u)
+        << extra << ": " << r.out;
+  }
+}
+
+// LDAP unreachable: --unreachable-state (CRITICAL by default, as check_ldap).
+TEST_F(PluginCliTest, UnreachableLdapUsesTheUnreachableState) {
+  const ProgramResult r = Check({"mailbox", "-H", "ldap://127.0.0.1:1", "-t", "10"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  const ProgramResult w =
+      Check({"mailbox", "-H", "ldap://127.0.0.1:1", "-t", "10", "--unreachable-state", "WARNING"});
+  EXPECT_EQ(w.exit_code, 1) << w.out;
+  EXPECT_EQ(w.out.rfind("EXCHANGE DELIVERY WARNING - ", 0), 0u) << w.out;
 }
 
 }  // namespace
