@@ -13,6 +13,7 @@
 #include <string>
 
 #include "process.h"
+#include "temp_dir.h"
 
 namespace exdm::testing {
 namespace {
@@ -110,6 +111,56 @@ TEST(SlapdFixture, SuspendMakesItHangAndResumeRecovers) {
   EXPECT_EQ(slapd->pid(), -1);
   EXPECT_FALSE(ProcessExists(pid));
   EXPECT_FALSE(RunProcess(whoami).ok());
+}
+
+TEST(SlapdFixture, RestartComesBackOnTheSameUriWithTheSameData) {
+  auto slapd = Slapd::Start(Slapd::Options().WithTls());
+  ASSERT_TRUE(slapd);
+  const std::string uri = slapd->uri(), ldaps = slapd->ldaps_uri();
+  std::ofstream(slapd->dir() + "/add.ldif")
+      << "dn: CN=Added,CN=Users," << slapd->suffix() << "\nobjectClass: container\ncn: Added\n";
+  ASSERT_TRUE(slapd->Load(slapd->dir() + "/add.ldif"));
+  slapd->Kill();
+  ASSERT_TRUE(slapd->Restart());
+  EXPECT_EQ(slapd->uri(), uri);
+  EXPECT_EQ(slapd->ldaps_uri(), ldaps);
+  ProcessResult r = slapd->Search("CN=Users," + slapd->suffix(), "one", "(cn=Added)", {"cn"});
+  EXPECT_TRUE(r.ok()) << r.output;
+  EXPECT_NE(r.output.find("cn: Added"), std::string::npos) << r.output;
+}
+
+TEST(SlapdFixture, ScriptStartLoadsSeveralLdifFilesAndStopsByPid) {
+  TempDir tmp;
+  std::ofstream(tmp.File("a.ldif"))
+      << "dn: CN=A,CN=Users,DC=contoso,DC=com\nobjectClass: container\ncn: A\n";
+  std::ofstream(tmp.File("b.ldif"))
+      << "dn: CN=B,CN=Users,DC=contoso,DC=com\nobjectClass: container\ncn: B\n";
+  const std::string dir = tmp.File("slapd");
+  ProcessResult started = RunProcess({"bash", Slapd::ScriptPath(), "start", dir, "--ldif",
+                                      tmp.File("a.ldif"), tmp.File("b.ldif")});
+  ASSERT_TRUE(started.ok()) << started.output;
+  std::ifstream uri_file(dir + "/uri");
+  std::string uri;
+  std::getline(uri_file, uri);
+  EXPECT_EQ(started.output, uri + "\n");
+  std::ifstream pid_file(dir + "/slapd.pid");
+  pid_t pid = -1;
+  pid_file >> pid;
+  ASSERT_GT(pid, 0);
+  ProcessResult r =
+      RunProcess({"ldapsearch", "-LLL", "-x", "-H", uri, "-D",
+                  "CN=svc-monitor,OU=Service,DC=contoso,DC=com", "-y", dir + "/monitor.secret",
+                  "-b", "CN=Users,DC=contoso,DC=com", "-s", "one", "(|(cn=A)(cn=B))", "cn"});
+  EXPECT_NE(r.output.find("cn: A"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cn: B"), std::string::npos) << r.output;
+  ProcessResult stopped = RunProcess({"bash", Slapd::ScriptPath(), "stop", dir});
+  EXPECT_TRUE(stopped.ok()) << stopped.output;
+  // Gone (an exited daemon may linger as a zombie until init reaps it).
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  EXPECT_TRUE(line.empty() || line.substr(line.rfind(')') + 2, 1) == "Z") << line;
+  if (!line.empty() && line.substr(line.rfind(')') + 2, 1) != "Z") kill(pid, SIGKILL);
 }
 
 TEST(SlapdFixture, AbortedTestBinaryLeavesNoSlapd) {

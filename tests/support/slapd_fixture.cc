@@ -90,14 +90,14 @@ std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
   std::string error;
   // A random port can be taken between choosing and binding it: slapd then exits, try another.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    if (slapd->Launch(&error)) return slapd;
+    if (slapd->Launch(false, &error)) return slapd;
   }
   ADD_FAILURE() << "slapd fixture: slapd did not start: " << error << "\n"
                 << Tail(slapd->log_file(), 30);
   return nullptr;
 }
 
-bool Slapd::Launch(std::string* error) {
+bool Slapd::Launch(bool same_port, std::string* error) {
   const std::string script = ScriptPath();
   const pid_t parent = getpid();
   pid_t child = fork();
@@ -111,7 +111,8 @@ bool Slapd::Launch(std::string* error) {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-    execl("/bin/bash", "bash", script.c_str(), "run", dir_.c_str(), static_cast<char*>(nullptr));
+    execl("/bin/bash", "bash", script.c_str(), "run", dir_.c_str(), same_port ? "--same-port" : "",
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   pid_ = child;
@@ -149,6 +150,19 @@ void Slapd::Stop() {
     ReapWithin(pid_, std::chrono::seconds(5));
   }
   pid_ = -1;
+}
+
+::testing::AssertionResult Slapd::Restart() {
+  Stop();
+  std::string error;
+  // The old socket may linger for a moment: a few tries on the same port.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (Launch(true, &error)) return ::testing::AssertionSuccess();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return ::testing::AssertionFailure()
+         << "slapd did not restart on " << uri_ << ": " << error << "\n"
+         << Tail(log_file(), 20);
 }
 
 void Slapd::Kill() {

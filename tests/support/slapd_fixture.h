@@ -78,12 +78,15 @@ class Slapd {
   void Resume() const;   // SIGCONT
   void Kill();           // SIGKILL and reap: the server vanishes without a goodbye
   void Stop();           // SIGTERM (SIGKILL after 5 s) and reap; the directory stays until ~Slapd
+  // Starts slapd again (after Stop or Kill, or stops it first) on the same port(s) and data, so
+  // clients see the same URI come back.
+  ::testing::AssertionResult Restart();
 
   static std::string ScriptPath();  // tests/fixtures/slapd/slapd-fixture.sh
 
  private:
   Slapd() = default;
-  bool Launch(std::string* error);
+  bool Launch(bool same_port, std::string* error);
   ::testing::AssertionResult RunAsManager(const char* tool, const std::string& ldif_path) const;
 
   std::string dir_;
