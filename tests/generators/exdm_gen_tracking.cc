@@ -24,71 +24,61 @@
 
 namespace {
 
-constexpr const char kHelp[] =
-    "Usage: exdm_gen_tracking --out DIR [options]\n"
-    "Writes Exchange 2003 message tracking logs (DIR/YYYYMMDD.log, one per UTC day, GMT times,\n"
-    "dates and hours not zero padded, '-' for empty) with healthy traffic (1019 -> 1033 -> 1036 "
-    "->\n"
-    "1028/1023 local, 1019 -> 1033 -> 1034 -> 1031 remote, 1030 NDRs, 1021 badmail, a few other "
-    "IDs)\n"
-    "and stalled local deliveries (an attempt, 1028 or 1023, plus 1037 at the same second, "
-    "repeated\n"
-    "every retry interval). Same options and seed, same bytes.\n"
-    "\n"
-    "Size and time\n"
-    "  --out DIR                output directory (created)\n"
-    "  --seed N                 random seed (default 1)\n"
-    "  --start YYYY-MM-DD       first day (default 2026-11-24)\n"
-    "  --days N                 number of day files (default 1)\n"
-    "  --messages N             messages per day (default 200), spread evenly over the day\n"
-    "  --bytes SIZE             instead of --messages: about SIZE bytes per day file (K, M, G "
-    "suffixes,\n"
-    "                           powers of 1024); time advances with the bytes written\n"
-    "  --end-hour H             stop each day's new messages at this hour (default 24); retries "
-    "of\n"
-    "                           stalled deliveries continue until the end of the last day\n"
-    "Traffic mix\n"
-    "  --server NAME            server name (default EXCH01); MSGIDs end in @NAME.<domain>\n"
-    "  --domain D               local domain (default contoso.com)\n"
-    "  --recipient ADDR         a local recipient (repeatable; default user0001..user0200@D)\n"
-    "  --users N                number of generated local recipients when none is given (default "
-    "200)\n"
-    "  --stalled-recipient ADDR mail to ADDR stalls (repeatable; ADDR may be outside --recipient,\n"
-    "                           e.g. users on another store or domain)\n"
-    "  --stall-share F          fraction of local messages sent to a stalled recipient (default "
-    "0.01)\n"
-    "  --stall-start TIME       stalls begin at this UTC time (ISO 8601; default: the start)\n"
-    "  --stall-end TIME         after this time the stalled recipients take mail again: pending\n"
-    "                           stalls get delivered at their next retry (default: never)\n"
-    "  --stall-ndr-share F      fraction of stalled messages that end in an NDR (1030) after a "
-    "few\n"
-    "                           retries (default 0)\n"
-    "  --vanish-share F         fraction of stalled messages that go silent after a few retries\n"
-    "                           (deleted without NDR; default 0)\n"
-    "  --retry-interval SEC     local delivery retry interval (default 300, the KB article's 5 "
-    "min)\n"
-    "  --attempt-id ID          1028, 1023 or both (default both: chosen per message)\n"
-    "  --retry-no-recipient F   fraction of stalled messages whose 1037 rows carry '-' as "
-    "recipient\n"
-    "                           (one row for all recipients of the message; default 0)\n"
-    "  --remote-share F         fraction of remote messages (default 0.3)\n"
-    "  --ndr-share F            fraction of local messages NDR'd at once (default 0.01)\n"
-    "  --badmail-share F        fraction of messages sent to badmail (default 0.002)\n"
-    "  --max-recipients N       recipients per message, 1..N (default 3)\n"
-    "Format knobs\n"
-    "  --crlf                   CRLF line ends (as the files come from Windows)\n"
-    "  --bom                    start each file with a UTF-8 byte order mark\n"
-    "  --shuffle-columns        permute the columns (the header names them)\n"
-    "  --extra-column NAME      add a column with this name (repeatable)\n"
-    "  --no-header              omit the '#' header lines (a broken file)\n"
-    "  --trailing-dash F        fraction of rows with an extra trailing '-' field (default 0.2)\n"
-    "  --bracket-share F        fraction of MSGIDs written with <> (default 0.05)\n"
-    "Output\n"
-    "  --truth FILE             write the ground truth as key=value lines: stalled_deliveries,\n"
-    "                           retries, oldest_stalled_first_seen, deliveries, end (UNIX "
-    "seconds),\n"
-    "                           messages, lines, stalled_recipient.<addr>=<count>\n"
-    "  -h, --help               this help\n";
+constexpr const char kHelp[] = R"(Usage: exdm_gen_tracking --out DIR [options]
+Writes Exchange 2003 message tracking logs (DIR/YYYYMMDD.log, one per UTC day, GMT times, dates
+and hours not zero padded, '-' for empty) with healthy traffic (1019 -> 1033 -> 1036 -> 1028/1023
+local, 1019 -> 1033 -> 1034 -> 1031 remote, 1030 NDRs, 1021 badmail, a few other IDs) and stalled
+local deliveries (an attempt, 1028 or 1023, plus 1037 at the same second, repeated every retry
+interval). Same options and seed, same bytes.
+
+Size and time
+  --out DIR                output directory (created with its parents)
+  --seed N                 random seed (default 1)
+  --start YYYY-MM-DD       first day (default 2026-11-24)
+  --days N                 number of day files (default 1)
+  --messages N             messages per day (default 200), spread evenly over the day
+  --bytes SIZE             instead of --messages: about SIZE bytes per day file (K, M, G
+                           suffixes, powers of 1024); time advances with the bytes written
+  --end-hour H             new messages stop at this hour of each day (default 24); the log
+                           ends at that hour of the last day, retries of stalls included
+Traffic mix
+  --server NAME            server name (default EXCH01); MSGIDs end in @NAME.<domain>
+  --domain D               local domain (default contoso.com)
+  --recipient ADDR         a local recipient (repeatable; default user0001..user0200@D)
+  --users N                generated local recipients when none is given (default 200)
+  --stalled-recipient ADDR mail to ADDR stalls (repeatable; ADDR may be outside --recipient,
+                           e.g. users homed on the broken store, found via mail/proxyAddresses)
+  --stall-share F          fraction of messages sent to a stalled recipient (default 0.01)
+  --stall-start TIME       stalls begin at this UTC time (ISO 8601; default: the start)
+  --stall-end TIME         from then on the stalled recipients take mail again: pending stalls
+                           are delivered at their next retry (default: never)
+  --stall-ndr-share F      fraction of stalled messages NDR'd (1030) after a few retries
+                           (default 0)
+  --vanish-share F         fraction of stalled messages that go silent after a few retries
+                           (deleted without NDR; default 0)
+  --retry-interval SEC     local delivery retry interval (default 300, the KB article's 5 min)
+  --attempt-id ID          1028, 1023 or both (default both: chosen per message)
+  --retry-no-recipient F   fraction of stalled messages whose 1037 row carries '-' as the
+                           recipient (one row for all its recipients; default 0)
+  --remote-share F         fraction of remote messages (default 0.3)
+  --ndr-share F            fraction of local messages NDR'd at once (default 0.01)
+  --badmail-share F        fraction of messages sent to badmail (default 0.002)
+  --max-recipients N       recipients per message, 1..N (default 3)
+Format knobs
+  --crlf                   CRLF line ends (as the files come from Windows)
+  --bom                    start each file with a UTF-8 byte order mark
+  --shuffle-columns        permute the columns (the header names them)
+  --extra-column NAME      add a column with this name (repeatable)
+  --no-header              omit the '#' header lines (a broken file)
+  --trailing-dash F        fraction of rows with an extra trailing '-' field (default 0.2)
+  --bracket-share F        fraction of MSGIDs written with <> (default 0.05)
+Output
+  --truth FILE             write the ground truth as key=value lines: stalled_deliveries,
+                           vanished, retries, oldest_stalled_first_seen, deliveries, end (UNIX
+                           seconds, where the log ends), messages, lines, and
+                           stalled_recipient.<addr>=<count>
+  -h, --help               this help
+)";
 
 [[noreturn]] void Die(const std::string& message) {
   std::cerr << "exdm_gen_tracking: " << message << "\n";
@@ -520,9 +510,12 @@ class Generator {
         }
       }
     }
-    DrainRetries(end - 1);
+    // The log ends at --end-hour of the last day, as a live log ends "now" rather than reaching
+    // into the future; retries of stalled deliveries go on until then.
+    const int64_t log_end = std::min<int64_t>(end, end - 86400 + o_.end_hour * 3600);
+    DrainRetries(log_end - 1);
     writer_.Close();
-    WriteTruth(end);
+    WriteTruth(log_end);
   }
 
  private:
