@@ -126,6 +126,10 @@ sed 's/^/  /' "$WORK/exporter.ini"
 "$EXPORTER" --config.file "$WORK/exporter.ini" --web.listen-address "127.0.0.1:$PORT" \
   > "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
+# One collector per configured source (ldap, tracking, events); wait for each one's first run,
+# since a scrape never waits for the background work (at most 10 s: a source may not have a
+# collector in this build yet).
+want=$(grep -c '^\[\(ldap\|tracking\|events\)\]' "$WORK/exporter.ini")
 metrics=
 for _ in $(seq 100); do
   if ! kill -0 "$EXPORTER_PID" 2>/dev/null; then
@@ -135,8 +139,7 @@ for _ in $(seq 100); do
     break
   fi
   metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics" || true)
-  # Wait for the background LDAP audit's first result (a scrape never waits for it).
-  if grep -q '^exchange_smtp_mailbox_ok' <<< "$metrics"; then break; fi
+  if (($(grep -c '^exchange_collector_success' <<< "$metrics") >= want)); then break; fi
   sleep 0.1
 done
 if [[ -n $metrics ]]; then
