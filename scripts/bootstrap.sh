@@ -15,7 +15,7 @@ PACKAGES=(
   # Samba AD DC: samba alone cannot provision a DC (its Recommends carry the provisioning data,
   # the DSDB modules and the VFS modules provisioning needs), and bootstrap skips Recommends.
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
-  mawk curl ca-certificates openssl procps
+  mawk curl ca-certificates openssl procps tzdata
   # packaging (cpack -G DEB, dpkg-shlibdeps) and manual pages
   dpkg-dev man-db groff-base
   # fuzzing and sanitizers
