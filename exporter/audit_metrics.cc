@@ -21,13 +21,14 @@ std::vector<prometheus::MetricFamily> AuditFamilies(const AuditReport& report,
                     "Information about an Exchange information store found in AD (always 1).");
   auto ok = Gauge("exchange_smtp_mailbox_ok",
                   "1 when the store's SMTP mailbox (mailGateway) has no critical finding, else 0.");
-  auto findings = Gauge("exchange_smtp_mailbox_findings",
-                        "Findings of the SMTP mailbox audit per store and kind (only kinds found).");
+  auto findings =
+      Gauge("exchange_smtp_mailbox_findings",
+            "Findings of the SMTP mailbox audit per store and kind (only kinds found).");
   auto orphans = Gauge("exchange_smtp_mailbox_orphans",
                        "SMTP mailboxes (mailGateway objects) whose store does not exist.");
   auto gateways = Gauge("exchange_smtp_mailboxes", "SMTP mailboxes (mailGateway objects) audited.");
-  auto up = Gauge("exchange_ldap_up",
-                  "1 when the latest audit could search this LDAP server, else 0.");
+  auto up =
+      Gauge("exchange_ldap_up", "1 when the latest audit could search this LDAP server, else 0.");
 
   // "Broken" is what the check counts as failing stores: a finding whose default severity is
   // CRITICAL (dc_disagree alone is a warning), so both doors show the same number.

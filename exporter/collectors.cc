@@ -1,6 +1,7 @@
 #include "collectors.h"
 
 #include "audit_collector.h"
+#include "tracking_collector.h"
 
 namespace exdm::exporter {
 
@@ -8,6 +9,10 @@ Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterCon
   std::vector<std::unique_ptr<Collector>> collectors;
   if (config.AuditEnabled()) {
     collectors.push_back(std::make_unique<AuditCollector>(config.ldap, config.audit_interval));
+  }
+  if (!config.tracking_dirs.empty()) {
+    collectors.push_back(std::make_unique<TrackingCollector>(config.tracking_dirs, config.state_dir,
+                                                             config.tracking_interval));
   }
   return collectors;
 }
