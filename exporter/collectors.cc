@@ -1,6 +1,7 @@
 #include "collectors.h"
 
 #include "audit_collector.h"
+#include "events_collector.h"
 #include "tracking_collector.h"
 
 namespace exdm::exporter {
@@ -13,6 +14,10 @@ Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterCon
   if (!config.tracking_dirs.empty()) {
     collectors.push_back(std::make_unique<TrackingCollector>(config.tracking_dirs, config.state_dir,
                                                              config.tracking_interval));
+  }
+  if (!config.event_files.empty()) {
+    collectors.push_back(std::make_unique<EventsCollector>(
+        config.event_files, config.event_tz, config.state_dir, config.events_interval));
   }
   return collectors;
 }

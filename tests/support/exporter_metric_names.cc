@@ -22,6 +22,8 @@ std::set<std::string> ExportedMetricNames() {
       "exchange_store_driver_logon_failures_total",
       "exchange_smtp_interface_failures_total",
       "exchange_store_driver_call_failures_total",
+      "exchange_event_log_bad_rows_total",
+      "exchange_event_log_last_event_timestamp_seconds",
       "exchange_ldap_up",
       "exchange_collector_success",
       "exchange_collector_duration_seconds",
