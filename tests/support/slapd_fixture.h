@@ -50,7 +50,9 @@ class Slapd {
   static std::unique_ptr<Slapd> Start(const Options& options);
   static std::unique_ptr<Slapd> Start() { return Start(Options{}); }
 
-  ~Slapd();  // stops slapd (SIGTERM, then SIGKILL) and removes the directory
+  // Stops slapd (SIGTERM, then SIGKILL) and removes the directory (kept when EXDM_KEEP_SLAPD_DIR
+  // is set); after a failed test it prints the tail of slapd.log first.
+  ~Slapd();
   Slapd(const Slapd&) = delete;
   Slapd& operator=(const Slapd&) = delete;
 
