@@ -76,6 +76,10 @@ int main(int argc, char** argv) {
   const exdm::check::PluginOutput out = exdm::check::RunMode(options, deadline);
   // The result is in: from here on the alarm could only interleave a second status line with it.
   alarm(0);
-  std::cout << out.Render();
+  std::cout << out.Render() << std::flush;
+  // A reader abandoned at the deadline (exdm/bounded_call.h) may sit in an uninterruptible read
+  // on a hung share and delay the process's exit; closing stdout now lets the monitoring core see
+  // the complete answer (EOF) regardless.
+  ::close(STDOUT_FILENO);
   return static_cast<int>(out.state());
 }

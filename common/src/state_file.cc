@@ -349,8 +349,14 @@ void StateFile::Load() {
     c.offset = r.U64();
     snap.files.push_back(std::move(c));
   }
-  snap.payload = std::string(r.Bytes());
+  const std::string_view payload = r.Bytes();
   if (!r.ok() || !r.at_end()) return discard("is corrupt (bad body)");
+  // Keep the payload in the buffer it was read into (it can be tens of MB): no second copy.
+  const size_t at = static_cast<size_t>(payload.data() - data->data());
+  const size_t length = payload.size();
+  snap.payload = std::move(*data);
+  snap.payload.erase(0, at);
+  snap.payload.resize(length);
   previous_ = std::move(snap);
 }
 
@@ -368,16 +374,21 @@ Status StateFile::Commit(const StateSnapshot& snapshot) {
     w.U64(c.identity.head_hash);
     w.U64(c.offset);
   }
-  w.Bytes(snapshot.payload);
-  std::string& out = w.out();
-  const uint64_t sum = Fnv1a64(out);
+  // The payload can be tens of MB (a million in-flight pairs): written from where it is, never
+  // copied into the header buffer; the checksum runs over both parts in order.
+  w.U64(snapshot.payload.size());
+  const std::string& head = w.out();
+  const uint64_t sum = Fnv1a64(snapshot.payload, Fnv1a64(head));
+  char trailer[8];
   for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
+    trailer[i] = static_cast<char>((sum >> (8 * i)) & 0xff);
 
   const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status(ErrorCode::kIoError, Errno(tmp));
-  Status s = WriteAll(fd, out, tmp);
+  Status s = WriteAll(fd, head, tmp);
+  if (s.ok()) s = WriteAll(fd, snapshot.payload, tmp);
+  if (s.ok()) s = WriteAll(fd, std::string_view(trailer, 8), tmp);
   if (s.ok() && ::fsync(fd) != 0) s = Status(ErrorCode::kIoError, Errno("fsync " + tmp));
   if (::close(fd) != 0 && s.ok()) s = Status(ErrorCode::kIoError, Errno("close " + tmp));
   if (s.ok() && ::rename(tmp.c_str(), path_.c_str()) != 0) {

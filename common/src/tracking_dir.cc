@@ -225,21 +225,22 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
     auto sf = StateFile::Acquire(o.state_path, o.consumer, InputsKey(keys), deadline);
     if (!sf) return sf.status();
     state.emplace(std::move(*sf));
-    previous = state->previous();
+    previous = state->TakePrevious();
     for (const std::string& w : state->warnings())
       result.warnings.push_back(w);
     result.state_path = o.state_path;
   }
 
   // Restore each server's analyzer from the payload (a bad payload means a fresh start).
-  std::map<std::string, std::string> payloads;
+  // Views into previous.payload (no copies: a million in-flight pairs make tens of MB).
+  std::map<std::string, std::string_view> payloads;
   if (!previous.payload.empty()) {
     PayloadReader r(previous.payload);
     bool ok = r.U64() == kRunPayloadVersion;
     const uint64_t n = ok ? r.U64() : 0;
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
       std::string key(r.Bytes());
-      payloads[key] = std::string(r.Bytes());
+      payloads[key] = r.Bytes();
     }
     if (!ok || !r.ok()) {
       result.warnings.push_back("state file " + o.state_path +
@@ -258,16 +259,19 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
                                   "; in-flight deliveries rebuilt from the logs");
         w.analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, o.config);
         // Without its pairs, the offsets of this server's files are meaningless: re-read them.
-        StateSnapshot kept;
+        std::vector<FileCursor> kept;
         for (FileCursor& c : previous.files) {
-          if (c.path.rfind(o.dirs[i].path + "/", 0) != 0) kept.files.push_back(c);
+          if (c.path.rfind(o.dirs[i].path + "/", 0) != 0) kept.push_back(c);
         }
-        kept.payload = previous.payload;
-        previous = std::move(kept);
+        previous.files = std::move(kept);
       }
     }
     servers->push_back(std::move(w));
   }
+
+  // Restored: the old payload is not needed any more (the work writes a new one).
+  payloads.clear();
+  std::string().swap(previous.payload);
 
   // The reading runs on a helper thread that owns everything it touches (see bounded_call.h).
   auto cancelled = std::make_shared<std::atomic<bool>>(false);

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "exdm/deadline.h"
@@ -89,6 +90,8 @@ class StateFile {
   ~StateFile();  // releases the lock
 
   const StateSnapshot& previous() const { return previous_; }
+  // Moves the previous snapshot out (its payload may be large); previous() is empty afterwards.
+  StateSnapshot TakePrevious() { return std::exchange(previous_, StateSnapshot()); }
   // Why the previous state was discarded (empty when it was loaded or did not exist).
   const std::vector<std::string>& warnings() const { return warnings_; }
   const std::string& path() const { return path_; }
