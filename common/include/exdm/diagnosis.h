@@ -1,0 +1,91 @@
+// One diagnosis per store from the three views: the LDAP audit (findings per store), the tracking
+// logs (stalled local deliveries per server, per store where recipients could be mapped) and the
+// event evidence (326/1194/327/EXOLEDB 116, DSAccess). A pure function: no I/O, no LDAP; the caller
+// resolves what needs a directory (recipient -> store via homeMDB; a 326 GUID that names no known
+// store -> gateways by legacyExchangeDN) and passes it in.
+//
+// Classification (DOMAIN.md "Look-alikes"), first match wins per store:
+//   kSmtpMailbox          an AD finding on the store's SMTP mailbox: this fault
+//   kSystemMailboxMissing only system_mailbox_missing, or EXOLEDB 116 for the store
+//   kPermissionsOrGc      326 names the store but its gateway is correct (domain prep / a GC that
+//                         disagrees: DSAccess's GCs are listed)
+//   kPoisonMessage        327 EcLocallyDeliverMsg for the store (specific messages, not a store)
+// Per server: stalled deliveries with no 326 and no finding on any of its stores ->
+//   kStoreSideExhaustion (or kPoisonMessage when 327 EcLocallyDeliverMsg was logged there).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "exdm/event_evidence.h"
+#include "exdm/local_delivery.h"
+#include "exdm/model.h"
+#include "exdm/smtp_mailbox_audit.h"
+
+namespace exdm {
+
+enum class DiagnosisKind {
+  kSmtpMailbox,
+  kSystemMailboxMissing,
+  kPermissionsOrGc,
+  kPoisonMessage,
+  kStoreSideExhaustion,
+};
+// "smtp_mailbox", "system_mailbox_missing", "permissions_or_gc", "poison_message",
+// "store_side_exhaustion".
+std::string_view DiagnosisKindName(DiagnosisKind kind);
+
+struct StoreDiagnosis {
+  StoreRef store;
+  std::string store_guid;
+  DiagnosisKind kind = DiagnosisKind::kSmtpMailbox;
+  std::vector<FindingKind> findings;  // AD findings on this store, report order
+  uint64_t logon_failures = 0;        // 326 in the window
+  std::optional<int64_t> first_logon_failure;
+  std::set<std::string> error_codes;         // of those 326
+  uint64_t stalled_deliveries = 0;           // mapped to this store (0 when unknown)
+  int64_t oldest_stalled_age = 0;            // seconds
+  uint64_t poison_calls = 0;                 // 327 EcLocallyDeliverMsg naming this store
+  std::vector<std::string> global_catalogs;  // from DSAccess, when known
+  std::string summary;  // "EXCH01 / SG / Store: SMTP mailbox missing; 42 deliveries stalled …"
+};
+
+struct ServerDiagnosis {
+  std::string server;
+  DiagnosisKind kind = DiagnosisKind::kStoreSideExhaustion;
+  uint64_t stalled_deliveries = 0;
+  int64_t oldest_stalled_age = 0;
+  std::string summary;
+};
+
+// 326 whose GUID matches no store the audit knows: the caller may search gateways by its DN.
+struct UnmatchedLogonFailure {
+  std::string server;
+  std::string store_guid;
+  std::string gateway_dn;
+  uint64_t count = 0;
+};
+
+struct Diagnosis {
+  std::vector<StoreDiagnosis> stores;    // affected stores only, sorted by StoreRef
+  std::vector<ServerDiagnosis> servers;  // server-wide look-alikes
+  std::vector<UnmatchedLogonFailure> unmatched;
+};
+
+struct DiagnosisInputs {
+  const AuditReport* audit = nullptr;                       // null: no LDAP view
+  const std::vector<LocalDeliveryReport>* queue = nullptr;  // null: no tracking logs
+  const EventEvidence* events = nullptr;                    // null: no event exports
+  // Recipient address (lower case) -> store, from homeMDB; stalls of unmapped recipients count
+  // for their server only.
+  std::map<std::string, StoreRef> recipient_store;
+  int64_t now = 0;
+};
+
+Diagnosis Diagnose(const DiagnosisInputs& inputs);
+
+}  // namespace exdm
