@@ -12,7 +12,6 @@ std::set<std::string> ExportedMetricNames() {
       "exchange_local_delivery_stalled_deliveries",
       "exchange_local_delivery_oldest_stalled_timestamp_seconds",
       "exchange_local_delivery_in_flight_deliveries",
-      "exchange_store_stalled_deliveries",
       "exchange_local_delivery_retries_total",
       "exchange_local_delivery_vanished_total",
       "exchange_local_delivery_overflow_total",
