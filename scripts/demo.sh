@@ -126,9 +126,9 @@ sed 's/^/  /' "$WORK/exporter.ini"
 "$EXPORTER" --config.file "$WORK/exporter.ini" --web.listen-address "127.0.0.1:$PORT" \
   > "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
-# One collector per configured source (ldap, tracking, events); wait for each one's first run,
-# since a scrape never waits for the background work (at most 10 s: a source may not have a
-# collector in this build yet).
+# One collector per configured source (ldap, tracking, events); wait until each has succeeded
+# once, since a scrape never waits for the background work (at most 10 s: a collector may fail,
+# and then the scrape shows it).
 want=$(grep -c '^\[\(ldap\|tracking\|events\)\]' "$WORK/exporter.ini")
 metrics=
 for _ in $(seq 100); do
@@ -139,12 +139,17 @@ for _ in $(seq 100); do
     break
   fi
   metrics=$(curl -sf "http://127.0.0.1:$PORT/metrics" || true)
-  if (($(grep -c '^exchange_collector_success' <<< "$metrics") >= want)); then break; fi
+  if (($(grep -c '^exchange_collector_success{.*} 1$' <<< "$metrics") >= want)); then break; fi
   sleep 0.1
 done
 if [[ -n $metrics ]]; then
   echo "  \$ curl http://127.0.0.1:$PORT/metrics   (samples only; HELP/TYPE lines omitted)"
   grep -v '^#' <<< "$metrics" | sed 's/^/  /'
+fi
+
+if [[ -s $WORK/exporter.log ]]; then
+  echo "  exporter log:"
+  sed 's/^/    /' "$WORK/exporter.log"
 fi
 
 section "Done"
