@@ -237,20 +237,140 @@ EventParseStats ParseCsv(std::string_view data, const TimeZone& zone, const Even
   return stats;
 }
 
-std::string JsonText(const nlohmann::json& obj, const char* key) {
-  const auto it = obj.find(key);
-  if (it == obj.end()) return {};
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer() || it->is_number_unsigned()) return it->dump();
-  return {};
-}
+// Collects the top-level fields an event needs while nlohmann validates the line, without building
+// a DOM per line (about half of the time of parse-into-json on NXLog's 15-field records).
+class EventFieldsSax {
+ public:
+  using json = nlohmann::json;
+  enum Field { kNone, kTime, kId, kSource, kHost, kCategory, kMessage };
+
+  void Reset() {
+    depth_ = 0;
+    field_ = kNone;
+    top_is_object_ = false;
+    started_ = false;
+    time_text_.clear();
+    time_number_.reset();
+    id_text_.clear();
+    rec_.source.clear();
+    rec_.computer.clear();
+    rec_.category.clear();
+    rec_.message.clear();
+    rec_.strings.clear();
+  }
+  bool top_is_object() const { return top_is_object_; }
+  EventRecord& record() { return rec_; }
+  const std::string& time_text() const { return time_text_; }
+  const std::optional<int64_t>& time_number() const { return time_number_; }
+  const std::string& id_text() const { return id_text_; }
+
+  bool null() { return Scalar(); }
+  bool boolean(bool) { return Scalar(); }
+  bool number_integer(json::number_integer_t v) { return Number(static_cast<int64_t>(v)); }
+  bool number_unsigned(json::number_unsigned_t v) {
+    return Number(v > static_cast<uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(v));
+  }
+  bool number_float(json::number_float_t, const json::string_t&) { return Scalar(); }
+  bool string(json::string_t& v) {
+    if (!Top()) return Scalar();
+    switch (field_) {
+      case kTime:
+        time_text_ = std::move(v);
+        break;
+      case kId:
+        id_text_ = std::move(v);
+        break;
+      case kSource:
+        rec_.source = std::move(v);
+        break;
+      case kHost:
+        rec_.computer = std::move(v);
+        break;
+      case kCategory:
+        rec_.category = std::move(v);
+        break;
+      case kMessage:
+        rec_.message = std::move(v);
+        break;
+      case kNone:
+        break;
+    }
+    field_ = kNone;
+    return true;
+  }
+  bool binary(json::binary_t&) { return Scalar(); }
+  bool start_object(std::size_t) {
+    if (!started_) top_is_object_ = true;
+    started_ = true;
+    ++depth_;
+    field_ = kNone;
+    return true;
+  }
+  bool end_object() {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) {
+    started_ = true;
+    ++depth_;
+    field_ = kNone;
+    return true;
+  }
+  bool end_array() {
+    --depth_;
+    return true;
+  }
+  bool key(json::string_t& k) {
+    field_ = kNone;
+    if (depth_ != 1) return true;
+    if (k == "EventTime")
+      field_ = kTime;
+    else if (k == "EventID")
+      field_ = kId;
+    else if (k == "SourceName")
+      field_ = kSource;
+    else if (k == "Hostname")
+      field_ = kHost;
+    else if (k == "Category")
+      field_ = kCategory;
+    else if (k == "Message")
+      field_ = kMessage;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+ private:
+  bool Top() const { return depth_ == 1 && top_is_object_; }
+  bool Scalar() {
+    started_ = true;
+    field_ = kNone;
+    return true;
+  }
+  bool Number(int64_t v) {
+    if (Top() && field_ == kTime) time_number_ = v;
+    if (Top() && field_ == kId) id_text_ = std::to_string(v);
+    if (Top() && field_ == kCategory) rec_.category = std::to_string(v);
+    return Scalar();
+  }
+
+  int depth_ = 0;
+  Field field_ = kNone;
+  bool top_is_object_ = false;
+  bool started_ = false;
+  std::string time_text_;
+  std::optional<int64_t> time_number_;
+  std::string id_text_;
+  EventRecord rec_;
+};
 
 EventParseStats ParseJsonLines(std::string_view data, const TimeZone& zone, const EventSink& sink,
                                bool final) {
   EventParseStats stats;
   size_t pos = data.substr(0, 3) == kUtf8Bom ? 3 : 0;
   stats.consumed = pos;
-  EventRecord rec;
+  EventFieldsSax sax;
   while (pos < data.size()) {
     size_t end = data.find('\n', pos);
     if (end == std::string_view::npos) {
@@ -261,18 +381,18 @@ EventParseStats ParseJsonLines(std::string_view data, const TimeZone& zone, cons
     pos = end < data.size() ? end + 1 : end;
     stats.consumed = pos;
     if (line.empty()) continue;
-    const nlohmann::json obj = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (obj.is_discarded() || !obj.is_object()) {
+    sax.Reset();
+    const bool parsed = nlohmann::json::sax_parse(line, &sax);
+    if (!parsed || !sax.top_is_object()) {
       ++stats.bad_rows;
       continue;
     }
     std::optional<int64_t> time;
-    const auto t = obj.find("EventTime");
-    if (t != obj.end() && t->is_string()) {
-      time = ParseEventTime(t->get<std::string>(), zone);
-    } else if (t != obj.end() && t->is_number_integer()) {
+    if (!sax.time_text().empty()) {
+      time = ParseEventTime(sax.time_text(), zone);
+    } else if (sax.time_number()) {
       // Integer datetimes: NXLog's microseconds, or a converted milli-/second epoch.
-      int64_t v = t->get<int64_t>();
+      int64_t v = *sax.time_number();
       if (v > 100000000000000) {
         v /= 1000000;
       } else if (v > 100000000000) {
@@ -280,18 +400,14 @@ EventParseStats ParseJsonLines(std::string_view data, const TimeZone& zone, cons
       }
       time = v;
     }
-    const auto id = ParseEventId(JsonText(obj, "EventID"));
+    const auto id = ParseEventId(sax.id_text());
     if (!time || !id) {
       ++stats.bad_rows;
       continue;
     }
+    EventRecord& rec = sax.record();
     rec.time = *time;
     rec.event_id = *id;
-    rec.source = JsonText(obj, "SourceName");
-    rec.computer = JsonText(obj, "Hostname");
-    rec.category = JsonText(obj, "Category");
-    rec.message = JsonText(obj, "Message");
-    rec.strings.clear();
     ++stats.records;
     sink(rec);
   }
