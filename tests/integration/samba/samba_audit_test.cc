@@ -1,0 +1,328 @@
+// The SMTP mailbox audit against a real Active Directory implementation (Samba AD DC): AD assigns
+// the objectGUIDs, faults are made the way they happen in AD (stores and MTAs deleted, leaving
+// vanished linked values and tombstone DNs), and the product must find exactly what was planted,
+// print a repair AD accepts, and read everything through AD's paging and TLS.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "exdm/deadline.h"
+#include "exdm/dn.h"
+#include "exdm/ldap_audit.h"
+#include "exdm/ldap_client.h"
+#include "ldif_reader.h"
+#include "org_fixture.h"
+#include "paths.h"
+#include "process.h"
+#include "samba_fixture.h"
+#include "samba_org_loader.h"
+#include "temp_dir.h"
+
+namespace exdm::testing {
+namespace {
+
+#define REQUIRE_SAMBA()                                         \
+  do {                                                          \
+    std::string why_not;                                        \
+    if (!SambaDc::Available(&why_not)) GTEST_SKIP() << why_not; \
+  } while (0)
+
+std::string Key(const std::string& finding, const std::string& server, const std::string& sg,
+                const std::string& store, const std::string& object_dn) {
+  auto dn = Dn::Parse(object_dn);
+  return finding + " | " + server + " / " + sg + " / " + store + " | " +
+         (dn.ok() ? dn->key() : object_dn);
+}
+
+std::string RefusedText(const AdOrganization& org) {
+  std::string out;
+  for (const auto& r : org.refused)
+    out += r + "\n";
+  return out;
+}
+
+// True when AD refused to add `dn` (the loader lists "DN: reason").
+bool Refused(const AdOrganization& org, const std::string& dn) {
+  auto key = Dn::Parse(dn);
+  for (const auto& r : org.refused) {
+    auto refused = Dn::Parse(r.substr(0, r.find(": ")));
+    if (key.ok() && refused.ok() && *key == *refused) return true;
+  }
+  return false;
+}
+
+// The manifest's planted faults, under AD's GUIDs, minus those whose object AD refused to create.
+std::set<std::string> ExpectedFindings(const nlohmann::ordered_json& manifest,
+                                       const AdOrganization& org) {
+  std::set<std::string> out;
+  for (const auto& f : manifest["faults"]) {
+    if (Refused(org, org.Rewrite(f["object_dn"].get<std::string>()))) continue;
+    out.insert(Key(f["finding"].get<std::string>(), f["server"].get<std::string>(),
+                   f["storage_group"].get<std::string>(), f["store"].get<std::string>(),
+                   org.Rewrite(f["object_dn"].get<std::string>())));
+  }
+  return out;
+}
+
+std::set<std::string> ActualFindings(const AuditReport& report) {
+  std::set<std::string> out;
+  for (const Finding& f : report.findings) {
+    out.insert(Key(std::string(FindingName(f.kind)), f.store.server, f.store.storage_group,
+                   f.store.store, f.object_dn));
+  }
+  return out;
+}
+
+// The core audit as the check runs it, bound as the ordinary monitoring user; no -b: the
+// configuration naming context comes from AD's root DSE.
+AuditReport Audit(const SambaDc& dc, const std::string& uri, const std::string& ca_file = "") {
+  LdapAuditRequest request;
+  request.uris = {uri};
+  request.connection.bind_dn = SambaDc::monitor_dn();
+  std::string warning;
+  auto password = ReadPasswordFile(dc.monitor_password_file(), &warning);
+  EXPECT_TRUE(password.ok()) << password.status().message();
+  if (password.ok()) request.connection.password = password.value();
+  request.connection.ca_file = ca_file;
+  return AuditOverLdap(request, Deadline::After(std::chrono::seconds(60)));
+}
+
+std::string Describe(const AuditReport& report) {
+  std::string out;
+  for (const auto& s : report.sources) {
+    out += s.uri + (s.up ? " up\n" : " down: " + s.error->message() + "\n");
+  }
+  for (const Finding& f : report.findings) {
+    out += std::string(FindingName(f.kind)) + " " + f.store.Display() + " " + f.object_dn + " [" +
+           f.attribute + "] actual=" + f.actual + " note=" + f.note + "\n";
+  }
+  return out;
+}
+
+struct LoadedDc {
+  std::unique_ptr<SambaDc> dc;
+  std::optional<GeneratedOrg> org;
+  AdOrganization ad;
+};
+
+// A DC holding the sample organization `name`, loaded the AD way.
+void StartWithOrg(const std::vector<std::string>& generator_args, const TempDir& tmp,
+                  LoadedDc* out) {
+  out->dc = SambaDc::Start();
+  ASSERT_TRUE(out->dc);
+  out->org = GenerateOrg(generator_args, tmp.path());
+  ASSERT_TRUE(out->org);
+  ASSERT_TRUE(LoadOrganization(*out->dc, out->org->ldif_path, &out->ad));
+  std::printf("loaded %zu entries in %.1fs (%zu stand-ins deleted); DC started in %.2fs\n",
+              out->ad.added, out->ad.seconds, out->ad.stand_ins.size(), out->dc->start_seconds());
+}
+
+TEST(SambaAudit, LoaderMakesFaultsTheWayAdDoes) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({SampleOrg("all-faults")}, tmp, &loaded));
+  const SambaDc& dc = *loaded.dc;
+  // AD lets only replication make a "\0ACNF:" name (a collision between two DCs); a client's
+  // add is refused. Everything else loads.
+  ASSERT_EQ(loaded.ad.refused.size(), 1u) << RefusedText(loaded.ad);
+  EXPECT_NE(loaded.ad.refused[0].find("\\0ACNF:"), std::string::npos) << RefusedText(loaded.ad);
+  // Every store got a GUID from AD, different from the generator's.
+  const auto& stores = loaded.org->manifest["stores"];
+  EXPECT_EQ(loaded.ad.store_guids.size(), stores.size());
+  for (const auto& [generated, assigned] : loaded.ad.store_guids)
+    EXPECT_NE(generated, assigned);
+
+  // EXCH03 "has no MTA": its MTA existed and was deleted, so homeMTA values name the tombstone.
+  for (const auto& s : stores) {
+    if (s["server"] != "EXCH03") continue;
+    const std::string gateway = loaded.ad.Rewrite(s["expected_gateway"]["dn"].get<std::string>());
+    ProcessResult r = dc.Search(gateway, "base", "(objectClass=*)", {"homeMTA", "homeMDB"});
+    EXPECT_NE(r.output.find("homeMTA: CN=Microsoft MTA\\0ADEL:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("homeMDB: " + s["dn"].get<std::string>()), std::string::npos)
+        << r.output;
+  }
+  // The stand-ins are gone; AD maintains the back links the generator also wrote.
+  for (const std::string& dn : loaded.ad.stand_ins) {
+    ProcessResult r = dc.Search(dn, "base", "(objectClass=*)", {"1.1"});
+    EXPECT_EQ(r.exit_code, 32) << dn << " still exists:\n" << r.output;
+  }
+}
+
+TEST(SambaAudit, FindsExactlyThePlantedFaultsOfAMixedOrganization) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({SampleOrg("all-faults")}, tmp, &loaded));
+  ASSERT_EQ(loaded.ad.refused.size(), 1u) << RefusedText(loaded.ad);  // the \0ACNF: duplicate
+  const SambaDc& dc = *loaded.dc;
+
+  AuditReport report = Audit(dc, dc.uri());
+  ASSERT_EQ(report.sources.size(), 1u);
+  ASSERT_TRUE(report.sources[0].up) << Describe(report);
+  EXPECT_EQ(ActualFindings(report), ExpectedFindings(loaded.org->manifest, loaded.ad))
+      << Describe(report);
+  // Every SMTP mailbox of the manifest but the \0ACNF: one AD refused.
+  EXPECT_EQ(report.gateways, loaded.org->manifest["gateway_count"].get<size_t>() - 1);
+  // The stores are the ones AD holds, under the GUIDs AD assigned.
+  std::set<std::string> expected_stores, actual_stores;
+  for (const auto& s : loaded.org->manifest["stores"]) {
+    expected_stores.insert(s["store"].get<std::string>() + " " +
+                           loaded.ad.Rewrite(s["guid"].get<std::string>()));
+  }
+  for (const StoreInfo& s : report.stores)
+    actual_stores.insert(s.ref.store + " " + s.guid);
+  EXPECT_EQ(actual_stores, expected_stores);
+}
+
+TEST(SambaAudit, ReportsTombstonedReferencesAsDanglingAndVanishedLinksAsOrphans) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({SampleOrg("healthy")}, tmp, &loaded));
+  const SambaDc& dc = *loaded.dc;
+  AuditReport before = Audit(dc, dc.uri());
+  ASSERT_TRUE(before.findings.empty()) << Describe(before);
+  ASSERT_GE(before.stores.size(), 2u);
+
+  // Delete one store (its gateway's linked homeMDB vanishes), and delete and re-create the MTA
+  // of another store's server (its gateways keep naming the old MTA's tombstone).
+  const StoreInfo deleted = before.stores[0];
+  auto other = std::find_if(before.stores.begin(), before.stores.end(),
+                            [&](const StoreInfo& s) { return s.ref.server != deleted.ref.server; });
+  ASSERT_NE(other, before.stores.end()) << "the healthy sample needs two servers";
+  const std::string server_dn = Dn::Parse(other->dn)->Parent().Parent().Parent().ToString();
+  const std::string mta = "CN=Microsoft MTA," + server_dn;
+  ASSERT_TRUE(dc.Delete(deleted.dn));
+  ASSERT_TRUE(dc.Delete(mta));
+  { std::ofstream(tmp.File("mta.ldif")) << "dn: " << mta << "\nobjectClass: mTA\n"; }
+  ASSERT_TRUE(dc.Add(tmp.File("mta.ldif")));
+
+  AuditReport after = Audit(dc, dc.uri());
+  ASSERT_TRUE(after.sources[0].up) << Describe(after);
+  size_t orphans = 0, dangling = 0;
+  std::set<std::string> servers_with_dangling;
+  for (const Finding& f : after.findings) {
+    if (f.kind == FindingKind::kOrphan) {
+      ++orphans;
+      EXPECT_EQ(f.store_guid, deleted.guid) << Describe(after);
+      EXPECT_EQ(f.actual, "") << "the linked homeMDB must be gone: " << Describe(after);
+      EXPECT_EQ(f.store.server, deleted.ref.server);
+    } else if (f.kind == FindingKind::kWrongHomeMta) {
+      ++dangling;
+      servers_with_dangling.insert(f.store.server);
+      EXPECT_NE(f.actual.find("DEL:"), std::string::npos) << f.actual;
+      EXPECT_EQ(f.note, "dangling: points at a deleted object");
+      EXPECT_EQ(Dn::Parse(f.expected)->key(), Dn::Parse(mta)->key());
+    } else {
+      ADD_FAILURE() << "unexpected finding: " << Describe(after);
+    }
+  }
+  EXPECT_EQ(orphans, 1u);
+  EXPECT_EQ(servers_with_dangling, std::set<std::string>{other->ref.server});
+  size_t stores_on_server = 0;
+  for (const StoreInfo& s : after.stores)
+    stores_on_server += s.ref.server == other->ref.server;
+  EXPECT_EQ(dangling, stores_on_server) << "one dangling homeMTA per gateway of that server";
+}
+
+// The check binary end to end: remediation LDIF that AD accepts as it is, then a second audit
+// that finds only what LDIF cannot repair.
+TEST(SambaAudit, RemediationLdifIsAcceptedByAdAndLeavesOnlyWhatLdifCannotFix) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({SampleOrg("all-faults")}, tmp, &loaded));
+  const SambaDc& dc = *loaded.dc;
+  const std::string ldif = tmp.File("repair.ldif");
+  ProcessResult check =
+      RunProcess({CheckBinary(), "mailbox", "-H", dc.uri(), "-D", SambaDc::monitor_dn(),
+                  "--password-file", dc.monitor_password_file(), "--remediation-ldif", ldif});
+  EXPECT_EQ(check.exit_code, 2) << check.output;
+  EXPECT_EQ(check.output.rfind("EXCHANGE DELIVERY CRITICAL - ", 0), 0u) << check.output;
+  std::ifstream in(ldif);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().find("\nobjectGUID:"), std::string::npos) << text.str();
+
+  ProcessResult applied = dc.AsAdmin("ldapmodify", {"-f", ldif});
+  ASSERT_TRUE(applied.ok()) << "AD refused the remediation LDIF:\n"
+                            << applied.output << "\n---\n"
+                            << text.str();
+
+  AuditReport after = Audit(dc, dc.uri());
+  ASSERT_TRUE(after.sources[0].up) << Describe(after);
+  std::set<std::string> remaining;
+  for (const Finding& f : after.findings)
+    remaining.insert(std::string(FindingName(f.kind)) + " " + f.store.store);
+  // The system mailbox comes back when the store is remounted, the MTA when the server's
+  // services are reinstalled: neither is an LDIF repair.
+  std::set<std::string> expected;
+  for (const auto& f : loaded.org->manifest["faults"]) {
+    const std::string finding = f["finding"];
+    if (finding == "system_mailbox_missing" || finding == "mta_missing") {
+      expected.insert(finding + " " + f["store"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(remaining, expected) << Describe(after);
+  EXPECT_EQ(after.gateways, after.stores.size());
+}
+
+TEST(SambaAudit, LdapsAgainstSambaIsRefusedByDefaultAndAcceptedWithItsCa) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({SampleOrg("healthy")}, tmp, &loaded));
+  const SambaDc& dc = *loaded.dc;
+  std::vector<std::string> argv = {CheckBinary(),
+                                   "mailbox",
+                                   "-H",
+                                   dc.ldaps_uri(),
+                                   "-D",
+                                   SambaDc::monitor_dn(),
+                                   "--password-file",
+                                   dc.monitor_password_file()};
+  ProcessResult refused = RunProcess(argv);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;  // unreachable -> CRITICAL by default
+  EXPECT_NE(refused.output.find(dc.ldaps_uri()), std::string::npos) << refused.output;
+
+  argv.insert(argv.end(), {"--ca-file", dc.ca_file()});
+  ProcessResult accepted = RunProcess(argv);
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.output;
+  EXPECT_EQ(accepted.output.rfind("EXCHANGE DELIVERY OK - ", 0), 0u) << accepted.output;
+}
+
+// AD hands out at most MaxPageSize (1000) entries per page: more than a thousand SMTP mailboxes
+// must come back complete through paging. Orphans keep the load small (one entry per gateway).
+TEST(SambaAudit, PagedSearchReturnsMoreThanAThousandGateways) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  nlohmann::ordered_json org = {
+      {"organization", "Contoso"},
+      {"domain", "contoso.com"},
+      {"admin_groups",
+       {{{"name", "First Administrative Group"},
+         {"servers",
+          {{{"name", "EXCH01"},
+            {"storage_groups",
+             {{{"name", "First Storage Group"},
+               {"stores", {{{"name", "Mailbox Store (EXCH01)"}, {"users", 0}}}}}}}}}}}}},
+      {"orphan_gateways", {{{"server", "EXCH01"}, {"count", 1050}}}}};
+  std::ofstream(tmp.File("many.json")) << org.dump();
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({tmp.File("many.json")}, tmp, &loaded));
+  ASSERT_TRUE(loaded.ad.refused.empty()) << RefusedText(loaded.ad);
+  const SambaDc& dc = *loaded.dc;
+  AuditReport report = Audit(dc, dc.uri());
+  ASSERT_TRUE(report.sources[0].up) << Describe(report);
+  EXPECT_EQ(report.gateways, 1051u);
+  EXPECT_EQ(report.orphans_per_server["EXCH01"], 1050u);
+  EXPECT_EQ(report.findings.size(), 1050u);
+}
+
+}  // namespace
+}  // namespace exdm::testing
