@@ -266,6 +266,7 @@ constexpr uint64_t kPayloadVersion = 1;
 // State stays small however noisy a server is: the newest events of each kind are kept.
 constexpr size_t kMaxKeptPerKind = 2000;
 constexpr size_t kHeadBytes = 64 * 1024;
+constexpr uint64_t kChunkBytes = 4u << 20;
 
 // The newest event time read from a file and how many of its rows carried that time, so a file
 // rewritten from the start can skip what was already counted.
@@ -480,12 +481,6 @@ Status ReadIncrement(const NamedPath& file, const FileCursor* previous, const Ti
   }
   auto format = DetectEventFormat(head);
   if (!format) return format.status().WithContext(file.path);
-  std::string data;
-  if (plan->offset < size) {
-    if (Status s = PRead(fd.get(), plan->offset, size - plan->offset, data); !s.ok()) {
-      return s.WithContext(file.path);
-    }
-  }
   const bool rewound = plan->kind == ResumeKind::kTruncated || plan->kind == ResumeKind::kReplaced;
   if (rewound && notes) {
     notes->push_back(file.server + ": " + file.path + " was " +
@@ -494,26 +489,43 @@ Status ReadIncrement(const NamedPath& file, const FileCursor* previous, const Ti
   // After a rewind, rows up to the newest one already counted are skipped.
   const FileMark seen = rewound ? mark : FileMark{};
   uint64_t skip_at_seen = seen.count;
-  const EventParseStats stats = ParseEvents(
-      data, *format, zone,
-      [&](const EventRecord& r) {
-        if (r.time < seen.time) return;
-        if (r.time == seen.time && skip_at_seen > 0) {
-          --skip_at_seen;
-          return;
-        }
-        if (r.time > mark.time) {
-          mark.time = r.time;
-          mark.count = 1;
-        } else if (r.time == mark.time) {
-          ++mark.count;
-        }
-        AddEventRecord(r, window_start, now, ev);
-      },
-      plan->offset > 0 ? std::string_view(head) : std::string_view(), final);
-  ev.bad_rows += stats.bad_rows;
-  ev.bad_rows_total += stats.bad_rows;
-  cursor.offset = plan->offset + stats.consumed;
+  const EventSink sink = [&](const EventRecord& r) {
+    if (r.time < seen.time) return;
+    if (r.time == seen.time && skip_at_seen > 0) {
+      --skip_at_seen;
+      return;
+    }
+    if (r.time > mark.time) {
+      mark.time = r.time;
+      mark.count = 1;
+    } else if (r.time == mark.time) {
+      ++mark.count;
+    }
+    AddEventRecord(r, window_start, now, ev);
+  };
+  // Read in chunks so a large first read does not hold the whole export in memory; a row cut at
+  // a chunk's end waits in `buffer` for the next chunk.
+  std::string buffer, chunk;
+  uint64_t next = plan->offset;         // next byte to read
+  uint64_t parsed_to = plan->offset;    // first byte not consumed by the parser
+  bool header_done = plan->offset > 0;  // CSV: the header is in `head`, not in the data
+  while (next < size) {
+    const uint64_t want = std::min<uint64_t>(kChunkBytes, size - next);
+    if (Status rs = PRead(fd.get(), next, want, chunk); !rs.ok()) return rs.WithContext(file.path);
+    if (chunk.empty()) break;  // shrank while reading
+    next += chunk.size();
+    buffer += chunk;
+    const bool last = next >= size;
+    const EventParseStats stats =
+        ParseEvents(buffer, *format, zone, sink,
+                    header_done ? std::string_view(head) : std::string_view(), final && last);
+    ev.bad_rows += stats.bad_rows;
+    ev.bad_rows_total += stats.bad_rows;
+    if (stats.consumed > 0) header_done = true;
+    parsed_to += stats.consumed;
+    buffer.erase(0, static_cast<size_t>(stats.consumed));
+  }
+  cursor.offset = parsed_to;
   return Status::Ok();
 }
 

@@ -312,6 +312,40 @@ TEST_F(IncrementalEventsTest, RotatedExportStartsOverWithNewEvents) {
   EXPECT_EQ(b->InterfaceFailures(), 1u);
 }
 
+TEST_F(IncrementalEventsTest, LargeCsvIsReadInChunksWithRowsAcrossChunkEnds) {
+  // ~10 MB of multi-line quoted rows: several 4 MiB chunks, rows cut at every chunk end.
+  const std::string csv_path = dir_ + "/EXCH01.csv";
+  {
+    std::ofstream f(csv_path, std::ios::binary);
+    f << "TimeGenerated,EventID,SourceName,ComputerName,Message\r\n";
+    const std::string filler(700, 'x');
+    for (int i = 0; i < 14000; ++i) {
+      if (i % 1000 == 7) {
+        f << "2026-11-25 09:00:00,326,MSExchangeTransport,EXCH01,\"Service Account failed to "
+             "logon to the store as /o=O/ou=A/cn=Configuration/cn=Connections/cn=SMTP "
+             "(EXCH01)/cn={3E4385BB-7C43-4FEB-8EA2-97C65CC06ABF}.\r\n\"\"Error\"\" code : "
+             "0x80040148.\"\r\n";
+      } else {
+        f << "2026-11-25 09:00:00,1221,MSExchangeIS Mailbox Store,EXCH01,\"line, one\r\n"
+          << filler << "\"\r\n";
+      }
+    }
+  }
+  EventCollectOptions o;
+  o.files = {{"EXCH01", csv_path}};
+  o.now = T("2026-11-25T10:00:00Z");
+  o.window_start = o.now - 86400;
+  StateSnapshot next;
+  auto r = CollectEventEvidence(o, StateSnapshot{}, &next);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->servers[0].records, 14000u);
+  EXPECT_EQ(r->servers[0].bad_rows, 0u);
+  EXPECT_EQ(r->LogonFailures(), 14u);
+  ASSERT_EQ(next.files.size(), 1u);
+  std::ifstream in(csv_path, std::ios::binary | std::ios::ate);
+  EXPECT_EQ(next.files[0].offset, static_cast<uint64_t>(in.tellg()));
+}
+
 TEST_F(IncrementalEventsTest, CorruptPayloadStartsAfresh) {
   Write(Logon("2026-11-25T09:00:00Z"), false);
   state_.payload = "\x01garbage";
