@@ -115,8 +115,9 @@ int main() {
   size_t series = 0;
   for (const auto& f : families)
     series += f.metric.size();
-  std::printf("exporter scrape benchmark: %d stores, %zu series; gzip scrapes: baseline %d, result %d\n",
-              kServers * kStoresPerServer, series, kBaselineScrapes, kScrapes);
+  std::printf(
+      "exporter scrape benchmark: %d stores, %zu series; gzip scrapes: baseline %d, result %d\n",
+      kServers * kStoresPerServer, series, kBaselineScrapes, kScrapes);
 
   Latency baseline;
   {
