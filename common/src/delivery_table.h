@@ -166,6 +166,7 @@ class DeliveryTable {
     }
   }
 
+  size_t LiveKeyBytes() const { return arena_.size() - garbage_; }
   size_t MemoryBytes() const {
     return pairs_.capacity() * sizeof(DeliveryPair) + arena_.capacity() +
            (pair_slots_.capacity() + msg_slots_.capacity() + free_.capacity()) * 4;

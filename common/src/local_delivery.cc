@@ -123,6 +123,10 @@ struct LocalDeliveryAnalyzer::Impl {
   size_t date_len = 0;
   int64_t date_value = 0;
 
+  char time_text[16] = {};
+  size_t time_len = 0;
+  int64_t time_value = 0;
+
   char lower[kMaxRecipient];
 
   void BadLine(const char* line, const char* line_end, const char* data, const char* reason) {
@@ -196,6 +200,20 @@ struct LocalDeliveryAnalyzer::Impl {
       date_value = *d;
     }
     return *d;
+  }
+
+  // Consecutive rows mostly share their second: cache the last time text like the date.
+  std::optional<int64_t> SecondsOf(std::string_view time) {
+    if (time.size() == time_len && time_len && std::memcmp(time.data(), time_text, time_len) == 0) {
+      return time_value;
+    }
+    auto v = ParseSecondsOfDay(time);
+    if (v && time.size() <= sizeof time_text) {
+      std::memcpy(time_text, time.data(), time.size());
+      time_len = time.size();
+      time_value = *v;
+    }
+    return v;
   }
 
   void AdvanceTime(int64_t t) {
@@ -488,7 +506,7 @@ struct LocalDeliveryAnalyzer::Impl {
       }
       bool ok = false;
       const int64_t day = DayOf(date, ok);
-      const auto sec = ok ? ParseSecondsOfDay(time) : std::nullopt;
+      const auto sec = ok ? SecondsOf(time) : std::nullopt;
       if (!sec) {
         BadLine(line, nl, data, "bad Date/Time");
         continue;
@@ -590,8 +608,10 @@ struct LocalDeliveryAnalyzer::Impl {
     return r;
   }
 
-  std::string Save() const {
-    PayloadWriter w;
+  void Save(PayloadWriter& w) const {
+    // Sized up front: growing a string of tens of MB by doubling would briefly hold two copies.
+    w.out().reserve(w.out().size() + 1024 + event_counts.size() / 4 + table.LiveKeyBytes() +
+                    table.size() * 40);
     w.U64(kPayloadVersion);
     for (uint64_t v : {retries_total, deliveries_total, ended_total, vanished_total, overflow_total,
                        parse_errors_total, other_events}) {
@@ -621,7 +641,6 @@ struct LocalDeliveryAnalyzer::Impl {
       w.U64(p.retries);
       w.U64(static_cast<uint64_t>(p.state));
     });
-    return std::move(w.out());
   }
 
   Status Load(std::string_view payload) {
@@ -724,7 +743,12 @@ LocalDeliveryReport LocalDeliveryAnalyzer::Evaluate(int64_t now) {
   return impl_->Evaluate(now);
 }
 std::string LocalDeliveryAnalyzer::SavePayload() const {
-  return impl_->Save();
+  PayloadWriter w;
+  impl_->Save(w);
+  return std::move(w.out());
+}
+void LocalDeliveryAnalyzer::SavePayloadTo(PayloadWriter& w) const {
+  impl_->Save(w);
 }
 Status LocalDeliveryAnalyzer::LoadPayload(std::string_view payload) {
   return impl_->Load(payload);

@@ -38,6 +38,8 @@ Result<std::string> ReadWhole(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status(ErrorCode::kIoError, Errno(path));
   std::string out;
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
   char buf[1 << 16];
   while (true) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -207,6 +209,20 @@ void PayloadWriter::I64(int64_t v) {
 void PayloadWriter::Bytes(std::string_view s) {
   U64(s.size());
   out_.append(s.data(), s.size());
+}
+
+size_t PayloadWriter::BeginBytes() {
+  out_.append(10, '\x80');
+  return out_.size();
+}
+
+void PayloadWriter::EndBytes(size_t mark) {
+  uint64_t v = out_.size() - mark;
+  for (size_t i = 0; i < 10; ++i) {
+    const auto bits = static_cast<unsigned char>(v & 0x7f);
+    out_[mark - 10 + i] = static_cast<char>(i < 9 ? (bits | 0x80) : bits);
+    v >>= 7;
+  }
 }
 
 uint64_t PayloadReader::U64() {

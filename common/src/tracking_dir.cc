@@ -182,12 +182,15 @@ Result<WorkOutput> ReadAll(const TrackingRunOptions& o, std::vector<ServerWork>&
     }
     out.reports.push_back(a.Evaluate(o.now));
   }
+  if (o.state_path.empty()) return out;  // no state file: no payload to build
   PayloadWriter w;
   w.U64(kRunPayloadVersion);
   w.U64(servers.size());
   for (const ServerWork& s : servers) {
     w.Bytes(s.input.server + "=" + s.input.path);
-    w.Bytes(s.analyzer.SavePayload());
+    const size_t mark = w.BeginBytes();
+    s.analyzer.SavePayloadTo(w);
+    w.EndBytes(mark);
   }
   out.snapshot.payload = std::move(w.out());
   return out;

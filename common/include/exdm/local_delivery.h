@@ -26,6 +26,8 @@
 
 namespace exdm {
 
+class PayloadWriter;
+
 struct LocalDeliveryConfig {
   TrackingEventTable events = TrackingEventTable::Default();
   // An attempt is a delivery only when no retry for the pair follows within this many seconds
@@ -118,6 +120,8 @@ class LocalDeliveryAnalyzer {
   LocalDeliveryReport Evaluate(int64_t now);
 
   std::string SavePayload() const;
+  // The same bytes appended to `w` (no intermediate string: the payload can be tens of MB).
+  void SavePayloadTo(PayloadWriter& w) const;
   Status LoadPayload(std::string_view payload);
 
   // For the memory benchmark and tests.

@@ -126,6 +126,11 @@ class PayloadWriter {
   void U64(uint64_t v);
   void I64(int64_t v);  // zigzag
   void Bytes(std::string_view s);
+  // A Bytes() field written in place: BeginBytes() reserves a fixed-width length (a 10-byte
+  // varint, which PayloadReader::Bytes reads like any other), EndBytes() fills it in. Saves a
+  // copy of large nested payloads.
+  size_t BeginBytes();
+  void EndBytes(size_t mark);
   std::string& out() { return out_; }
 
  private:
