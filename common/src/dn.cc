@@ -263,7 +263,12 @@ std::string Dn::ToString() const {
     if (r) out += ',';
     for (size_t a = 0; a < rdns_[r].size(); ++a) {
       if (a) out += '+';
-      out += rdns_[r][a].type;
+      // AD's spelling for the usual types ("CN=", "DC="); slapd hands them back lower case.
+      const std::string& type = rdns_[r][a].type;
+      const std::string lower = ToLowerAscii(type);
+      const bool usual = lower == "cn" || lower == "dc" || lower == "ou" || lower == "o" ||
+                         lower == "c" || lower == "l" || lower == "st";
+      out += usual ? ToUpperAscii(type) : type;
       out += '=';
       out += EscapeDnValue(rdns_[r][a].value);
     }

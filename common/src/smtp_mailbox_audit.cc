@@ -264,6 +264,7 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     if (!server.mta) {
       Finding f = MakeFinding(FindingKind::kMtaMissing, ref, guid,
                               server.dn.Child("CN", "Microsoft MTA").ToString());
+      f.attribute = "homeMTA";
       f.expected = f.object_dn;
       f.note = "server has no Microsoft MTA object; homeMTA has nothing to point at";
       r.findings.push_back(std::move(f));

@@ -22,6 +22,14 @@ inline std::string ToLowerAscii(std::string_view s) {
   return out;
 }
 
+inline std::string ToUpperAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  return out;
+}
+
 inline std::string_view TrimAscii(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
                         s.front() == '\n'))

@@ -54,6 +54,7 @@ TEST(DnTest, RoundTripsThroughToString) {
     EXPECT_EQ(again->LeafValue(), dn.LeafValue());
   }
   EXPECT_EQ(P("CN=line\\0abreak,DC=x").ToString(), "CN=line\\0Abreak,DC=x");
+  EXPECT_EQ(P("cn=a,ou=b,dc=x,objectGUID=y").ToString(), "CN=a,OU=b,DC=x,objectGUID=y");
 }
 
 TEST(DnTest, MultiValuedRdnsCompareInAnyOrder) {

@@ -37,7 +37,8 @@ class Dn {
   bool IsParentOf(const Dn& child) const;    // exactly one level
   bool IsAncestorOf(const Dn& other) const;  // one or more levels
 
-  // RFC 4514 text with the types as parsed and values re-escaped (control bytes as "\0A").
+  // RFC 4514 text, values re-escaped (control bytes as "\0A"); the usual types (cn, dc, ou, o,
+  // c, l, st) spelled upper case as AD does, other types as parsed.
   std::string ToString() const;
   // Case-folded canonical form: equal for DNs that name the same entry. Use for maps and sets.
   const std::string& key() const { return key_; }
