@@ -141,7 +141,7 @@ std::string DescribeFinding(const Finding& f) {
       return "server has no Microsoft MTA object " + f.object_dn +
              "; restore it (re-run Exchange setup) so homeMTA can point at it";
     case FindingKind::kSystemMailboxMissing:
-      return f.expected + " not found at " + f.object_dn + "; " + f.note;
+      return "system mailbox " + f.object_dn + " not found; " + f.note;
     case FindingKind::kDcDisagree:
       return "domain controllers disagree on " + f.object_dn +
              (f.attribute.empty() ? "" : " " + f.attribute) + ": " + f.note;

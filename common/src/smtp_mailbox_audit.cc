@@ -278,7 +278,7 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
                                           .Child("CN", name)
                                           .ToString();
       Finding f = MakeFinding(FindingKind::kSystemMailboxMissing, ref, guid, where);
-      f.expected = name;
+      f.expected = where;
       f.note = "remounting the store recreates it (KB 316622)";
       r.findings.push_back(std::move(f));
     }
