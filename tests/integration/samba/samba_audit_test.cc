@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -322,6 +324,47 @@ TEST(SambaAudit, PagedSearchReturnsMoreThanAThousandGateways) {
   EXPECT_EQ(report.gateways, 1051u);
   EXPECT_EQ(report.orphans_per_server["EXCH01"], 1050u);
   EXPECT_EQ(report.findings.size(), 1050u);
+}
+
+// What a recipient -> store correlator (stalled recipients to stores, not in the product yet:
+// Diagnose() takes the map as input) will read from AD: users found by proxyAddresses, matched
+// case-insensitively whatever the "SMTP:"/"smtp:" prefix case, carrying homeMDB; the linked
+// homeMDB vanishes from every user when their store is deleted.
+TEST(SambaAudit, UsersResolveToStoresThroughProxyAddressesAndHomeMdb) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({SampleOrg("healthy")}, tmp, &loaded));
+  const SambaDc& dc = *loaded.dc;
+  std::map<std::string, std::string> store_dn;  // AD guid -> store DN
+  for (const auto& s : loaded.org->manifest["stores"])
+    store_dn[loaded.ad.Rewrite(s["guid"].get<std::string>())] = s["dn"].get<std::string>();
+  const auto& users = loaded.org->manifest["users"];
+  ASSERT_FALSE(users.empty());
+  std::string deleted_store;
+  std::vector<std::string> users_of_deleted;
+  for (const auto& u : users) {
+    const std::string mail = u["mail"].get<std::string>();
+    std::string upper = mail;
+    for (char& c : upper)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ProcessResult r =
+        dc.Search(SambaDc::domain_dn(), "sub", "(proxyAddresses=smtp:" + upper + ")", {"homeMDB"});
+    ASSERT_TRUE(r.ok()) << r.output;
+    auto entries = ParseLdif(r.output);
+    ASSERT_EQ(entries.size(), 1u) << mail << ":\n" << r.output;
+    EXPECT_EQ(Dn::Parse(entries[0].dn)->key(), Dn::Parse(u["dn"].get<std::string>())->key());
+    const std::string expected = store_dn[loaded.ad.Rewrite(u["store_guid"].get<std::string>())];
+    EXPECT_EQ(Dn::Parse(entries[0].Value("homeMDB"))->key(), Dn::Parse(expected)->key()) << mail;
+    if (deleted_store.empty()) deleted_store = expected;
+    if (expected == deleted_store) users_of_deleted.push_back(u["dn"].get<std::string>());
+  }
+  ASSERT_TRUE(dc.Delete(deleted_store));
+  for (const std::string& user : users_of_deleted) {
+    ProcessResult r = dc.Search(user, "base", "(objectClass=*)", {"homeMDB", "proxyAddresses"});
+    EXPECT_EQ(r.output.find("homeMDB:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("proxyAddresses: SMTP:"), std::string::npos) << r.output;
+  }
 }
 
 }  // namespace
