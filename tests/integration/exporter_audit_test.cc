@@ -8,7 +8,9 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "background_process.h"
@@ -153,6 +155,43 @@ TEST(ExporterAudit, SuspendedLdapKeepsScrapesFastAndLastGoodValues) {
   EXPECT_GE(failures, 1u) << log;
   EXPECT_LE(failures, 2u) << log;  // the message may change once (timeout -> connect)
   EXPECT_NE(log.find("<6>collector audit recovered"), std::string::npos) << log;
+}
+
+TEST(ExporterAudit, SameNumbersAsTheCheckMailboxPerfdata) {
+  TempDir dir("exdm-exporter-audit");
+  const Org org = GenerateOrg(dir);
+  auto slapd = Slapd::Start(Slapd::Options().WithLdif(org.ldif));
+  ASSERT_TRUE(slapd);
+  auto exporter = ExporterProcess::Start(dir.path(), AuditArgs(*slapd, dir));
+  ASSERT_TRUE(exporter);
+  ASSERT_TRUE(exporter->WaitForMetric("exchange_collector_success{collector=\"audit\"} 1",
+                                      std::chrono::seconds(20)));
+  const std::string metrics = exporter->ScrapeText();
+  const ProcessResult check =
+      RunProcess({CheckBinary(), "mailbox", "-H", slapd->uri(), "-D", slapd->monitor_dn(),
+                  "--password-file", slapd->monitor_password_file()});
+  auto perf = [&check](const std::string& label) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(check.output, m, std::regex("\\b" + label + "=([0-9]+)")))
+        << check.output;
+    return m.empty() ? -1.0 : std::stod(m[1]);
+  };
+  double ok0 = 0, ok = 0;
+  std::istringstream lines(metrics);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("exchange_smtp_mailbox_ok{", 0) != 0) continue;
+    ++ok;
+    if (line.substr(line.size() - 2) == " 0") ++ok0;
+  }
+  EXPECT_EQ(ok0, perf("failing_stores"));
+  EXPECT_EQ(ok, perf("stores"));
+  EXPECT_EQ(SampleValue(metrics, "exchange_smtp_mailboxes"), perf("gateways"));
+  double orphans = 0;
+  for (const auto& server : org.manifest["servers"]) {
+    orphans += SampleValue(metrics, "exchange_smtp_mailbox_orphans{server=\"" +
+                                        server["name"].get<std::string>() + "\"}");
+  }
+  EXPECT_EQ(orphans, perf("orphans"));
 }
 
 }  // namespace
