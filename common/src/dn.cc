@@ -204,21 +204,30 @@ Dn Dn::FromRdns(std::vector<Rdn> rdns) {
   return dn;
 }
 
+namespace {
+
+std::string RdnKey(const Rdn& rdn) {
+  std::vector<std::string> parts;
+  parts.reserve(rdn.size());
+  for (const Ava& ava : rdn) {
+    parts.push_back(ToLowerAscii(ava.type) + "=" + EscapeDnValue(FoldDirectoryString(ava.value)));
+  }
+  std::sort(parts.begin(), parts.end());
+  std::string k;
+  for (size_t j = 0; j < parts.size(); ++j) {
+    if (j) k += '+';
+    k += parts[j];
+  }
+  return k;
+}
+
+}  // namespace
+
 void Dn::Rebuild() {
   rdn_keys_.clear();
   key_.clear();
   for (const Rdn& rdn : rdns_) {
-    std::vector<std::string> parts;
-    parts.reserve(rdn.size());
-    for (const Ava& ava : rdn) {
-      parts.push_back(ToLowerAscii(ava.type) + "=" + EscapeDnValue(FoldDirectoryString(ava.value)));
-    }
-    std::sort(parts.begin(), parts.end());
-    std::string k;
-    for (size_t j = 0; j < parts.size(); ++j) {
-      if (j) k += '+';
-      k += parts[j];
-    }
+    std::string k = RdnKey(rdn);
     if (!rdn_keys_.empty()) key_ += ',';
     key_ += k;
     rdn_keys_.push_back(std::move(k));
@@ -241,11 +250,16 @@ Dn Dn::Parent() const {
 }
 
 Dn Dn::Child(std::string_view type, std::string_view value) const {
-  std::vector<Rdn> rdns;
-  rdns.reserve(rdns_.size() + 1);
-  rdns.push_back(Rdn{Ava{std::string(type), std::string(value)}});
-  rdns.insert(rdns.end(), rdns_.begin(), rdns_.end());
-  return FromRdns(std::move(rdns));
+  // Only the new RDN is folded; the parent's keys are reused.
+  Dn c;
+  c.rdns_.reserve(rdns_.size() + 1);
+  c.rdns_.push_back(Rdn{Ava{std::string(type), std::string(value)}});
+  c.rdns_.insert(c.rdns_.end(), rdns_.begin(), rdns_.end());
+  c.rdn_keys_.reserve(rdn_keys_.size() + 1);
+  c.rdn_keys_.push_back(RdnKey(c.rdns_.front()));
+  c.rdn_keys_.insert(c.rdn_keys_.end(), rdn_keys_.begin(), rdn_keys_.end());
+  c.key_ = key_.empty() ? c.rdn_keys_.front() : c.rdn_keys_.front() + "," + key_;
+  return c;
 }
 
 bool Dn::IsAncestorOf(const Dn& other) const {

@@ -84,11 +84,12 @@ struct Expected {
   std::optional<Dn> mta;
 };
 
-Expected ExpectedGateway(const ExchangeTopology& t, const ExchangeStore& store) {
+Expected ExpectedGateway(const ExchangeTopology& t, const Dn& connections,
+                         const ExchangeStore& store) {
   const ExchangeServer& server = t.ServerOf(store);
   Expected e;
   e.spec.cn = ExpectedCn(server.name, store.guid);
-  e.spec.dn = t.ConnectionsDn().Child("CN", e.spec.cn).ToString();
+  e.spec.dn = connections.Child("CN", e.spec.cn).ToString();
   e.spec.home_mdb = store.dn.ToString();
   if (server.mta) e.spec.home_mta = server.mta->ToString();
   e.mta = server.mta;
@@ -259,7 +260,7 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     const StoreRef ref = t.RefOf(store);
     const std::string guid = store.guid.ToString();
     r.stores.push_back(StoreInfo{ref, store.type, guid, store.dn.ToString()});
-    const Expected e = ExpectedGateway(t, store);
+    const Expected e = ExpectedGateway(t, connections, store);
 
     if (!server.mta) {
       Finding f = MakeFinding(FindingKind::kMtaMissing, ref, guid,
