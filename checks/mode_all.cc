@@ -1,9 +1,170 @@
+// `all`: every configured source (LDAP audit, tracking logs, event exports), one diagnosis per
+// affected store (core: exdm/diagnosis.h), worst state wins. A source that fails contributes its
+// own state and says so, and never hides what the others found.
+#include <algorithm>
+#include <optional>
+
+#include "exdm/diagnosis.h"
+#include "exdm/recipient_stores.h"
 #include "modes.h"
 
 namespace exdm::check {
+namespace {
 
-PluginOutput RunAllMode(const CheckOptions& options, const Deadline& /*deadline*/) {
-  return NotImplemented(options);
+constexpr size_t kStoresInSummary = 2;
+
+PluginState FailureState(const Status& s, const CheckOptions& o) {
+  return s.code() == ErrorCode::kTimeout ? o.timeout_state : PluginState::kUnknown;
+}
+
+// "all" keeps its own offsets: never those of `queue` or `events` (DESIGN.md), and the two
+// sources never share one state file.
+CheckOptions WithStateSuffix(const CheckOptions& o, const char* suffix) {
+  CheckOptions copy = o;
+  if (!o.state_file.empty() && o.state_file != "none") copy.state_file = o.state_file + suffix;
+  return copy;
+}
+
+std::string RepairText(const AuditReport& audit, const StoreRef& store) {
+  for (const GatewayRepair& r : audit.repairs) {
+    if (!(r.store == store)) continue;
+    std::string text;
+    for (const std::string& dn : r.delete_dns)
+      text += "delete " + dn + "; ";
+    if (r.add)
+      text += "add mailGateway " + r.add->dn +
+              " (homeMDB, homeMTA, deliveryMechanism 2, "
+              "legacyExchangeDN " +
+              r.add->legacy_dn + ")";
+    return text;
+  }
+  return "";
+}
+
+}  // namespace
+
+PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
+  PluginOutput out;
+  if (o.ldap_uris.empty() && o.tracking_dirs.empty() && o.event_files.empty()) {
+    out.SetState(PluginState::kUnknown);
+    out.AddSummary("mode all needs at least one source: -H, --tracking-dir or --event-file");
+    return out;
+  }
+  const int64_t now = EvaluationTime(o);
+
+  std::optional<AuditReport> audit;
+  std::optional<LdapAuditRequest> request;
+  PluginOutput mailbox;
+  if (!o.ldap_uris.empty()) {
+    auto r = BuildAuditRequest(o, mailbox);
+    if (!r) {
+      mailbox.SetState(PluginState::kUnknown);
+      mailbox.AddSummary(r.status().message());
+    } else {
+      request = std::move(*r);
+      audit = AuditOverLdap(*request, deadline);
+      RenderMailboxAudit(*audit, o, mailbox);
+    }
+  }
+
+  std::optional<TrackingRunResult> queue;
+  PluginOutput queue_out;
+  if (!o.tracking_dirs.empty()) {
+    auto r = CollectQueue(WithStateSuffix(o, ".queue"), "all", deadline);
+    if (!r) {
+      queue_out.SetState(FailureState(r.status(), o));
+      queue_out.AddSummary(r.status().message());
+    } else {
+      queue = std::move(*r);
+      RenderQueue(*queue, o, queue_out);
+    }
+  }
+
+  std::optional<EventEvidence> events;
+  PluginOutput events_out;
+  if (!o.event_files.empty()) {
+    auto r = CollectEvents(WithStateSuffix(o, ".events"), "all-events", deadline, events_out);
+    if (!r) {
+      events_out.SetState(FailureState(r.status(), o));
+      events_out.AddSummary(r.status().message());
+    } else {
+      events = std::move(*r);
+      RenderEvents(*events, o, events_out);
+    }
+  }
+
+  // Stalled recipients -> stores, through the first LDAP view that answered.
+  std::optional<RecipientStores> recipients;
+  std::string correlation_note;
+  if (audit && queue && request) {
+    std::vector<std::string> addresses;
+    for (const LocalDeliveryReport& r : queue->servers)
+      for (const StalledRecipient& s : r.stalled_recipients)
+        addresses.push_back(s.address);
+    const LdapSourceStatus* up = nullptr;
+    for (const LdapSourceStatus& s : audit->sources)
+      if (s.up && !up) up = &s;
+    if (!addresses.empty() && up) {
+      RecipientLookup lookup;
+      lookup.connection = request->connection;
+      lookup.connection.uri = up->uri;
+      auto r = ResolveRecipientStores(lookup, addresses, audit->stores, deadline);
+      if (r) {
+        recipients = std::move(*r);
+      } else {
+        correlation_note = "stalled recipients not tied to stores: " + r.status().message();
+      }
+    }
+  }
+
+  DiagnosisInputs inputs;
+  inputs.audit = audit ? &*audit : nullptr;
+  inputs.queue = queue ? &queue->servers : nullptr;
+  if (recipients) inputs.recipient_store = recipients->store_of;
+  inputs.events = events ? &*events : nullptr;
+  inputs.now = now;
+  const Diagnosis diagnosis = Diagnose(inputs);
+
+  // Affected stores first (this fault before look-alikes), then each source's own summary.
+  std::vector<const StoreDiagnosis*> stores;
+  for (const StoreDiagnosis& d : diagnosis.stores)
+    stores.push_back(&d);
+  std::stable_sort(stores.begin(), stores.end(), [](const auto* a, const auto* b) {
+    return static_cast<int>(a->kind) < static_cast<int>(b->kind);
+  });
+  for (size_t i = 0; i < stores.size(); ++i) {
+    if (i == kStoresInSummary) {
+      out.AddSummary("+" + std::to_string(stores.size() - i) + " more stores");
+      break;
+    }
+    out.AddSummary(stores[i]->summary);
+  }
+  if (!stores.empty() || !diagnosis.servers.empty()) out.AddLongLine("Diagnosis:");
+  for (const StoreDiagnosis* d : stores) {
+    out.AddLongLine("* [" + std::string(DiagnosisKindName(d->kind)) + "] " + d->summary);
+    if (audit && d->kind == DiagnosisKind::kSmtpMailbox) {
+      const std::string repair = RepairText(*audit, d->store);
+      if (!repair.empty()) out.AddLongLine("  repair: " + repair);
+    }
+  }
+  for (const ServerDiagnosis& d : diagnosis.servers) {
+    out.AddLongLine("* [" + std::string(DiagnosisKindName(d.kind)) + "] " + d.summary);
+  }
+  for (const UnmatchedLogonFailure& u : diagnosis.unmatched) {
+    out.AddLongLine("* " + u.server + ": " + std::to_string(u.count) +
+                    " store-driver logon failures (326) for {" + u.store_guid +
+                    "}, a store no audited view knows: gateway " + u.gateway_dn);
+  }
+  if (recipients && recipients->not_found) {
+    out.AddLongLine(std::to_string(recipients->not_found) +
+                    " stalled recipients not tied to an audited store");
+  }
+  if (!correlation_note.empty()) out.AddLongLine(correlation_note);
+
+  if (!o.ldap_uris.empty()) out.Absorb(mailbox, "mailbox");
+  if (!o.tracking_dirs.empty()) out.Absorb(queue_out, "queue");
+  if (!o.event_files.empty()) out.Absorb(events_out, "events");
+  return out;
 }
 
 }  // namespace exdm::check

@@ -107,17 +107,12 @@ struct CollectedEvents {
   std::vector<std::string> notes;
 };
 
-PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline) {
-  PluginOutput out;
-  if (options.event_files.empty()) {
-    out.SetState(PluginState::kUnknown);
-    out.AddSummary("mode 'events' needs at least one --event-file [NAME=]FILE");
-    return out;
-  }
+Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
+                                    const Deadline& deadline, PluginOutput& out) {
   EventCollectOptions collect;
   collect.files = options.event_files;
   collect.time_zone = options.event_tz;
-  collect.now = options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
+  collect.now = EvaluationTime(options);
   collect.window_start = options.since ? *options.since : collect.now - options.window_seconds;
 
   // Offsets and the evidence of earlier runs live in the state file, so 326 keeps alerting for
@@ -126,13 +121,9 @@ PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline
   for (const NamedPath& f : options.event_files)
     inputs.push_back(f.server + "=" + f.path);
   const std::string state_path =
-      options.state_file.empty() ? DefaultStatePath("events", inputs) : options.state_file;
-  auto state = StateFile::Acquire(state_path, "events", InputsKey(inputs), deadline);
-  if (!state) {
-    out.SetState(PluginState::kUnknown);
-    out.AddSummary("state file: " + state.status().message());
-    return out;
-  }
+      options.state_file.empty() ? DefaultStatePath(mode, inputs) : options.state_file;
+  auto state = StateFile::Acquire(state_path, mode, InputsKey(inputs), deadline);
+  if (!state) return state.status().WithContext("state file");
   const StateSnapshot previous = state->previous();
   // Reads may block on a hung share: bounded by the run's deadline (the work owns its inputs).
   auto evidence = RunBounded<CollectedEvents>(
@@ -144,12 +135,7 @@ PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline
         c.evidence = std::move(*r);
         return c;
       });
-  if (!evidence) {
-    out.SetState(evidence.status().code() == ErrorCode::kTimeout ? options.timeout_state
-                                                                 : PluginState::kUnknown);
-    out.AddSummary(evidence.status().message());
-    return out;
-  }
+  if (!evidence) return evidence.status();
   for (const std::string& w : state->warnings())
     out.AddLongLine("state file: " + w);
   for (const std::string& n : evidence->notes)
@@ -158,8 +144,28 @@ PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline
     out.Raise(PluginState::kUnknown);
     out.AddSummary("cannot write state file: " + s.message());
   }
-  const EventEvidence& ev = evidence->evidence;
+  return std::move(evidence->evidence);
+}
 
+PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline) {
+  PluginOutput out;
+  if (options.event_files.empty()) {
+    out.SetState(PluginState::kUnknown);
+    out.AddSummary("mode 'events' needs at least one --event-file [NAME=]FILE");
+    return out;
+  }
+  auto evidence = CollectEvents(options, "events", deadline, out);
+  if (!evidence) {
+    out.SetState(evidence.status().code() == ErrorCode::kTimeout ? options.timeout_state
+                                                                 : PluginState::kUnknown);
+    out.AddSummary(evidence.status().message());
+    return out;
+  }
+  RenderEvents(*evidence, options, out);
+  return out;
+}
+
+void RenderEvents(const EventEvidence& ev, const CheckOptions& options, PluginOutput& out) {
   const uint64_t logon = ev.LogonFailures();
   std::set<std::string> servers, stores;
   int64_t first = 0;
@@ -207,7 +213,6 @@ PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline
   for (const EventFileError& e : ev.file_errors) {
     out.AddLongLine(e.file.server + ": " + e.status.message());
   }
-  return out;
 }
 
 }  // namespace exdm::check

@@ -114,15 +114,7 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   }
 }
 
-PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
-  PluginOutput out;
-  auto unknown = [&out](const std::string& reason) {
-    out.SetState(PluginState::kUnknown);
-    out.AddSummary(reason);
-    return out;
-  };
-  if (o.ldap_uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
   LdapAuditRequest request;
   request.uris = o.ldap_uris;
   request.connection.bind_dn = o.bind_dn;
@@ -135,19 +127,32 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
   if (!o.password_file.empty()) {
     std::string warning;
     auto password = ReadPasswordFile(o.password_file, &warning);
-    if (!password.ok()) return unknown(password.status().message());
+    if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
     if (!warning.empty()) out.AddLongLine("warning: " + warning);
   } else if (!o.password_env.empty()) {
     auto password = ReadPasswordEnv(o.password_env);
-    if (!password.ok()) return unknown(password.status().message());
+    if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
   }
   if (!o.bind_dn.empty() && o.sasl_mech.empty() && request.connection.password.empty()) {
-    return unknown("-D/--bind-dn needs --password-file or --password-env");
+    return Status(ErrorCode::kInvalidArgument,
+                  "-D/--bind-dn needs --password-file or --password-env");
   }
+  return request;
+}
 
-  const AuditReport report = AuditOverLdap(request, deadline);
+PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
+  PluginOutput out;
+  auto unknown = [&out](const std::string& reason) {
+    out.SetState(PluginState::kUnknown);
+    out.AddSummary(reason);
+    return out;
+  };
+  if (o.ldap_uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
+  auto request = BuildAuditRequest(o, out);
+  if (!request) return unknown(request.status().message());
+  const AuditReport report = AuditOverLdap(*request, deadline);
   RenderMailboxAudit(report, o, out);
   return out;
 }

@@ -58,6 +58,16 @@ std::string QueueStatePath(const CheckOptions& options, const char* mode) {
   return DefaultStatePath(mode, keys);
 }
 
+Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
+                                       const Deadline& deadline) {
+  TrackingRunOptions run;
+  run.dirs = options.tracking_dirs;
+  run.consumer = mode;
+  run.state_path = QueueStatePath(options, mode);
+  run.now = EvaluationTime(options);
+  return RunTrackingAnalysis(run, deadline);
+}
+
 PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline) {
   PluginOutput out;
   if (options.tracking_dirs.empty()) {
@@ -65,19 +75,21 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     out.AddSummary("queue mode needs --tracking-dir [NAME=]DIR (one per Exchange server)");
     return out;
   }
-  TrackingRunOptions run;
-  run.dirs = options.tracking_dirs;
-  run.consumer = "queue";
-  run.state_path = QueueStatePath(options, "queue");
-  run.now = options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
-  auto result = RunTrackingAnalysis(run, deadline);
+  auto result = CollectQueue(options, "queue", deadline);
   if (!result) {
     const Status& s = result.status();
     out.SetState(s.code() == ErrorCode::kTimeout ? options.timeout_state : PluginState::kUnknown);
     out.AddSummary(s.message());
     return out;
   }
+  RenderQueue(*result, options, out);
+  return out;
+}
 
+void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& options,
+                 PluginOutput& out) {
+  const TrackingRunResult* result = &run_result;
+  const int64_t now = EvaluationTime(options);
   uint64_t stalled = 0, retries = 0, vanished = 0, lines = 0, bad = 0, overflow = 0;
   int64_t oldest_age = 0;
   std::optional<int64_t> oldest_first_seen;
@@ -146,7 +158,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
       const auto& [domain, d] = domains[i];
       out.AddLongLine("  " + domain + ": " + std::to_string(d.deliveries) + " stalled to " +
                       std::to_string(d.recipients) + " recipient" + (d.recipients == 1 ? "" : "s") +
-                      ", oldest " + FormatDuration(run.now - d.oldest) + ", e.g. message " +
+                      ", oldest " + FormatDuration(now - d.oldest) + ", e.g. message " +
                       d.example_message_id);
     }
     if (domains.size() > kMaxDomainsPerServer) {
@@ -169,7 +181,6 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   for (const std::string& w : result->warnings)
     out.AddLongLine("note: " + w);
   if (overflow) out.Raise(PluginState::kWarning);
-  return out;
 }
 
 }  // namespace exdm::check

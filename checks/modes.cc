@@ -1,5 +1,7 @@
 #include "modes.h"
 
+#include <ctime>
+
 namespace exdm::check {
 
 PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
@@ -14,6 +16,10 @@ PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
       return RunAllMode(options, deadline);
   }
   return RunAllMode(options, deadline);
+}
+
+int64_t EvaluationTime(const CheckOptions& options) {
+  return options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
 }
 
 PluginOutput NotImplemented(const CheckOptions& options) {

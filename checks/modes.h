@@ -4,7 +4,10 @@
 
 #include "check_options.h"
 #include "exdm/deadline.h"
+#include "exdm/event_evidence.h"
+#include "exdm/ldap_audit.h"
 #include "exdm/smtp_mailbox_audit.h"
+#include "exdm/tracking_dir.h"
 #include "plugin_output.h"
 
 namespace exdm::check {
@@ -24,6 +27,23 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& options, 
 // The tracking-log state file for `mode`: --state-file, "" for --state-file none, else the
 // default path keyed by mode and inputs (so queue and all never share offsets). mode_queue.cc.
 std::string QueueStatePath(const CheckOptions& options, const char* mode);
+
+// --now, or the wall clock.
+int64_t EvaluationTime(const CheckOptions& options);
+
+// The LDAP audit request from the options (password from file or environment). mode_mailbox.cc.
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOutput& out);
+
+// Tracking logs read with `mode`'s own state (consumer and default path), and their rendering.
+// mode_queue.cc; also used by mode "all".
+Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
+                                       const Deadline& deadline);
+void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, PluginOutput& out);
+
+// Event exports read with `mode`'s own state, and their rendering. mode_events.cc; also "all".
+Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
+                                    const Deadline& deadline, PluginOutput& out);
+void RenderEvents(const EventEvidence& evidence, const CheckOptions& options, PluginOutput& out);
 
 // UNKNOWN "mode 'X' is not implemented in this build", until a mode is.
 PluginOutput NotImplemented(const CheckOptions& options);

@@ -69,6 +69,18 @@ std::string PluginOutput::FormatPerf(const PerfValue& p) {
   return out;
 }
 
+void PluginOutput::Absorb(const PluginOutput& part, const std::string& source) {
+  Raise(part.state_);
+  for (const std::string& s : part.summary_)
+    AddSummary(source + ": " + s);
+  for (const PerfValue& p : part.perf_)
+    perf_.push_back(p);
+  if (part.long_lines_.empty()) return;
+  AddLongLine("[" + source + "]");
+  for (const std::string& l : part.long_lines_)
+    AddLongLine("  " + l);
+}
+
 std::string PluginOutput::Render() const {
   std::string out = "EXCHANGE DELIVERY ";
   out += StateName(state_);

@@ -47,6 +47,10 @@ class PluginOutput {
   void AddPerf(PerfValue value);
   void AddLongLine(const std::string& text);
 
+  // Mode "all": takes a source's sub-result - its state (worst wins), its summary parts prefixed
+  // with "<source>: ", its perfdata, and its long output indented under a "[<source>]" heading.
+  void Absorb(const PluginOutput& part, const std::string& source);
+
   // "EXCHANGE DELIVERY CRITICAL - summary | perf\nlong…\n"
   std::string Render() const;
 

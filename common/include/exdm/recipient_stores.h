@@ -1,0 +1,44 @@
+// Which store holds a recipient's mailbox: stalled deliveries are logged per recipient address,
+// the fault is per store. Addresses are looked up in bulk over LDAP (mail or an SMTP
+// proxyAddresses value -> homeMDB), and homeMDB is matched to the audited stores by parsed DN.
+// Addresses never leave this mapping: they are not labels and not shown beyond examples.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "exdm/deadline.h"
+#include "exdm/ldap_client.h"
+#include "exdm/model.h"
+#include "exdm/status.h"
+
+namespace exdm {
+
+struct StoreInfo;
+
+struct RecipientLookup {
+  LdapConnectOptions connection;  // the first -H URI and its credentials
+  std::string base;               // where users live; empty: the root DSE's defaultNamingContext
+  size_t batch = 50;              // addresses per filter (keeps filters well under AD's limits)
+  size_t max_addresses = 10'000;  // more are not looked up (the report says how many)
+};
+
+struct RecipientStores {
+  std::map<std::string, StoreRef> store_of;  // lower-case address -> store
+  size_t looked_up = 0;
+  size_t not_found = 0;  // no user, no homeMDB, or a homeMDB naming no audited store
+  size_t skipped = 0;    // beyond max_addresses
+};
+
+// One connection, paged searches of `batch` addresses each, all within the deadline.
+Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
+                                               const std::vector<std::string>& addresses,
+                                               const std::vector<StoreInfo>& stores,
+                                               const Deadline& deadline);
+
+// The filter for one batch: (|(mail=a)(proxyAddresses=smtp:a)…), every value escaped (RFC 4515).
+// Exposed for tests.
+std::string RecipientFilter(const std::vector<std::string>& addresses);
+
+}  // namespace exdm

@@ -1,0 +1,166 @@
+// `check_exchange_delivery all` end to end: the demo organization in a real slapd, tracking logs
+// and an NXLog export written here, the real binary. Each scenario plants one cause and checks
+// that the diagnosis names it on the right store (DOMAIN.md's look-alike table).
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "org_fixture.h"
+#include "paths.h"
+#include "run_program.h"
+#include "slapd_fixture.h"
+#include "temp_dir.h"
+
+namespace exdm::testing {
+namespace {
+
+constexpr const char kHeader[] =
+    "# Message Tracking Log File\n"
+    "# Exchange System Attendant Version 6.5.7638.1\n"
+    "# Date\tTime\tclient-ip\tClient-hostname\tPartner-Name\tServer-hostname\tserver-IP\t"
+    "Recipient-Address\tEvent-ID\tMSGID\tPriority\tRecipient-Report-Status\ttotal-bytes\t"
+    "Number-Recipients\tOrigination-Time\tEncryption\tservice-Version\tLinked-MSGID\t"
+    "Message-Subject\tSender-Address\n";
+
+std::string Row(const std::string& time, const std::string& rcpt, int event,
+                const std::string& msgid) {
+  return "2026-11-25\t" + time + " GMT\t-\t-\t-\tEXCH01.contoso.com\t192.0.2.10\t" + rcpt + "\t" +
+         std::to_string(event) + "\t" + msgid +
+         "\t0\t0\t4512\t1\t2026-11-25 9:00:00 GMT\t0\tVersion: 6.0.3790.1830\t-\tStatus\t"
+         "sender@fabrikam.example\n";
+}
+
+// One delivery to `rcpt` stuck since 09:00 (KB pattern: attempt + retry every 5 minutes), and one
+// healthy delivery to `healthy_rcpt`.
+void WriteTrackingLog(const std::string& dir, const std::string& rcpt,
+                      const std::string& healthy_rcpt) {
+  std::ofstream f(dir + "/20261125.log");
+  f << kHeader;
+  f << Row("9:00:00", rcpt, 1036, "stuck01@EXCH01.contoso.com");
+  for (const char* t : {"9:00:01", "9:05:01", "9:10:01", "9:15:01", "9:20:01"}) {
+    f << Row(t, rcpt, 1028, "stuck01@EXCH01.contoso.com");
+    f << Row(t, rcpt, 1037, "stuck01@EXCH01.contoso.com");
+  }
+  f << Row("9:01:00", healthy_rcpt, 1036, "fine01@EXCH01.contoso.com");
+  f << Row("9:01:01", healthy_rcpt, 1028, "fine01@EXCH01.contoso.com");
+}
+
+std::string Event326(const std::string& guid_upper) {
+  return R"({"EventTime": "2026-11-25 09:02:00", "Hostname": "EXCH01", "SourceName": "MSExchangeTransport", "EventID": 326, "Category": "Exchange Store Driver", "Message": "Service Account failed to logon to the store as /o=Contoso/ou=First Administrative Group/cn=Configuration/cn=Connections/cn=SMTP (EXCH01)/cn={)" +
+         guid_upper + R"(}. Error code : 0x80040148."})" + "\n";
+}
+
+std::string Event327(const std::string& guid) {
+  return R"({"EventTime": "2026-11-25 09:03:00", "Hostname": "EXCH01", "SourceName": "MSExchangeTransport", "EventID": 327, "Category": "Exchange Store Driver", "Message": "The following call : EcLocallyDeliverMsg to the store failed. Error code : -2147221233. MDB : )" +
+         guid + R"(."})" + "\n";
+}
+
+std::string Upper(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+class AllMode : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto org = GenerateOrg({SampleOrg("demo")}, tmp_.path());
+    ASSERT_TRUE(org);
+    for (const auto& s : org->manifest["stores"]) {
+      guid_[s["store"].get<std::string>()] = s["guid"].get<std::string>();
+    }
+    slapd_ = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+    ASSERT_TRUE(slapd_);
+  }
+
+  ProgramResult Run(const std::string& events) {
+    const std::string logs = tmp_.File("EXCH01.log");
+    std::ofstream(tmp_.File("events.jsonl")) << events;
+    return RunProgram({CheckBinary(), "all", "-H", slapd_->uri(), "-D", slapd_->monitor_dn(),
+                       "--password-file", slapd_->monitor_password_file(), "--tracking-dir",
+                       "EXCH01=" + logs, "--event-file", "EXCH01=" + tmp_.File("events.jsonl"),
+                       "--state-file", tmp_.File("all.state"), "--now", "2026-11-25T09:30:00Z",
+                       "-s", "EXCH01"});
+  }
+  void Logs(const std::string& rcpt, const std::string& healthy) {
+    const std::string dir = tmp_.File("EXCH01.log");
+    ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+    WriteTrackingLog(dir, rcpt, healthy);
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<Slapd> slapd_;
+  std::map<std::string, std::string> guid_;
+};
+
+TEST_F(AllMode, MissingSmtpMailboxIsDiagnosedOnItsStoreWithTheRepair) {
+  Logs("carol@contoso.com", "alice@contoso.com");  // carol lives on "Sales", whose gateway is gone
+  const ProgramResult r = Run(Event326(Upper(guid_["Sales"])));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  const std::vector<std::string> lines = SplitLines(r.out);
+  ASSERT_FALSE(lines.empty());
+  // The status line names the affected store first, with all three kinds of evidence.
+  EXPECT_EQ(lines[0].rfind("EXCHANGE DELIVERY CRITICAL - EXCH01 / First Storage Group / Sales: "
+                           "SMTP mailbox missing; 1 deliveries stalled up to 30m; "
+                           "1 store-driver logon failures (326, 0x80040148) since "
+                           "2026-11-25T09:02:00Z",
+                           0),
+            0u)
+      << lines[0];
+  EXPECT_NE(r.out.find("* [smtp_mailbox] EXCH01 / First Storage Group / Sales: "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("repair: add mailGateway CN=SMTP (EXCH01-{" + Upper(guid_["Sales"]) + "})"),
+            std::string::npos)
+      << r.out;
+  // Each source's own results follow under its heading; perfdata of all three.
+  for (const char* s : {"[mailbox]", "[queue]", "[events]", "failing_stores=1",
+                        "stalled_deliveries=1", "logon_failures_326=1"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
+  }
+  EXPECT_EQ(std::count(lines[0].begin(), lines[0].end(), '|'), 1);
+}
+
+TEST_F(AllMode, PoisonMessageOnAHealthyStoreIsNamedAsTheLookAlike) {
+  Logs("alice@contoso.com", "bob@contoso.com");  // both on the healthy "Mailbox Store (EXCH01)"
+  const ProgramResult r = Run(Event327(guid_["Mailbox Store (EXCH01)"]));
+  EXPECT_NE(r.out.find("* [poison_message] EXCH01 / First Storage Group / Mailbox Store (EXCH01): "
+                       "look-alike: poison message (327 EcLocallyDeliverMsg), not the SMTP "
+                       "mailbox; 1 deliveries stalled up to 30m"),
+            std::string::npos)
+      << r.out;
+  // Sales is still broken in AD, but with no stall or event it is an AD-only finding.
+  EXPECT_NE(r.out.find("* [smtp_mailbox] EXCH01 / First Storage Group / Sales: SMTP mailbox "
+                       "missing\n"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(AllMode, LogonFailuresWithACorrectSmtpMailboxPointAtPermissionsOrGc) {
+  Logs("bob@contoso.com", "alice@contoso.com");
+  const ProgramResult r = Run(Event326(Upper(guid_["Mailbox Store (EXCH01)"])));
+  EXPECT_NE(r.out.find("* [permissions_or_gc] EXCH01 / First Storage Group / Mailbox Store "
+                       "(EXCH01): store driver cannot log on although the SMTP mailbox is correct"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(AllMode, AFailingSourceDoesNotHideTheOthers) {
+  Logs("carol@contoso.com", "alice@contoso.com");
+  slapd_->Stop();
+  const ProgramResult r = Run(Event326(Upper(guid_["Sales"])));
+  // LDAP down: --unreachable-state (CRITICAL); the queue and the 326 still show.
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("mailbox: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stalled_deliveries=1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("logon_failures_326=1"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace exdm::testing
