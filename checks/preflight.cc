@@ -12,21 +12,25 @@
 namespace exdm::check {
 namespace {
 
-Status Unreadable(const char* option, const std::string& path, int error) {
-  return Status(ErrorCode::kIoError,
-                std::string("cannot read ") + option + " '" + path + "': " + std::strerror(error));
+// Names the server too (`NAME=` of --tracking-dir/--event-file): an unavailable share must say
+// whose it is, whatever the mount point is called.
+Status Unreadable(const char* option, const std::string& path, int error,
+                  const std::string& server = {}) {
+  return Status(ErrorCode::kIoError, std::string("cannot read ") + option + " '" + path + "'" +
+                                         (server.empty() ? "" : " of " + server) + ": " +
+                                         std::strerror(error));
 }
 
-Status CheckFile(const char* option, const std::string& path) {
+Status CheckFile(const char* option, const std::string& path, const std::string& server = {}) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Unreadable(option, path, errno);
+  if (fd < 0) return Unreadable(option, path, errno, server);
   ::close(fd);
   return Status::Ok();
 }
 
-Status CheckDirectory(const char* option, const std::string& path) {
+Status CheckDirectory(const char* option, const std::string& path, const std::string& server) {
   DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) return Unreadable(option, path, errno);
+  if (dir == nullptr) return Unreadable(option, path, errno, server);
   ::closedir(dir);
   return Status::Ok();
 }
@@ -35,10 +39,10 @@ Status CheckDirectory(const char* option, const std::string& path) {
 
 Status CheckLocalInputs(const CheckOptions& o) {
   for (const NamedPath& p : o.tracking_dirs) {
-    if (Status s = CheckDirectory("--tracking-dir", p.path); !s.ok()) return s;
+    if (Status s = CheckDirectory("--tracking-dir", p.path, p.server); !s.ok()) return s;
   }
   for (const NamedPath& p : o.event_files) {
-    if (Status s = CheckFile("--event-file", p.path); !s.ok()) return s;
+    if (Status s = CheckFile("--event-file", p.path, p.server); !s.ok()) return s;
   }
   if (!o.password_file.empty()) {
     if (Status s = CheckFile("--password-file", o.password_file); !s.ok()) return s;

@@ -6,6 +6,7 @@
 #   /etc/exchange-delivery-monitor/*.ini                 conffiles: exporter and --extra-opts examples
 #   /usr/lib/systemd/system/exchange-delivery-exporter.service
 #   /usr/share/exchange-delivery-monitor/{icinga2,nagios,prometheus,grafana}/
+#   /usr/share/exchange-delivery-monitor/collect/       CIFS mount units, NXLog, Log Parser, rsyslog
 #   /usr/share/man/man1/*.1.gz, /usr/share/doc/exchange-delivery-monitor/
 #
 # The package ships no maintainer scripts: installing it starts and enables nothing.
@@ -45,6 +46,12 @@ endforeach()
 if(EXISTS ${PROJECT_SOURCE_DIR}/deploy/prometheus)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/prometheus/ DESTINATION ${EXDM_SHARE_DIR}/prometheus
           FILES_MATCHING PATTERN "*.yml" PATTERN "tests" EXCLUDE)
+endif()
+# Collection recipes: per-server examples (mount units cannot be templates, so they are copied to
+# /etc/systemd/system/ under each server's name, not installed as live units), Windows-side
+# configuration, the rsyslog receiver.
+if(EXISTS ${PROJECT_SOURCE_DIR}/deploy/collect)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/collect/ DESTINATION ${EXDM_SHARE_DIR}/collect)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/deploy/grafana)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/deploy/grafana/ DESTINATION ${EXDM_SHARE_DIR}/grafana

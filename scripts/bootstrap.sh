@@ -16,6 +16,8 @@ PACKAGES=(
   # the DSDB modules and the VFS modules provisioning needs), and bootstrap skips Recommends.
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
   mawk curl ca-certificates openssl procps tzdata
+  # rsyslog: the shipped event receiver (deploy/collect/) is checked and run by the tests
+  rsyslog
   # packaging (cpack -G DEB, dpkg-shlibdeps) and manual pages
   dpkg-dev man-db groff-base
   # fuzzing and sanitizers

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "background_process.h"
+#include "exporter_config.h"
 #include "paths.h"
 #include "run_program.h"
 
@@ -210,6 +212,80 @@ TEST(DocsTest, PackagedExtraOptsExampleParses) {
   EXPECT_NE(run.out.find("cannot read --tracking-dir '/srv/exchange/EXCH01.log'"),
             std::string::npos)
       << run.out;
+}
+
+// The README's ```ini blocks: a [check_exchange_delivery] block is an --extra-opts file for the
+// check, any other block an exporter.ini fragment for the exporter's own config loader.
+std::vector<std::string> ReadmeIniBlocks() {
+  std::vector<std::string> blocks;
+  std::string block;
+  bool inside = false;
+  for (const std::string& line : SplitLines(ReadFile(SourceDir() + "/README.md"))) {
+    if (!inside && line == "```ini") {
+      inside = true;
+      block.clear();
+    } else if (inside && line == "```") {
+      inside = false;
+      blocks.push_back(block);
+    } else if (inside) {
+      block += line + "\n";
+    }
+  }
+  return blocks;
+}
+
+TEST(DocsTest, ReadmeIniBlocksAreReadByTheToolsOwnLoaders) {
+  const std::vector<std::string> blocks = ReadmeIniBlocks();
+  ASSERT_GE(blocks.size(), 3u);
+  TempDir dir("exdm-docs");
+  size_t check_blocks = 0, exporter_blocks = 0;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const std::string name = "block" + std::to_string(i) + ".ini";
+    dir.Write(name, blocks[i]);
+    if (blocks[i].find("[check_exchange_delivery]") != std::string::npos) {
+      ++check_blocks;
+      // Parsed for real (not --help): the run gets as far as its inputs, which do not exist here.
+      const ProgramResult r =
+          RunProgram({CheckBinary(), "events", "--extra-opts=@" + dir.File(name), "--state-file",
+                      dir.File("state")});
+      EXPECT_EQ(r.exit_code, 3) << blocks[i] << r.out;
+      EXPECT_NE(r.out.find("cannot read --event-file"), std::string::npos) << blocks[i] << r.out;
+      continue;
+    }
+    ++exporter_blocks;
+    const std::string path = dir.File(name);
+    const char* argv[] = {"exchange_delivery_exporter", "--config.file", path.c_str()};
+    const auto parsed = exporter::ParseExporterCommandLine(3, argv);
+    ASSERT_TRUE(parsed.ok()) << blocks[i] << parsed.status().message();
+    const exporter::ExporterConfig& c = parsed->config;
+    EXPECT_FALSE(c.tracking_dirs.empty() && c.event_files.empty() && c.ldap.uris.empty())
+        << "block configures nothing the loader understood:\n"
+        << blocks[i];
+    for (const NamedPath& p : c.tracking_dirs)
+      EXPECT_EQ(p.server, "EXCH01") << blocks[i];
+    for (const NamedPath& p : c.event_files)
+      EXPECT_EQ(p.server, "EXCH01") << blocks[i];
+  }
+  EXPECT_GE(check_blocks, 1u);
+  EXPECT_GE(exporter_blocks, 2u);
+}
+
+// The paths the README configures are the ones the shipped recipes produce: the mount unit's
+// mount point and the rsyslog snippet's output file.
+TEST(DocsTest, ReadmeUsesThePathsTheCollectionRecipesCreate) {
+  const std::string readme = ReadFile(SourceDir() + "/README.md");
+  const std::string mount = ReadFile(SourceDir() + "/deploy/collect/srv-exchange-EXCH01.log.mount");
+  const size_t where = mount.find("\nWhere=");
+  ASSERT_NE(where, std::string::npos);
+  const std::string mount_point = mount.substr(where + 7, mount.find('\n', where + 1) - where - 7);
+  EXPECT_NE(readme.find("dir = EXCH01=" + mount_point + "\n"), std::string::npos) << mount_point;
+  EXPECT_NE(readme.find("--tracking-dir EXCH01=" + mount_point + " "), std::string::npos);
+  const std::string rsyslog = ReadFile(SourceDir() + "/deploy/collect/rsyslog-exchange.conf");
+  const size_t file = rsyslog.find("file=\"/");
+  ASSERT_NE(file, std::string::npos);
+  const std::string jsonl = rsyslog.substr(file + 6, rsyslog.find('"', file + 6) - file - 6);
+  EXPECT_NE(readme.find("file = EXCH01=" + jsonl + "\n"), std::string::npos) << jsonl;
+  EXPECT_NE(readme.find("--event-file EXCH01=" + jsonl + " "), std::string::npos) << jsonl;
 }
 
 }  // namespace
