@@ -128,8 +128,10 @@ class DeployConfigTest : public ::testing::Test {
   std::string FakePluginDir() {
     Write("plugins/check_exchange_delivery",
           "#!/bin/sh\n"
-          "{ printf 'ARGS'; for a in \"$@\"; do printf ' [%s]' \"$a\"; done;\n"
-          "  printf ' ENV[%s]\\n' \"$EXCHANGE_DELIVERY_PASSWORD\"; } >> '" +
+          // One write per run: the daemons start several checks at once, and separate writes
+          // of concurrent runs would interleave within a line.
+          "line=ARGS; for a in \"$@\"; do line=\"$line [$a]\"; done\n"
+          "printf '%s ENV[%s]\\n' \"$line\" \"$EXCHANGE_DELIVERY_PASSWORD\" >> '" +
               dir_ +
               "/calls'\n"
               "echo 'EXCHANGE DELIVERY OK - stand-in'\n",
