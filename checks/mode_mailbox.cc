@@ -115,30 +115,20 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
 }
 
 Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
-  LdapAuditRequest request;
-  request.uris = o.ldap_uris;
-  request.connection.bind_dn = o.bind_dn;
-  request.connection.sasl_mech = o.sasl_mech;
-  request.connection.starttls = o.starttls;
-  request.connection.ca_file = o.ca_file;
-  request.connection.insecure_skip_verify = o.insecure_skip_verify;
-  request.discovery.base = o.base;
-  request.audit.servers = o.servers;
-  if (!o.password_file.empty()) {
-    std::string warning;
-    auto password = ReadPasswordFile(o.password_file, &warning);
-    if (!password.ok()) return password.status();
-    request.connection.password = std::move(*password);
-    if (!warning.empty()) out.AddLongLine("warning: " + warning);
-  } else if (!o.password_env.empty()) {
-    auto password = ReadPasswordEnv(o.password_env);
-    if (!password.ok()) return password.status();
-    request.connection.password = std::move(*password);
-  }
-  if (!o.bind_dn.empty() && o.sasl_mech.empty() && request.connection.password.empty()) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "-D/--bind-dn needs --password-file or --password-env");
-  }
+  LdapAccess access;
+  access.uris = o.ldap_uris;
+  access.base = o.base;
+  access.bind_dn = o.bind_dn;
+  access.sasl_mech = o.sasl_mech;
+  access.password_file = o.password_file;
+  access.password_env = o.password_env;
+  access.starttls = o.starttls;
+  access.ca_file = o.ca_file;
+  access.insecure_skip_verify = o.insecure_skip_verify;
+  access.servers = o.servers;
+  std::string warning;
+  auto request = MakeAuditRequest(access, &warning);
+  if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
 

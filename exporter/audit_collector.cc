@@ -14,28 +14,21 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds inter
 }
 
 Status AuditCollector::Refresh() {
-  LdapAuditRequest request;
-  request.uris = settings_.uris;
-  request.connection.bind_dn = settings_.bind_dn;
-  request.connection.sasl_mech = settings_.sasl_mech;
-  request.connection.starttls = settings_.starttls;
-  request.connection.ca_file = settings_.ca_file;
-  request.connection.insecure_skip_verify = settings_.insecure_skip_verify;
-  request.discovery.base = settings_.base;
-  request.audit.servers = settings_.servers;
-  if (!settings_.password_file.empty()) {
-    // Read on every run, so a rotated password is picked up without a restart.
-    std::string warning;
-    Result<std::string> password = ReadPasswordFile(settings_.password_file, &warning);
-    if (!password.ok()) return password.status();
-    request.connection.password = std::move(password).value();
-  }
-  if (!request.connection.bind_dn.empty() && request.connection.sasl_mech.empty() &&
-      request.connection.password.empty()) {
-    return Status(ErrorCode::kInvalidArgument, "ldap.bind_dn needs ldap.password_file");
-  }
+  LdapAccess access;
+  access.uris = settings_.uris;
+  access.base = settings_.base;
+  access.bind_dn = settings_.bind_dn;
+  access.sasl_mech = settings_.sasl_mech;
+  access.password_file = settings_.password_file;
+  access.starttls = settings_.starttls;
+  access.ca_file = settings_.ca_file;
+  access.insecure_skip_verify = settings_.insecure_skip_verify;
+  access.servers = settings_.servers;
+  std::string warning;
+  Result<LdapAuditRequest> request = MakeAuditRequest(access, &warning);
+  if (!request.ok()) return request.status();
 
-  AuditReport report = AuditOverLdap(request, Deadline::After(settings_.timeout));
+  AuditReport report = AuditOverLdap(*request, Deadline::After(settings_.timeout));
   sources_ = report.sources;
   LogSourceTransitions(report.sources);
   bool any_up = false;
