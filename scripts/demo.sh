@@ -63,7 +63,10 @@ TODAY=$(date -u +%F)
 NOW_HOUR=$(date -u +%-H)
 STALL_START=$(date -u -d '-90 minutes' +%FT%TZ)
 
-check_args=(-H "$URI" -D "$BIND_DN" --password-file "$SECRET")
+# The generated log runs to the end of the current hour: the checks evaluate as of that moment
+# (--now), so stalls logged "later" than the wall clock still get their true age.
+LOG_END=$(date -u -d "$TODAY + $((NOW_HOUR + 1)) hours" +%FT%TZ)
+check_args=(-H "$URI" -D "$BIND_DN" --password-file "$SECRET" --now "$LOG_END")
 exporter_ini=("[ldap]" "uri = $URI" "bind_dn = $BIND_DN" "password_file = $SECRET")
 
 section "Tracking logs (exdm_gen_tracking)"
