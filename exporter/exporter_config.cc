@@ -170,7 +170,16 @@ Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char*
       const std::string path = vm["config.file"].as<std::string>();
       std::ifstream in(path);
       if (!in) return Status(ErrorCode::kIoError, "cannot read config file " + path);
-      po::store(po::parse_config_file(in, file_options), vm);
+      // The check reads its own options from the same file (DESIGN.md: section
+      // [check_exchange_delivery], via --extra-opts); any other unknown key is a typo.
+      po::parsed_options file = po::parse_config_file(in, file_options, true);
+      for (const po::option& o : file.options) {
+        if (o.unregistered && o.string_key.rfind("check_exchange_delivery.", 0) != 0) {
+          return Status(ErrorCode::kInvalidArgument,
+                        "unknown key '" + o.string_key + "' in config file " + path);
+        }
+      }
+      po::store(file, vm);
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -122,5 +122,21 @@ TEST_F(ExporterConfigTest, HelpAndVersion) {
   EXPECT_EQ(Parse({"--version"})->action, ParsedExporterCommandLine::Action::kVersion);
 }
 
+TEST_F(ExporterConfigTest, SharesItsFileWithTheChecksSectionButRefusesUnknownKeys) {
+  // DESIGN.md: the check reads [check_exchange_delivery] from the same file via --extra-opts.
+  const std::string shared = Write(
+      "[ldap]\nuri = ldap://dc1.contoso.com\n"
+      "[check_exchange_delivery]\nldap-uri = ldap://dc1.contoso.com\ncritical-age = 3600\n");
+  auto parsed = Parse({"--config.file", shared});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.uris, std::vector<std::string>{"ldap://dc1.contoso.com"});
+
+  const std::string typo = Write("[ldap]\nurl = ldap://dc1.contoso.com\n");
+  auto refused = Parse({"--config.file", typo});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("unknown key 'ldap.url'"), std::string::npos)
+      << refused.status().message();
+}
+
 }  // namespace
 }  // namespace exdm::exporter
