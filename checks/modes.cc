@@ -22,12 +22,4 @@ int64_t EvaluationTime(const CheckOptions& options) {
   return options.now ? *options.now : static_cast<int64_t>(std::time(nullptr));
 }
 
-PluginOutput NotImplemented(const CheckOptions& options) {
-  PluginOutput out;
-  out.SetState(PluginState::kUnknown);
-  out.AddSummary(std::string("mode '") + ModeName(options.mode) +
-                 "' is not implemented in this build");
-  return out;
-}
-
 }  // namespace exdm::check

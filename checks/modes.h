@@ -45,7 +45,4 @@ Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mod
                                     const Deadline& deadline, PluginOutput& out);
 void RenderEvents(const EventEvidence& evidence, const CheckOptions& options, PluginOutput& out);
 
-// UNKNOWN "mode 'X' is not implemented in this build", until a mode is.
-PluginOutput NotImplemented(const CheckOptions& options);
-
 }  // namespace exdm::check
