@@ -129,18 +129,4 @@ int FreeLoopbackPort() {
   return port;
 }
 
-TempDir::TempDir(const std::string& prefix) {
-  std::string templ = "/tmp/" + prefix + "-XXXXXX";
-  if (mkdtemp(templ.data()) != nullptr) path_ = templ;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
-void TempDir::Write(const std::string& name, const std::string& content) const {
-  std::ofstream(File(name), std::ios::binary) << content;
-}
-
 }  // namespace exdm::testing

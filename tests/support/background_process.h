@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "temp_dir.h"  // TempDir, used by every background-process test
+
 namespace exdm::testing {
 
 class BackgroundProcess {
@@ -41,20 +43,5 @@ class BackgroundProcess {
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
 int FreeLoopbackPort();
-
-// A fresh directory under /tmp, removed with its contents by the destructor.
-class TempDir {
- public:
-  explicit TempDir(const std::string& prefix = "exdm-test");
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-  void Write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
 
 }  // namespace exdm::testing

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "paths.h"
+#include "temp_dir.h"
 
 namespace exdm::testing {
 namespace {
@@ -23,26 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string Tail(const std::string& path, size_t lines) {
-  std::ifstream in(path);
-  std::vector<std::string> all;
-  for (std::string line; std::getline(in, line);)
-    all.push_back(line);
-  std::string out;
-  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
-    out += all[i] + "\n";
-  }
-  return out;
-}
-
-std::string MakeTempDir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/exdm-samba-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return {};
-  return pattern;
 }
 
 std::string LastLine(const std::string& text) {
@@ -103,7 +84,7 @@ std::unique_ptr<SambaDc> SambaDc::Start(int index) {
   dc->template_seconds_ = SecondsSince(template_start);
   const std::string template_dir = LastLine(made.output);
 
-  dc->dir_ = MakeTempDir();
+  dc->dir_ = MakeTempDirectory("exdm-samba");
   if (dc->dir_.empty()) {
     ADD_FAILURE() << "samba fixture: cannot create a temporary directory";
     return nullptr;
@@ -122,7 +103,7 @@ std::unique_ptr<SambaDc> SambaDc::Start(int index) {
   if (!dc->Launch(&error)) {
     ADD_FAILURE() << "samba fixture: samba did not start on " << dc->address_ << ": " << error
                   << "\n"
-                  << Tail(dc->log_file(), 30);
+                  << TailOfFile(dc->log_file(), 30);
     return nullptr;
   }
   return dc;
@@ -166,7 +147,7 @@ SambaDc::~SambaDc() {
   if (dir_.empty()) return;
   if (::testing::Test::HasFailure()) {
     std::fprintf(stderr, "samba fixture %s: last lines of samba.log:\n%s", dir_.c_str(),
-                 Tail(log_file(), 20).c_str());
+                 TailOfFile(log_file(), 20).c_str());
   }
   if (getenv("EXDM_KEEP_SAMBA_DIR") == nullptr) {
     std::error_code ignored;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "paths.h"
+#include "temp_dir.h"
 
 namespace exdm::testing {
 namespace {
@@ -25,26 +26,6 @@ std::string ReadFirstLine(const std::string& path) {
   std::string line;
   std::getline(in, line);
   return line;
-}
-
-std::string Tail(const std::string& path, size_t lines) {
-  std::ifstream in(path);
-  std::vector<std::string> all;
-  for (std::string line; std::getline(in, line);)
-    all.push_back(line);
-  std::string out;
-  for (size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
-    out += all[i] + "\n";
-  }
-  return out;
-}
-
-std::string MakeTempDir() {
-  const char* tmp = getenv("TMPDIR");
-  std::string pattern =
-      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/exdm-slapd-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) return {};
-  return pattern;
 }
 
 // Waits for `pid` (our child) up to `timeout`; true once reaped.
@@ -68,7 +49,7 @@ std::string Slapd::ScriptPath() {
 std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
   std::unique_ptr<Slapd> slapd(new Slapd());
   slapd->suffix_ = options.suffix;
-  slapd->dir_ = MakeTempDir();
+  slapd->dir_ = MakeTempDirectory("exdm-slapd");
   if (slapd->dir_.empty()) {
     ADD_FAILURE() << "slapd fixture: cannot create a temporary directory";
     return nullptr;
@@ -93,7 +74,7 @@ std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
     if (slapd->Launch(false, &error)) return slapd;
   }
   ADD_FAILURE() << "slapd fixture: slapd did not start: " << error << "\n"
-                << Tail(slapd->log_file(), 30);
+                << TailOfFile(slapd->log_file(), 30);
   return nullptr;
 }
 
@@ -132,7 +113,7 @@ Slapd::~Slapd() {
   if (!dir_.empty()) {
     if (::testing::Test::HasFailure()) {
       std::fprintf(stderr, "slapd fixture %s: last lines of slapd.log:\n%s", dir_.c_str(),
-                   Tail(log_file(), 20).c_str());
+                   TailOfFile(log_file(), 20).c_str());
     }
     if (getenv("EXDM_KEEP_SLAPD_DIR") == nullptr) {
       std::error_code ignored;
@@ -162,7 +143,7 @@ void Slapd::Stop() {
   }
   return ::testing::AssertionFailure()
          << "slapd did not restart on " << uri_ << ": " << error << "\n"
-         << Tail(log_file(), 20);
+         << TailOfFile(log_file(), 20);
 }
 
 void Slapd::Kill() {
