@@ -1,6 +1,9 @@
 // Running a program from a test: argv only (no shell), output captured, exit status returned.
 #pragma once
 
+#include <sys/types.h>
+
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,5 +23,12 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
 
 // "a b 'c d'": argv as a readable one-line string for failure messages.
 std::string ShellQuote(const std::vector<std::string>& argv);
+
+// Waits for `pid` (a child of ours) up to `timeout`; true once reaped (or already gone).
+bool ReapWithin(pid_t pid, std::chrono::milliseconds timeout);
+
+// Stops a server we started: SIGCONT (a suspended process cannot act on SIGTERM), SIGTERM, up to
+// `grace` for it to exit, then SIGKILL; always reaped.
+void TerminateChild(pid_t pid, std::chrono::milliseconds grace);
 
 }  // namespace exdm::testing

@@ -34,18 +34,6 @@ std::string LastLine(const std::string& text) {
   return nl == std::string::npos ? trimmed : trimmed.substr(nl + 1);
 }
 
-// Waits for `pid` (our child) up to `timeout`; true once reaped.
-bool ReapWithin(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return true;
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 }  // namespace
 
 std::string SambaDc::ScriptPath() {
@@ -156,12 +144,7 @@ SambaDc::~SambaDc() {
 }
 
 void SambaDc::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  if (!ReapWithin(pid_, std::chrono::seconds(10))) {
-    kill(pid_, SIGKILL);
-    ReapWithin(pid_, std::chrono::seconds(5));
-  }
+  TerminateChild(pid_, std::chrono::seconds(10));
   pid_ = -1;
 }
 

@@ -28,18 +28,6 @@ std::string ReadFirstLine(const std::string& path) {
   return line;
 }
 
-// Waits for `pid` (our child) up to `timeout`; true once reaped.
-bool ReapWithin(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid || (r < 0 && errno == ECHILD)) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
 }  // namespace
 
 std::string Slapd::ScriptPath() {
@@ -123,13 +111,7 @@ Slapd::~Slapd() {
 }
 
 void Slapd::Stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGCONT);  // a suspended slapd cannot act on SIGTERM
-  kill(pid_, SIGTERM);
-  if (!ReapWithin(pid_, std::chrono::seconds(5))) {
-    kill(pid_, SIGKILL);
-    ReapWithin(pid_, std::chrono::seconds(5));
-  }
+  TerminateChild(pid_, std::chrono::seconds(5));
   pid_ = -1;
 }
 
