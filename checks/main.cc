@@ -53,6 +53,10 @@ int Unknown(const std::string& reason) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A server that goes away mid-operation (or the LDAP deadline watchdog shutting a socket down)
+  // makes libldap write to a closed socket: that must be an error value, not a silent death by
+  // SIGPIPE with no status line (exit 141, which Nagios cannot interpret).
+  signal(SIGPIPE, SIG_IGN);
   using exdm::check::ParsedCommandLine;
   auto parsed = exdm::check::ParseCommandLine(argc, argv);
   if (!parsed) return Unknown(parsed.status().message());

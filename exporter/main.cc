@@ -152,5 +152,7 @@ int Run(int argc, const char* const argv[]) {
 }  // namespace exdm::exporter
 
 int main(int argc, char** argv) {
+  // A closed LDAP or HTTP peer must surface as a write error, never kill the exporter.
+  signal(SIGPIPE, SIG_IGN);
   return exdm::exporter::Run(argc, argv);
 }
