@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "csv_record.h"
 #include "exdm/time_util.h"
 #include "text_util.h"
 
@@ -86,75 +87,6 @@ std::optional<uint32_t> ParseEventId(std::string_view s) {
   if (v > 0xFFFFFFFFu) return std::nullopt;
   // Full event identifiers carry severity/facility bits above the 16-bit code Event Viewer shows.
   return static_cast<uint32_t>(v & 0xFFFFu);
-}
-
-// One RFC 4180 record starting at `pos`. Returns false when the data ends before the record does
-// (no line end yet, or a quote still open) unless `final` says there is no more data coming.
-// `malformed` is set for a quote in the middle of an unquoted field or text after a closing quote.
-bool NextCsvRecord(std::string_view data, size_t& pos, bool final, std::vector<std::string>& fields,
-                   bool& malformed) {
-  fields.clear();
-  malformed = false;
-  std::string field;
-  size_t i = pos;
-  while (true) {
-    if (i >= data.size()) {
-      if (!final || (fields.empty() && field.empty() && i == pos)) return false;
-      fields.push_back(std::move(field));
-      pos = i;
-      return true;
-    }
-    if (data[i] == '"' && field.empty()) {
-      // Quoted field: "" is a quote, anything else (newlines, commas) is literal.
-      ++i;
-      bool closed = false;
-      while (i < data.size()) {
-        if (data[i] == '"') {
-          if (i + 1 < data.size() && data[i + 1] == '"') {
-            field.push_back('"');
-            i += 2;
-            continue;
-          }
-          if (i + 1 >= data.size() && !final) return false;  // may be the first half of ""
-          ++i;
-          closed = true;
-          break;
-        }
-        field.push_back(data[i++]);
-      }
-      if (!closed) {
-        if (!final) return false;
-        malformed = true;
-      }
-      // After the closing quote: separator, line end, or garbage (tolerated, flagged).
-      while (i < data.size() && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-        malformed = true;
-        field.push_back(data[i++]);
-      }
-    }
-    if (i >= data.size()) continue;  // handled at the top
-    const char c = data[i];
-    if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-      ++i;
-      // A separator at the very end of the data still needs the last (empty) field's line end.
-      continue;
-    }
-    if (c == '\r' || c == '\n') {
-      if (c == '\r') {
-        if (i + 1 >= data.size() && !final) return false;
-        if (i + 1 < data.size() && data[i + 1] == '\n') ++i;
-      }
-      ++i;
-      fields.push_back(std::move(field));
-      pos = i;
-      return true;
-    }
-    if (c == '"') malformed = true;
-    field.push_back(c);
-    ++i;
-  }
 }
 
 struct CsvColumns {

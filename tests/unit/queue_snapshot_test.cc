@@ -1,0 +1,293 @@
+// The WMI queue snapshot reader (exdm/queue_snapshot.h) against the format the shipped script
+// writes: its documented column list is read out of deploy/collect/exchange-queue-snapshot.vbs,
+// and every fixture's header must be exactly that list.
+#include "exdm/queue_snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "exdm/time_util.h"
+#include "paths.h"
+#include "temp_dir.h"
+
+namespace exdm::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Script() {
+  return ReadFile(SourceDir() + "/deploy/collect/exchange-queue-snapshot.vbs");
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string field;
+  std::istringstream in(s);
+  while (std::getline(in, field, sep))
+    out.push_back(field);
+  return out;
+}
+
+// The names in the script's "Columns:" comment block, in order.
+std::vector<std::string> DocumentedColumns(const std::string& script) {
+  std::vector<std::string> names;
+  std::istringstream in(script);
+  std::string line;
+  bool inside = false;
+  static const std::regex kEntry(R"(^'   ([a-z_]+)\s{2,}\S.*$)");
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "' Columns:") {
+      inside = true;
+      continue;
+    }
+    if (line == "' End of columns.") break;
+    std::smatch m;
+    if (inside && std::regex_match(line, m, kEntry)) names.push_back(m[1]);
+  }
+  return names;
+}
+
+// The script's Const COLUMNS: the header line it really writes.
+std::string WrittenHeader(const std::string& script) {
+  static const std::regex kConst(R"re(Const COLUMNS = "([^"]*)")re");
+  std::smatch m;
+  return std::regex_search(script, m, kConst) ? m[1].str() : std::string();
+}
+
+std::string Header() {
+  return WrittenHeader(Script());
+}
+
+constexpr int64_t kTaken = 1795628400;  // 2026-11-25T17:40:00Z, the fixtures' snapshot time
+
+TEST(QueueSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReaderKnows) {
+  const std::string script = Script();
+  ASSERT_FALSE(script.empty());
+  const std::vector<std::string> documented = DocumentedColumns(script);
+  ASSERT_EQ(documented.size(), kQueueSnapshotColumns.size());
+  EXPECT_EQ(Split(WrittenHeader(script), ','), documented);
+  for (size_t i = 0; i < documented.size(); ++i) {
+    EXPECT_EQ(documented[i], kQueueSnapshotColumns[i]);
+  }
+  // Every required column is one the script writes.
+  for (std::string_view required : kQueueSnapshotRequiredColumns) {
+    EXPECT_NE(std::find(documented.begin(), documented.end(), std::string(required)),
+              documented.end())
+        << required;
+  }
+}
+
+TEST(QueueSnapshotFormat, FixturesAreInTheScriptsFormat) {
+  ASSERT_EQ(FormatIso8601Utc(kTaken), "2026-11-25T17:40:00Z");
+  const std::string header = Header();
+  for (const char* server : {"EXCH01", "EXCH02", "EXCH03"}) {
+    const std::string text = ReadFile(SourceDir() + "/tests/fixtures/queue_snapshot/" +
+                                      std::string(server) + "-queue.csv");
+    ASSERT_FALSE(text.empty()) << server;
+    EXPECT_EQ(text.substr(0, text.find("\r\n")), header) << server;
+    EXPECT_EQ(text.substr(text.size() - 2), "\r\n");
+    auto snap = ParseQueueSnapshot(text, server);
+    ASSERT_TRUE(snap) << server << ": " << snap.status().message();
+    EXPECT_EQ(snap->taken_at, kTaken);
+  }
+}
+
+TEST(QueueSnapshotReader, RetryingLinkGivesCountOldestAndRetry) {
+  const std::string text = Header() +
+                           "\r\n2026-11-25T17:40:00Z,\"EXCH01\",\"1\",\"contoso.com (Local "
+                           "Delivery)\",12,348160,2026-11-25T16:58:00Z,1,518,"
+                           "2026-11-25T17:43:00Z\r\n";
+  auto snap = ParseQueueSnapshot(text, "EXCH01");
+  ASSERT_TRUE(snap) << snap.status().message();
+  EXPECT_EQ(snap->server, "EXCH01");
+  EXPECT_EQ(snap->message_count, 12u);
+  EXPECT_EQ(snap->size_bytes, 348160u);
+  EXPECT_TRUE(snap->retry);
+  ASSERT_TRUE(snap->oldest_message);
+  EXPECT_EQ(snap->OldestAgeSeconds(), 42 * 60);
+  ASSERT_EQ(snap->links.size(), 1u);
+  EXPECT_EQ(snap->links[0].link_name, "contoso.com (Local Delivery)");
+  EXPECT_EQ(snap->links[0].state_flags, 518u);
+  EXPECT_EQ(snap->next_connection, kTaken + 180);
+}
+
+TEST(QueueSnapshotReader, PlaceholderLineIsAnEmptyQueue) {
+  auto snap = ParseQueueSnapshot(
+      Header() + "\r\n2026-11-25T17:40:00Z,\"EXCH02\",\"\",\"\",0,,,0,,\r\n", "");
+  ASSERT_TRUE(snap) << snap.status().message();
+  EXPECT_EQ(snap->server, "EXCH02");  // from the file when the input names none
+  EXPECT_EQ(snap->message_count, 0u);
+  EXPECT_FALSE(snap->oldest_message);
+  EXPECT_FALSE(snap->retry);
+  EXPECT_EQ(snap->OldestAgeSeconds(), 0);
+}
+
+TEST(QueueSnapshotReader, SeveralLinksAddUpOldestWinsAnyRetry) {
+  const std::string text = Header() +
+                           "\n2026-11-25T17:40:00Z,EXCH01,1,a (Local Delivery),3,10,"
+                           "2026-11-25T17:30:00Z,0,,\n"
+                           "2026-11-25T17:40:00Z,EXCH01,2,b (Local Delivery),4,20,"
+                           "2026-11-25T17:00:00Z,1,,\n";
+  auto snap = ParseQueueSnapshot(text, "exch01");  // server names compare case-insensitively
+  ASSERT_TRUE(snap) << snap.status().message();
+  EXPECT_EQ(snap->message_count, 7u);
+  EXPECT_EQ(snap->size_bytes, 30u);
+  EXPECT_EQ(snap->OldestAgeSeconds(), 40 * 60);
+  EXPECT_TRUE(snap->retry);
+}
+
+TEST(QueueSnapshotReader, ToleratesBomLfQuotingAndColumnOrderAndCase) {
+  // Reordered, upper case, an extra column, quoted numbers, a quoted comma and doubled quote.
+  const std::string text =
+      "\xEF\xBB\xBF"
+      "Server,EXTRA,Link_Name,Message_Count,State_Retry,Oldest_Message_UTC,Snapshot_UTC\n"
+      "\"EXCH01\",x,\"dom, \"\"quoted\"\" (Local Delivery)\",\"5\",\"1\",2026-11-25T17:00:00Z,"
+      "2026-11-25T17:40:00Z\n\n";
+  auto snap = ParseQueueSnapshot(text, "EXCH01");
+  ASSERT_TRUE(snap) << snap.status().message();
+  EXPECT_EQ(snap->links.at(0).link_name, "dom, \"quoted\" (Local Delivery)");
+  EXPECT_EQ(snap->message_count, 5u);
+  EXPECT_TRUE(snap->retry);
+  EXPECT_EQ(snap->size_bytes, 0u);  // optional column absent
+}
+
+TEST(QueueSnapshotReader, MissingRequiredColumnIsNamed) {
+  auto snap = ParseQueueSnapshot(
+      "snapshot_utc,server,link_name,message_count,state_retry\r\n"
+      "2026-11-25T17:40:00Z,EXCH01,x,1,0\r\n",
+      "EXCH01");
+  ASSERT_FALSE(snap);
+  EXPECT_EQ(snap.status().code(), ErrorCode::kBadInput);
+  EXPECT_NE(snap.status().message().find("oldest_message_utc"), std::string::npos)
+      << snap.status().message();
+}
+
+TEST(QueueSnapshotReader, RefusesGarbageWithAReason) {
+  struct Case {
+    std::string text;
+    std::string expect;
+  };
+  const std::string h = Header() + "\r\n";
+  const std::vector<Case> cases = {
+      {"", "empty"},
+      {"\x7f"
+       "ELF\x01\x02\x03\x00\xff\xfe",
+       "not a queue snapshot header"},
+      {"# Message Tracking Log File\r\n", "not a queue snapshot header"},
+      {h, "no data line"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x,many,0,,0,,\r\n", "message_count 'many'"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x,-1,0,,0,,\r\n", "message_count '-1'"},
+      {h + "yesterday,EXCH01,1,x,1,0,,0,,\r\n", "snapshot_utc 'yesterday'"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x,1,0,noon,0,,\r\n", "oldest_message_utc 'noon'"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x,1,0,,maybe,,\r\n", "state_retry 'maybe'"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x\r\n", "line 2: 4 fields"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x\"y,1,0,,0,,\r\n", "line 2: malformed CSV"},
+      {h + "2026-11-25T17:40:00Z,,1,x,1,0,,0,,\r\n", "empty server"},
+      {h + "2026-11-25T17:40:00Z,EXCH01,1,x,1,0,,0,,\r\n2026-11-25T17:45:00Z,EXCH01,1,x,1,0,,0,,"
+           "\r\n",
+       "line 3: snapshot_utc and server differ"},
+      {h + "2026-11-25T17:40:00Z,EXCH02,1,x,1,0,,0,,\r\n", "of server EXCH02, not EXCH01"},
+  };
+  for (const Case& c : cases) {
+    auto snap = ParseQueueSnapshot(c.text, "EXCH01");
+    ASSERT_FALSE(snap) << c.expect;
+    EXPECT_EQ(snap.status().code(), ErrorCode::kBadInput);
+    EXPECT_NE(snap.status().message().find(c.expect), std::string::npos)
+        << "expected '" << c.expect << "' in: " << snap.status().message();
+  }
+}
+
+TEST(QueueSnapshotRead, StaleFutureMissingAndFreshFiles) {
+  TempDir dir("exdm-queue-snapshot");
+  const std::string line = "2026-11-25T17:40:00Z,EXCH01,1,x,1,0,2026-11-25T17:39:00Z,0,,\r\n";
+  dir.Write("EXCH01-queue.csv", Header() + "\r\n" + line);
+  QueueSnapshotOptions o;
+  o.files = {{"EXCH01", dir.File("EXCH01-queue.csv")}, {"EXCH09", dir.File("absent.csv")}};
+  o.max_age_seconds = 900;
+
+  o.now = kTaken + 300;
+  auto fresh = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
+  ASSERT_TRUE(fresh) << fresh.status().message();
+  ASSERT_EQ(fresh->size(), 2u);
+  ASSERT_TRUE((*fresh)[0].snapshot) << (*fresh)[0].error.message();
+  EXPECT_EQ((*fresh)[0].snapshot->path, dir.File("EXCH01-queue.csv"));
+  EXPECT_FALSE((*fresh)[1].snapshot);
+  EXPECT_EQ((*fresh)[1].error.code(), ErrorCode::kIoError);
+  EXPECT_NE((*fresh)[1].error.message().find("absent.csv of EXCH09"), std::string::npos)
+      << (*fresh)[1].error.message();
+
+  o.now = kTaken + 901;
+  auto stale = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE((*stale)[0].snapshot);
+  EXPECT_NE((*stale)[0].error.message().find("is stale: taken 2026-11-25T17:40:00Z"),
+            std::string::npos)
+      << (*stale)[0].error.message();
+
+  o.now = kTaken - 3600;
+  auto future = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
+  ASSERT_TRUE(future);
+  EXPECT_NE((*future)[0].error.message().find("in the future"), std::string::npos)
+      << (*future)[0].error.message();
+}
+
+TEST(QueueSnapshotRead, OversizedFileIsRefused) {
+  TempDir dir("exdm-queue-snapshot");
+  dir.Write("big.csv", Header() + "\r\n" + std::string(2u << 20, 'x'));
+  QueueSnapshotOptions o;
+  o.files = {{"EXCH01", dir.File("big.csv")}};
+  o.now = kTaken;
+  auto reads = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
+  ASSERT_TRUE(reads);
+  EXPECT_NE((*reads)[0].error.message().find("not a queue snapshot"), std::string::npos);
+}
+
+TEST(QueueSourceCompare, AgesAtTheSnapshotsTimeWithinTolerance) {
+  QueueSnapshot snap;
+  snap.server = "EXCH01";
+  snap.taken_at = kTaken;
+  snap.message_count = 12;
+  snap.oldest_message = kTaken - 2520;  // 42m
+  LocalDeliveryReport agree;
+  agree.server = "exch01";
+  agree.oldest_stalled_first_seen = kTaken - 2460;  // 41m: within the tolerance
+  auto same = CompareQueueSources({agree}, {snap}, 600);
+  ASSERT_EQ(same.size(), 1u);
+  EXPECT_FALSE(same[0].disagree) << same[0].text;
+  EXPECT_EQ(same[0].tracking_age_seconds, 2460);
+  EXPECT_EQ(same[0].snapshot_age_seconds, 2520);
+
+  LocalDeliveryReport none;  // the logs saw nothing stalled
+  none.server = "EXCH01";
+  auto differ = CompareQueueSources({none}, {snap}, 600);
+  ASSERT_EQ(differ.size(), 1u);
+  EXPECT_TRUE(differ[0].disagree);
+  EXPECT_NE(differ[0].text.find("tracking logs 0s, WMI snapshot 42m"), std::string::npos)
+      << differ[0].text;
+
+  // A stall that began after the snapshot was taken cannot be in it: no disagreement.
+  LocalDeliveryReport later;
+  later.server = "EXCH01";
+  later.oldest_stalled_first_seen = kTaken + 60;
+  QueueSnapshot empty = snap;
+  empty.message_count = 0;
+  empty.oldest_message.reset();
+  EXPECT_FALSE(CompareQueueSources({later}, {empty}, 600).at(0).disagree);
+
+  // Servers in only one source are not compared.
+  LocalDeliveryReport other;
+  other.server = "EXCH02";
+  EXPECT_TRUE(CompareQueueSources({other}, {snap}, 600).empty());
+}
+
+}  // namespace
+}  // namespace exdm::testing
