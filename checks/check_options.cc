@@ -89,6 +89,12 @@ po::options_description MakeOptions() {
        "[NAME=]DIR: one server's message tracking directory (repeatable)")
       ("event-file", po::value<std::vector<std::string>>()->composing(),
        "[NAME=]FILE: exported application log, Log Parser CSV or NXLog JSON lines (repeatable)")
+      ("queue-snapshot", po::value<std::vector<std::string>>()->composing(),
+       "[NAME=]FILE: one server's WMI queue snapshot (exchange-queue-snapshot.vbs; repeatable)")
+      ("snapshot-max-age", po::value<int64_t>()->default_value(900),
+       "refuse queue snapshots older than this many seconds")
+      ("snapshot-tolerance", po::value<int64_t>()->default_value(600),
+       "seconds the tracking logs and a snapshot may differ on the oldest stuck message")
       ("event-tz", po::value<std::string>()->default_value("UTC"),
        "time zone of event timestamps that carry none")
       ("state-file", po::value<std::string>(),
@@ -415,6 +421,16 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
     if (!p) return p.status().WithContext("--event-file");
     o.event_files.push_back(*p);
   }
+  for (const std::string& spec : strings("queue-snapshot")) {
+    auto p = ParseNamedPath(spec);
+    if (!p) return p.status().WithContext("--queue-snapshot");
+    o.queue_snapshots.push_back(*p);
+  }
+  o.snapshot_max_age = vm["snapshot-max-age"].as<int64_t>();
+  if (o.snapshot_max_age <= 0)
+    return Bad("--snapshot-max-age must be a positive number of seconds");
+  o.snapshot_tolerance = vm["snapshot-tolerance"].as<int64_t>();
+  if (o.snapshot_tolerance < 0) return Bad("--snapshot-tolerance must not be negative");
   o.event_tz = string("event-tz");
   o.state_file = string("state-file");
   if (vm.count("now")) {

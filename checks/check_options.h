@@ -36,6 +36,9 @@ struct CheckOptions {
   // Inputs
   std::vector<NamedPath> tracking_dirs;
   std::vector<NamedPath> event_files;
+  std::vector<NamedPath> queue_snapshots;  // WMI queue snapshots (exdm/queue_snapshot.h)
+  int64_t snapshot_max_age = 900;          // seconds; older snapshots are refused
+  int64_t snapshot_tolerance = 600;        // seconds the two queue views may differ by
   std::string event_tz = "UTC";
   std::string state_file;
   std::optional<int64_t> now;

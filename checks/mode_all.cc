@@ -1,6 +1,6 @@
-// `all`: every configured source (LDAP audit, tracking logs, event exports), one diagnosis per
-// affected store (core: exdm/diagnosis.h), worst state wins. A source that fails contributes its
-// own state and says so, and never hides what the others found.
+// `all`: every configured source (LDAP audit, tracking logs, WMI queue snapshots, event exports),
+// one diagnosis per affected store (core: exdm/diagnosis.h), worst state wins. A source that fails
+// contributes its own state and says so, and never hides what the others found.
 #include <algorithm>
 #include <optional>
 
@@ -45,9 +45,12 @@ std::string RepairText(const AuditReport& audit, const StoreRef& store) {
 
 PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
   PluginOutput out;
-  if (o.ldap_uris.empty() && o.tracking_dirs.empty() && o.event_files.empty()) {
+  if (o.ldap_uris.empty() && o.tracking_dirs.empty() && o.event_files.empty() &&
+      o.queue_snapshots.empty()) {
     out.SetState(PluginState::kUnknown);
-    out.AddSummary("mode all needs at least one source: -H, --tracking-dir or --event-file");
+    out.AddSummary(
+        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot or "
+        "--event-file");
     return out;
   }
   const int64_t now = EvaluationTime(o);
@@ -77,6 +80,19 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     } else {
       queue = std::move(*r);
       RenderQueue(*queue, o, queue_out);
+    }
+  }
+
+  // WMI queue snapshots: their own numbers (same thresholds), and the cross-check with the logs.
+  PluginOutput snapshot_out;
+  if (!o.queue_snapshots.empty()) {
+    auto r = CollectSnapshots(o, deadline);
+    if (!r) {
+      snapshot_out.SetState(FailureState(r.status(), o));
+      snapshot_out.AddSummary(r.status().message());
+    } else {
+      RenderSnapshots(*r, o, snapshot_out);
+      if (queue) RenderQueueComparison(queue->servers, *r, o, snapshot_out);
     }
   }
 
@@ -163,6 +179,7 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
 
   if (!o.ldap_uris.empty()) out.Absorb(mailbox, "mailbox");
   if (!o.tracking_dirs.empty()) out.Absorb(queue_out, "queue");
+  if (!o.queue_snapshots.empty()) out.Absorb(snapshot_out, "queue snapshot");
   if (!o.event_files.empty()) out.Absorb(events_out, "events");
   return out;
 }

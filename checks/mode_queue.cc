@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
 
 #include "exdm/state_file.h"
 #include "exdm/time_util.h"
@@ -70,19 +71,46 @@ Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* 
 
 PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline) {
   PluginOutput out;
-  if (options.tracking_dirs.empty()) {
+  if (options.tracking_dirs.empty() && options.queue_snapshots.empty()) {
     out.SetState(PluginState::kUnknown);
-    out.AddSummary("queue mode needs --tracking-dir [NAME=]DIR (one per Exchange server)");
+    out.AddSummary(
+        "queue mode needs --tracking-dir [NAME=]DIR or --queue-snapshot [NAME=]FILE (one per "
+        "Exchange server)");
     return out;
   }
-  auto result = CollectQueue(options, "queue", deadline);
-  if (!result) {
-    const Status& s = result.status();
-    out.SetState(s.code() == ErrorCode::kTimeout ? options.timeout_state : PluginState::kUnknown);
-    out.AddSummary(s.message());
+  std::optional<TrackingRunResult> tracking;
+  if (!options.tracking_dirs.empty()) {
+    auto result = CollectQueue(options, "queue", deadline);
+    if (!result) {
+      const Status& s = result.status();
+      out.SetState(s.code() == ErrorCode::kTimeout ? options.timeout_state : PluginState::kUnknown);
+      out.AddSummary(s.message());
+      return out;
+    }
+    tracking = std::move(*result);
+  }
+  if (options.queue_snapshots.empty()) {
+    RenderQueue(*tracking, options, out);
     return out;
   }
-  RenderQueue(*result, options, out);
+  // With a snapshot, every number says which source it comes from.
+  auto snapshots = CollectSnapshots(options, deadline);
+  if (!snapshots) {
+    out.SetState(snapshots.status().code() == ErrorCode::kTimeout ? options.timeout_state
+                                                                  : PluginState::kUnknown);
+    out.AddSummary(snapshots.status().message());
+    return out;
+  }
+  // The cross-check first: the summary is cut at 200 bytes, and this is what it must not lose.
+  if (tracking) RenderQueueComparison(tracking->servers, *snapshots, options, out);
+  if (tracking) {
+    PluginOutput logs;
+    RenderQueue(*tracking, options, logs);
+    out.Absorb(logs, "tracking logs");
+  }
+  PluginOutput wmi;
+  RenderSnapshots(*snapshots, options, wmi);
+  out.Absorb(wmi, "WMI snapshot");
   return out;
 }
 

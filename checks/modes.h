@@ -6,6 +6,7 @@
 #include "exdm/deadline.h"
 #include "exdm/event_evidence.h"
 #include "exdm/ldap_audit.h"
+#include "exdm/queue_snapshot.h"
 #include "exdm/smtp_mailbox_audit.h"
 #include "exdm/tracking_dir.h"
 #include "plugin_output.h"
@@ -39,6 +40,16 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOu
 Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
                                        const Deadline& deadline);
 void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, PluginOutput& out);
+
+// WMI queue snapshots (--queue-snapshot), their rendering (snapshot_* perfdata, one long line
+// per server), and the cross-check against the tracking logs. mode_queue_snapshot.cc; also "all".
+Result<std::vector<QueueSnapshotRead>> CollectSnapshots(const CheckOptions& options,
+                                                        const Deadline& deadline);
+void RenderSnapshots(const std::vector<QueueSnapshotRead>& reads, const CheckOptions& options,
+                     PluginOutput& out);
+void RenderQueueComparison(const std::vector<LocalDeliveryReport>& tracking,
+                           const std::vector<QueueSnapshotRead>& reads, const CheckOptions& options,
+                           PluginOutput& out);
 
 // Event exports read with `mode`'s own state, and their rendering. mode_events.cc; also "all".
 Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,

@@ -44,6 +44,9 @@ Status CheckLocalInputs(const CheckOptions& o) {
   for (const NamedPath& p : o.event_files) {
     if (Status s = CheckFile("--event-file", p.path, p.server); !s.ok()) return s;
   }
+  for (const NamedPath& p : o.queue_snapshots) {
+    if (Status s = CheckFile("--queue-snapshot", p.path, p.server); !s.ok()) return s;
+  }
   if (!o.password_file.empty()) {
     if (Status s = CheckFile("--password-file", o.password_file); !s.ok()) return s;
   }

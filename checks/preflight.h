@@ -13,8 +13,8 @@
 namespace exdm::check {
 
 // kIoError naming the option and path when a --tracking-dir is not a readable directory, or an
-// --event-file, --password-file or --ca-file cannot be opened for reading; kInvalidArgument when
-// the --password-env variable is not set.
+// --event-file, --queue-snapshot, --password-file or --ca-file cannot be opened for reading;
+// kInvalidArgument when the --password-env variable is not set.
 Status CheckLocalInputs(const CheckOptions& options);
 
 }  // namespace exdm::check

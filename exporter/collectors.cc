@@ -2,6 +2,7 @@
 
 #include "audit_collector.h"
 #include "events_collector.h"
+#include "queue_snapshot_collector.h"
 #include "tracking_collector.h"
 
 namespace exdm::exporter {
@@ -18,6 +19,10 @@ Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterCon
   if (!config.event_files.empty()) {
     collectors.push_back(std::make_unique<EventsCollector>(
         config.event_files, config.event_tz, config.state_dir, config.events_interval));
+  }
+  if (!config.queue_snapshots.empty()) {
+    collectors.push_back(std::make_unique<QueueSnapshotCollector>(
+        config.queue_snapshots, config.queue_snapshot_max_age, config.queue_snapshot_interval));
   }
   return collectors;
 }

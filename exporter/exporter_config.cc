@@ -34,6 +34,12 @@ po::options_description FileOptions() {
       "events.file", po::value<std::vector<std::string>>(),
       "[NAME=]FILE: exported application log, CSV or JSON lines (repeatable)")(
       "events.tz", po::value<std::string>(), "time zone of event timestamps without one (UTC)");
+  po::options_description snapshots("WMI queue snapshots ([queue_snapshot] section)");
+  snapshots.add_options()("queue_snapshot.file", po::value<std::vector<std::string>>(),
+                          "[NAME=]FILE: one server's exchange-queue-snapshot.vbs output "
+                          "(repeatable)")(
+      "queue_snapshot.max_age", po::value<int>(),
+      "seconds after which a snapshot is stale and refused (default 900)");
   po::options_description exporter("Exporter ([exporter] section)");
   exporter.add_options()("exporter.listen_address", po::value<std::vector<std::string>>(),
                          "same as --web.listen-address")(
@@ -42,6 +48,8 @@ po::options_description FileOptions() {
       "seconds between tracking log reads (default 15)")(
       "exporter.events_interval", po::value<int>(),
       "seconds between event file reads (default 60)")(
+      "exporter.queue_snapshot_interval", po::value<int>(),
+      "seconds between queue snapshot reads (default 60)")(
       "exporter.state_dir", po::value<std::string>(),
       "directory for incremental read state (default /var/lib/exchange-delivery-monitor)");
   po::options_description web("Web ([web] section)");
@@ -51,7 +59,7 @@ po::options_description FileOptions() {
       "web.config.file", po::value<std::string>(),
       "exporter-toolkit web config (YAML: basic_auth_users)");
   po::options_description all;
-  all.add(ldap).add(inputs).add(exporter).add(web);
+  all.add(ldap).add(inputs).add(snapshots).add(exporter).add(web);
   return all;
 }
 
@@ -104,6 +112,14 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   if (Status s = TakeNamedPaths(vm, "tracking.dir", c.tracking_dirs); !s.ok()) return s;
   if (Status s = TakeNamedPaths(vm, "events.file", c.event_files); !s.ok()) return s;
   Take(vm, "events.tz", c.event_tz);
+  if (Status s = TakeNamedPaths(vm, "queue_snapshot.file", c.queue_snapshots); !s.ok()) return s;
+  auto max_age = Interval(vm, "queue_snapshot.max_age", c.queue_snapshot_max_age);
+  if (!max_age.ok()) return max_age.status();
+  c.queue_snapshot_max_age = *max_age;
+  auto snapshot_interval =
+      Interval(vm, "exporter.queue_snapshot_interval", c.queue_snapshot_interval);
+  if (!snapshot_interval.ok()) return snapshot_interval.status();
+  c.queue_snapshot_interval = *snapshot_interval;
   auto audit = Interval(vm, "exporter.audit_interval", c.audit_interval);
   auto tracking = Interval(vm, "exporter.tracking_interval", c.tracking_interval);
   auto events = Interval(vm, "exporter.events_interval", c.events_interval);

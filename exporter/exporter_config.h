@@ -1,8 +1,8 @@
 // The exporter's settings (DESIGN.md "Exporter" and "Configuration file", contracts): INI file
-// from --config.file, sections [ldap] [tracking] [events] [exporter] [web]; every key is also a
-// flag named section.key (`--ldap.uri`, `--tracking.dir`, `--exporter.audit_interval`). The
-// command line wins over the file; a repeated key given on the command line replaces the file's
-// values instead of adding to them.
+// from --config.file, sections [ldap] [tracking] [events] [queue_snapshot] [exporter] [web]; every
+// key is also a flag named section.key (`--ldap.uri`, `--tracking.dir`,
+// `--exporter.audit_interval`). The command line wins over the file; a repeated key given on the
+// command line replaces the file's values instead of adding to them.
 #pragma once
 
 #include <chrono>
@@ -39,10 +39,14 @@ struct ExporterConfig {
   std::vector<NamedPath> tracking_dirs;
   std::vector<NamedPath> event_files;
   std::string event_tz = "UTC";
+  // [queue_snapshot]: WMI queue snapshots (exchange-queue-snapshot.vbs), refused past max_age
+  std::vector<NamedPath> queue_snapshots;
+  std::chrono::seconds queue_snapshot_max_age{900};
   // [exporter]
   std::chrono::seconds audit_interval{300};
   std::chrono::seconds tracking_interval{15};
   std::chrono::seconds events_interval{60};
+  std::chrono::seconds queue_snapshot_interval{60};
   std::string state_dir = "/var/lib/exchange-delivery-monitor";
 
   bool AuditEnabled() const { return !ldap.uris.empty(); }

@@ -73,6 +73,13 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                       "--call-failures 1 --start " +
                       FormatIso8601Utc(now - 7200) + " > '" + dir.File("EX00001.csv") + "'"})
           .ok());
+  // A WMI queue snapshot of EX00001 in the script's format (deploy/collect), taken a minute ago.
+  dir.Write("EX00001-queue.csv",
+            "snapshot_utc,server,virtual_server,link_name,message_count,size_bytes,"
+            "oldest_message_utc,state_retry,state_flags,next_connection_utc\r\n" +
+                FormatIso8601Utc(now - 60) +
+                ",\"EX00001\",\"1\",\"contoso.com (Local Delivery)\",7," + "65536," +
+                FormatIso8601Utc(now - 2000) + ",1,518,\r\n");
   auto slapd = Slapd::Start(Slapd::Options().WithLdif(dir.File("org.ldif")));
   ASSERT_TRUE(slapd);
   dir.Write("exporter.ini",
@@ -80,11 +87,12 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                 "\npassword_file = " + slapd->monitor_password_file() +
                 "\n[tracking]\ndir = EX00001=" + dir.File("EX00001.log") + "\ndir = EX00002=" +
                 dir.File("EX00002.log") + "\n[events]\nfile = EX00001=" + dir.File("EX00001.csv") +
-                "\ntz = UTC\n[exporter]\nstate_dir = " + dir.path() +
+                "\ntz = UTC\n[queue_snapshot]\nfile = EX00001=" + dir.File("EX00001-queue.csv") +
+                "\n[exporter]\nstate_dir = " + dir.path() +
                 "\naudit_interval = 300\ntracking_interval = 300\nevents_interval = 300\n");
   auto exporter = ExporterProcess::Start(dir.path(), {"--config.file=" + dir.File("exporter.ini")});
   ASSERT_TRUE(exporter);
-  for (const char* c : {"audit", "tracking", "events"}) {
+  for (const char* c : {"audit", "tracking", "events", "queue_snapshot"}) {
     ASSERT_TRUE(exporter->WaitForMetric(
         std::string("exchange_collector_success{collector=\"") + c + "\"} 1",
         std::chrono::seconds(30)))
