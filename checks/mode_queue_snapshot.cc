@@ -25,6 +25,8 @@ void RenderSnapshots(const std::vector<QueueSnapshotRead>& reads, const CheckOpt
   const QueueSnapshot* oldest = nullptr;
   std::vector<std::string> errors, queued_servers;
   for (const QueueSnapshotRead& r : reads) {
+    // A stale snapshot's age still shows in the graph: that is how it went stale.
+    if (r.taken_at) snapshot_age = std::max(snapshot_age, now - *r.taken_at);
     if (!r.snapshot) {
       errors.push_back(r.error.message());
       continue;
@@ -32,7 +34,6 @@ void RenderSnapshots(const std::vector<QueueSnapshotRead>& reads, const CheckOpt
     const QueueSnapshot& s = *r.snapshot;
     messages += s.message_count;
     retrying += s.retry ? 1 : 0;
-    snapshot_age = std::max(snapshot_age, now - s.taken_at);
     if (s.message_count) queued_servers.push_back(s.server + (s.retry ? " (retrying)" : ""));
     if (!oldest || s.OldestAgeSeconds() > oldest_age) {
       oldest = &s;

@@ -249,6 +249,7 @@ QueueSnapshotRead ReadOne(const NamedPath& file, const QueueSnapshotOptions& o) 
     return read;
   }
   snap->path = file.path;
+  read.taken_at = snap->taken_at;
   const int64_t age = o.now - snap->taken_at;
   if (age > o.max_age_seconds) {
     read.error =

@@ -118,6 +118,7 @@ TEST(QueueSnapshotMode, StaleMissingAndForeignSnapshotsAreUnknownWithTheReason) 
   EXPECT_NE(stale.out.find("is stale: taken 2026-11-25T17:40:00Z, 20m1s ago (max age 15m"),
             std::string::npos)
       << stale.out;
+  EXPECT_EQ(Perf(stale.out).at("snapshot_age"), "1201s;;;0");  // its age still graphs
   // A longer --snapshot-max-age accepts it.
   EXPECT_EQ(Check({"queue", "--queue-snapshot", Snapshot("EXCH01"), "--now", "2026-11-25T18:00:01Z",
                    "--snapshot-max-age", "1800"})

@@ -4,7 +4,9 @@
 #include "exdm/queue_snapshot.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -238,6 +240,24 @@ TEST(QueueSnapshotRead, StaleFutureMissingAndFreshFiles) {
   ASSERT_TRUE(future);
   EXPECT_NE((*future)[0].error.message().find("in the future"), std::string::npos)
       << (*future)[0].error.message();
+}
+
+// A read that never returns (a hung share; here a FIFO nobody writes to) ends at the deadline,
+// naming the file.
+TEST(QueueSnapshotRead, HungReadEndsAtTheDeadline) {
+  TempDir dir("exdm-queue-snapshot");
+  ASSERT_EQ(::mkfifo(dir.File("EXCH01-queue.csv").c_str(), 0600), 0);
+  QueueSnapshotOptions o;
+  o.files = {{"EXCH01", dir.File("EXCH01-queue.csv")}};
+  o.now = kTaken;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto reads = ReadQueueSnapshots(o, Deadline::After(std::chrono::milliseconds(300)));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  ASSERT_FALSE(reads);
+  EXPECT_EQ(reads.status().code(), ErrorCode::kTimeout);
+  EXPECT_NE(reads.status().message().find("reading queue snapshot " + dir.File("EXCH01-queue.csv")),
+            std::string::npos)
+      << reads.status().message();
 }
 
 TEST(QueueSnapshotRead, OversizedFileIsRefused) {

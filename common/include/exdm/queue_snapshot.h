@@ -85,7 +85,8 @@ struct QueueSnapshotRead {
   std::string server;
   std::string path;
   std::optional<QueueSnapshot> snapshot;
-  Status error;  // ok() when snapshot is set
+  Status error;                     // ok() when snapshot is set
+  std::optional<int64_t> taken_at;  // whenever the file parsed: a stale one's age shows too
 };
 
 // Reads every file (in the order given). Only the deadline fails the whole call (kTimeout naming
