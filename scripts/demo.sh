@@ -2,7 +2,7 @@
 # The demo: builds, then runs every check mode and the exporter against an embedded sample
 # organization (tests/fixtures/orgs/demo.json: one store's SMTP mailbox missing, another's homeMTA
 # wrong) in a throwaway slapd, with generated tracking logs and events where those generators
-# exist. Stops everything it started, also on failure or Ctrl-C.
+# exist, and a WMI queue snapshot. Stops everything it started, also on failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
@@ -90,6 +90,22 @@ else
   echo "  $GEN/exdm_gen_tracking is not built yet: queue mode runs without tracking logs"
 fi
 
+section "WMI queue snapshot (as deploy/collect/exchange-queue-snapshot.vbs writes it)"
+# Taken now, in the script's format (its COLUMNS line, CRLF, quoted text): the stalled messages,
+# the oldest queued when the tracking logs first saw it, the local delivery link in retry. The
+# checks evaluate at the log's end (--now), up to an hour later, so they accept a snapshot that
+# old; queue and all compare it with the tracking logs.
+SNAP=$WORK/$SERVER-queue.csv
+stuck=$(awk -F= '$1 == "stalled_deliveries" { print $2 }' "$WORK/tracking.truth" 2>/dev/null || true)
+first=$(awk -F= '$1 == "oldest_stalled_first_seen" { print $2 }' "$WORK/tracking.truth" 2>/dev/null || true)
+oldest=$STALL_START
+if [[ -n $first && $first != 0 ]]; then oldest=$(date -u -d "@$first" +%FT%TZ); fi
+columns=$(sed -n 's/^Const COLUMNS = "\([^"]*\)".*/\1/p' deploy/collect/exchange-queue-snapshot.vbs)
+printf '%s\r\n%s\r\n' "$columns" "$(date -u +%FT%TZ),\"$SERVER\",\"1\",\"contoso.com (Local Delivery)\",${stuck:-0},$((${stuck:-0} * 4512)),$oldest,1,518," > "$SNAP"
+sed 's/^/  /' "$SNAP"
+check_args+=(--queue-snapshot "$SERVER=$SNAP" --snapshot-max-age 7200)
+exporter_ini+=("[queue_snapshot]" "file = $SERVER=$SNAP")
+
 section "Application events (exdm_gen_events)"
 if [[ -x $GEN/exdm_gen_events ]]; then
   if "$GEN/exdm_gen_events" --format jsonl --server "$SERVER" --store-guid "$BROKEN_GUID" \
@@ -129,10 +145,10 @@ sed 's/^/  /' "$WORK/exporter.ini"
 "$EXPORTER" --config.file "$WORK/exporter.ini" --web.listen-address "127.0.0.1:$PORT" \
   > "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
-# One collector per configured source (ldap, tracking, events); wait until each has succeeded
+# One collector per configured source (ldap, tracking, events, queue_snapshot); wait until each has succeeded
 # once, since a scrape never waits for the background work (at most 10 s: a collector may fail,
 # and then the scrape shows it).
-want=$(grep -c '^\[\(ldap\|tracking\|events\)\]' "$WORK/exporter.ini")
+want=$(grep -c '^\[\(ldap\|tracking\|events\|queue_snapshot\)\]' "$WORK/exporter.ini")
 metrics=
 for _ in $(seq 100); do
   if ! kill -0 "$EXPORTER_PID" 2>/dev/null; then
