@@ -100,7 +100,11 @@ po::options_description MakeOptions() {
       ("state-file", po::value<std::string>(),
        "offsets and in-flight state between runs (default: /var/tmp/check_exchange_delivery/"
        "<mode>-<hash of inputs>.state)")
-      ("now", po::value<std::string>(), "evaluate as of this UTC time (ISO 8601), for replays");
+      ("now", po::value<std::string>(), "evaluate as of this UTC time (ISO 8601), for replays")
+      ("attempt-events", po::value<std::string>(),
+       "tracking event IDs that are delivery attempts (default 1028,1023)")
+      ("end-events", po::value<std::string>(),
+       "tracking event IDs that end a delivery (default 1030,1021,50,51,52)");
 
   po::options_description thresholds("Thresholds (Monitoring Plugins ranges)", kHelpWidth, kHelpWidth / 2);
   thresholds.add_options()
@@ -433,6 +437,11 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   if (o.snapshot_tolerance < 0) return Bad("--snapshot-tolerance must not be negative");
   o.event_tz = string("event-tz");
   o.state_file = string("state-file");
+  {
+    auto table = MakeTrackingEventTable(string("attempt-events"), string("end-events"));
+    if (!table) return Bad(table.status().message());
+    o.tracking_events = *table;
+  }
   if (vm.count("now")) {
     auto t = ParseIso8601(string("now"));
     if (!t)

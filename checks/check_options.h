@@ -12,6 +12,7 @@
 #include "exdm/plugin_state.h"
 #include "exdm/range.h"
 #include "exdm/status.h"
+#include "exdm/tracking_events.h"
 
 namespace exdm::check {
 
@@ -42,6 +43,7 @@ struct CheckOptions {
   std::string event_tz = "UTC";
   std::string state_file;
   std::optional<int64_t> now;
+  TrackingEventTable tracking_events = TrackingEventTable::Default();  // --attempt/--end-events
 
   // Thresholds
   Thresholds age;             // seconds of the oldest stalled delivery

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "exdm/diagnosis.h"
-#include "exdm/recipient_stores.h"
+#include "exdm/store_stalls.h"
 #include "modes.h"
 
 namespace exdm::check {
@@ -78,8 +78,7 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
       queue_out.SetState(FailureState(r.status(), o));
       queue_out.AddSummary(r.status().message());
     } else {
-      queue = std::move(*r);
-      RenderQueue(*queue, o, queue_out);
+      queue = std::move(*r);  // rendered below, with the stores its stalls are tied to
     }
   }
 
@@ -109,29 +108,18 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     }
   }
 
-  // Stalled recipients -> stores, through the first LDAP view that answered.
-  std::optional<RecipientStores> recipients;
+  // Stalled recipients -> stores, through the first LDAP view that answered (core: store_stalls.h).
+  std::optional<StallCorrelation> recipients;
   std::string correlation_note;
   if (audit && queue && request) {
-    std::vector<std::string> addresses;
-    for (const LocalDeliveryReport& r : queue->servers)
-      for (const StalledRecipient& s : r.stalled_recipients)
-        addresses.push_back(s.address);
-    const LdapSourceStatus* up = nullptr;
-    for (const LdapSourceStatus& s : audit->sources)
-      if (s.up && !up) up = &s;
-    if (!addresses.empty() && up) {
-      RecipientLookup lookup;
-      lookup.connection = request->connection;
-      lookup.connection.uri = up->uri;
-      auto r = ResolveRecipientStores(lookup, addresses, audit->stores, deadline);
-      if (r) {
-        recipients = std::move(*r);
-      } else {
-        correlation_note = "stalled recipients not tied to stores: " + r.status().message();
-      }
+    auto r = CorrelateStalls(queue->servers, *audit, request->connection, deadline);
+    if (r) {
+      recipients = std::move(*r);
+    } else {
+      correlation_note = "stalled recipients not tied to stores: " + r.status().message();
     }
   }
+  if (queue) RenderQueue(*queue, o, queue_out, recipients ? &*recipients : nullptr);
 
   DiagnosisInputs inputs;
   inputs.audit = audit ? &*audit : nullptr;
@@ -170,10 +158,6 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     out.AddLongLine("* " + u.server + ": " + std::to_string(u.count) +
                     " store-driver logon failures (326) for {" + u.store_guid +
                     "}, a store no audited view knows: gateway " + u.gateway_dn);
-  }
-  if (recipients && recipients->not_found) {
-    out.AddLongLine(std::to_string(recipients->not_found) +
-                    " stalled recipients not tied to an audited store");
   }
   if (!correlation_note.empty()) out.AddLongLine(correlation_note);
 

@@ -1,10 +1,12 @@
 // queue mode: stalled local deliveries from the message tracking logs (core: tracking_dir.h).
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 #include <map>
 #include <optional>
 
 #include "exdm/state_file.h"
+#include "exdm/store_stalls.h"
 #include "exdm/time_util.h"
 #include "exdm/tracking_dir.h"
 #include "modes.h"
@@ -14,6 +16,7 @@ namespace exdm::check {
 namespace {
 
 constexpr size_t kMaxDomainsPerServer = 5;
+constexpr size_t kMaxStoresPerServer = 5;
 
 struct DomainStall {
   uint64_t deliveries = 0;
@@ -49,6 +52,66 @@ std::vector<std::pair<std::string, DomainStall>> WorstDomains(const LocalDeliver
   return out;
 }
 
+// DESIGN.md exit codes: LDAP unreachable or bind refused -> --unreachable-state, own deadline ->
+// the -t state, anything else UNKNOWN.
+PluginState CorrelationFailureState(const Status& s, const CheckOptions& o) {
+  switch (s.code()) {
+    case ErrorCode::kUnreachable:
+    case ErrorCode::kBindFailed:
+      return o.unreachable_state;
+    case ErrorCode::kTimeout:
+      return o.timeout_state;
+    default:
+      return PluginState::kUnknown;
+  }
+}
+
+bool SameServer(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+void RenderDomains(const LocalDeliveryReport& r, int64_t now, PluginOutput& out) {
+  const auto domains = WorstDomains(r);
+  for (size_t i = 0; i < domains.size() && i < kMaxDomainsPerServer; ++i) {
+    const auto& [domain, d] = domains[i];
+    out.AddLongLine("  " + domain + ": " + std::to_string(d.deliveries) + " stalled to " +
+                    std::to_string(d.recipients) + " recipient" + (d.recipients == 1 ? "" : "s") +
+                    ", oldest " + FormatDuration(now - d.oldest) + ", e.g. message " +
+                    d.example_message_id);
+  }
+  if (domains.size() > kMaxDomainsPerServer) {
+    out.AddLongLine("  ... and " + std::to_string(domains.size() - kMaxDomainsPerServer) +
+                    " more recipient domains");
+  }
+}
+
+void RenderStores(const LocalDeliveryReport& r, const StallCorrelation& c, int64_t now,
+                  PluginOutput& out) {
+  for (const ServerStallScope& scope : c.scopes) {
+    if (scope.server == r.server) out.AddLongLine("  scope: " + scope.description);
+  }
+  size_t shown = 0, more = 0;
+  for (const StoreStall& s : c.stores) {
+    if (!SameServer(s.store.server, r.server)) continue;
+    if (shown == kMaxStoresPerServer) {
+      ++more;
+      continue;
+    }
+    ++shown;
+    out.AddLongLine(
+        "  " + s.store.Display() + ": " + std::to_string(s.deliveries) + " stalled to " +
+        std::to_string(s.recipients) + " recipient" + (s.recipients == 1 ? "" : "s") + ", oldest " +
+        FormatDuration(now - s.oldest_first_seen) + ", e.g. message " + s.example_message_id);
+  }
+  if (more) out.AddLongLine("  ... and " + std::to_string(more) + " more stores");
+}
+
 }  // namespace
 
 std::string QueueStatePath(const CheckOptions& options, const char* mode) {
@@ -66,6 +129,7 @@ Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* 
   run.consumer = mode;
   run.state_path = QueueStatePath(options, mode);
   run.now = EvaluationTime(options);
+  run.config.events = options.tracking_events;
   return RunTrackingAnalysis(run, deadline);
 }
 
@@ -89,8 +153,35 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     }
     tracking = std::move(*result);
   }
+  // With LDAP, stalled recipients are tied to stores; only needed when something is stalled.
+  // A failing LDAP costs the correlation (recipient domains instead), never the queue result.
+  std::optional<StallCorrelation> correlation;
+  std::optional<Status> ldap_failure;
+  uint64_t stalled = 0;
+  if (tracking) {
+    for (const LocalDeliveryReport& r : tracking->servers)
+      stalled += r.stalled_deliveries;
+  }
+  if (!options.ldap_uris.empty() && stalled > 0) {
+    auto request = BuildAuditRequest(options, out);
+    if (!request) {
+      ldap_failure = request.status();
+    } else {
+      const AuditReport audit = AuditOverLdap(*request, deadline);
+      auto c = CorrelateStalls(tracking->servers, audit, request->connection, deadline);
+      if (c) {
+        correlation = std::move(*c);
+      } else {
+        ldap_failure = c.status();
+      }
+    }
+  }
   if (options.queue_snapshots.empty()) {
-    RenderQueue(*tracking, options, out);
+    RenderQueue(*tracking, options, out, correlation ? &*correlation : nullptr);
+    if (ldap_failure) {
+      out.Raise(CorrelationFailureState(*ldap_failure, options));
+      out.AddSummary("stalls not tied to stores: " + ldap_failure->message());
+    }
     return out;
   }
   // With a snapshot, every number says which source it comes from.
@@ -105,17 +196,21 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   if (tracking) RenderQueueComparison(tracking->servers, *snapshots, options, out);
   if (tracking) {
     PluginOutput logs;
-    RenderQueue(*tracking, options, logs);
+    RenderQueue(*tracking, options, logs, correlation ? &*correlation : nullptr);
     out.Absorb(logs, "tracking logs");
   }
   PluginOutput wmi;
   RenderSnapshots(*snapshots, options, wmi);
   out.Absorb(wmi, "WMI snapshot");
+  if (ldap_failure) {
+    out.Raise(CorrelationFailureState(*ldap_failure, options));
+    out.AddSummary("stalls not tied to stores: " + ldap_failure->message());
+  }
   return out;
 }
 
 void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& options,
-                 PluginOutput& out) {
+                 PluginOutput& out, const StallCorrelation* correlation) {
   const TrackingRunResult* result = &run_result;
   const int64_t now = EvaluationTime(options);
   uint64_t stalled = 0, retries = 0, vanished = 0, lines = 0, bad = 0, overflow = 0;
@@ -152,10 +247,18 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
     std::string servers;
     for (const std::string& s : stalled_servers)
       servers += (servers.empty() ? "" : ", ") + s;
+    std::string worst;
+    if (correlation && !correlation->stores.empty()) {
+      const StoreStall& w = correlation->stores.front();
+      worst = "; worst store " + w.store.Display() + " (" + std::to_string(w.deliveries) + ")";
+      if (correlation->stores.size() > 1) {
+        worst += " of " + std::to_string(correlation->stores.size()) + " stores";
+      }
+    }
     out.AddSummary(std::to_string(stalled) + " stalled local deliver" +
                    (stalled == 1 ? "y" : "ies") + " on " + servers + ", oldest " +
                    FormatDuration(oldest_age) + " (since " + FormatIso8601Utc(*oldest_first_seen) +
-                   ")");
+                   ")" + worst);
   } else if (errors.empty()) {
     out.AddSummary("no stalled local deliveries (" + std::to_string(result->servers.size()) +
                    " server" + (result->servers.size() == 1 ? "" : "s") + ")");
@@ -181,17 +284,10 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
             std::to_string(r.files_read_this_run) + " files";
     if (r.last_event_timestamp) line += ", last event " + FormatIso8601Utc(*r.last_event_timestamp);
     out.AddLongLine(line);
-    const auto domains = WorstDomains(r);
-    for (size_t i = 0; i < domains.size() && i < kMaxDomainsPerServer; ++i) {
-      const auto& [domain, d] = domains[i];
-      out.AddLongLine("  " + domain + ": " + std::to_string(d.deliveries) + " stalled to " +
-                      std::to_string(d.recipients) + " recipient" + (d.recipients == 1 ? "" : "s") +
-                      ", oldest " + FormatDuration(now - d.oldest) + ", e.g. message " +
-                      d.example_message_id);
-    }
-    if (domains.size() > kMaxDomainsPerServer) {
-      out.AddLongLine("  ... and " + std::to_string(domains.size() - kMaxDomainsPerServer) +
-                      " more recipient domains");
+    if (correlation) {
+      RenderStores(r, *correlation, now, out);
+    } else {
+      RenderDomains(r, now, out);
     }
     if (r.overflow_total) {
       out.AddLongLine("  in-flight table full: " + std::to_string(r.overflow_total) +
@@ -205,6 +301,15 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
       out.AddLongLine("  bad line " + b.file + "@" + std::to_string(b.offset) + ": " + b.reason +
                       ": " + b.excerpt);
     }
+  }
+  if (correlation && correlation->unmapped_recipients) {
+    out.AddLongLine(std::to_string(correlation->unmapped_deliveries) + " stalled deliveries to " +
+                    std::to_string(correlation->unmapped_recipients) +
+                    " recipients not tied to an audited store");
+  }
+  if (correlation && correlation->not_looked_up) {
+    out.AddLongLine(std::to_string(correlation->not_looked_up) +
+                    " stalled recipients not looked up (lookup bound)");
   }
   for (const std::string& w : result->warnings)
     out.AddLongLine("note: " + w);

@@ -8,6 +8,7 @@
 #include "exdm/ldap_audit.h"
 #include "exdm/queue_snapshot.h"
 #include "exdm/smtp_mailbox_audit.h"
+#include "exdm/store_stalls.h"
 #include "exdm/tracking_dir.h"
 #include "plugin_output.h"
 
@@ -39,7 +40,10 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOu
 // mode_queue.cc; also used by mode "all".
 Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
                                        const Deadline& deadline);
-void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, PluginOutput& out);
+// With `correlation` (LDAP), the long output lists the worst stores per server and the scope;
+// without, the recipient domains.
+void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, PluginOutput& out,
+                 const StallCorrelation* correlation = nullptr);
 
 // WMI queue snapshots (--queue-snapshot), their rendering (snapshot_* perfdata, one long line
 // per server), and the cross-check against the tracking logs. mode_queue_snapshot.cc; also "all".

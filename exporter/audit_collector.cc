@@ -7,26 +7,34 @@
 
 namespace exdm::exporter {
 
-AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds interval)
-    : settings_(std::move(settings)), interval_(interval) {
+AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds interval,
+                               std::shared_ptr<AuditShare> share)
+    : settings_(std::move(settings)), interval_(interval), share_(std::move(share)) {
   for (const std::string& uri : settings_.uris)
     sources_.push_back({uri, false, std::nullopt});
 }
 
-Status AuditCollector::Refresh() {
+LdapAccess ToLdapAccess(const LdapSettings& settings) {
   LdapAccess access;
-  access.uris = settings_.uris;
-  access.base = settings_.base;
-  access.bind_dn = settings_.bind_dn;
-  access.sasl_mech = settings_.sasl_mech;
-  access.password_file = settings_.password_file;
-  access.starttls = settings_.starttls;
-  access.ca_file = settings_.ca_file;
-  access.insecure_skip_verify = settings_.insecure_skip_verify;
-  access.servers = settings_.servers;
+  access.uris = settings.uris;
+  access.base = settings.base;
+  access.bind_dn = settings.bind_dn;
+  access.sasl_mech = settings.sasl_mech;
+  access.password_file = settings.password_file;
+  access.starttls = settings.starttls;
+  access.ca_file = settings.ca_file;
+  access.insecure_skip_verify = settings.insecure_skip_verify;
+  access.servers = settings.servers;
+  return access;
+}
+
+Status AuditCollector::Refresh() {
   std::string warning;
-  Result<LdapAuditRequest> request = MakeAuditRequest(access, &warning);
-  if (!request.ok()) return request.status();
+  Result<LdapAuditRequest> request = MakeAuditRequest(ToLdapAccess(settings_), &warning);
+  if (!request.ok()) {
+    if (share_) share_->Finished(nullptr);
+    return request.status();
+  }
 
   AuditReport report = AuditOverLdap(*request, Deadline::After(settings_.timeout));
   sources_ = report.sources;
@@ -40,9 +48,11 @@ Status AuditCollector::Refresh() {
     }
   }
   if (!any_up) {
+    if (share_) share_->Finished(nullptr);
     return Status(ErrorCode::kUnreachable, errors.empty() ? "no LDAP server answered" : errors);
   }
-  last_good_ = std::move(report);
+  last_good_ = std::make_shared<const AuditReport>(std::move(report));
+  if (share_) share_->Finished(last_good_);
   return Status::Ok();
 }
 

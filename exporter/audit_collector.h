@@ -4,19 +4,27 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "audit_share.h"
 #include "collector.h"
+#include "exdm/ldap_audit.h"
 #include "exdm/smtp_mailbox_audit.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {
 
+// The core's LdapAccess for the [ldap] settings (the audit and the recipient lookups share it).
+LdapAccess ToLdapAccess(const LdapSettings& settings);
+
 class AuditCollector : public Collector {
  public:
-  AuditCollector(LdapSettings settings, std::chrono::seconds interval);
+  // `share` (optional) receives every good report, for the tracking collector.
+  AuditCollector(LdapSettings settings, std::chrono::seconds interval,
+                 std::shared_ptr<AuditShare> share = nullptr);
 
   std::string name() const override { return "audit"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -29,7 +37,8 @@ class AuditCollector : public Collector {
 
   const LdapSettings settings_;
   const std::chrono::seconds interval_;
-  std::optional<AuditReport> last_good_;
+  const std::shared_ptr<AuditShare> share_;
+  std::shared_ptr<const AuditReport> last_good_;
   std::vector<LdapSourceStatus> sources_;
   std::map<std::string, std::string> failing_;  // uri -> logged error
 };

@@ -9,12 +9,19 @@ namespace exdm::exporter {
 
 Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterConfig& config) {
   std::vector<std::unique_ptr<Collector>> collectors;
+  // With both LDAP and tracking logs, the audit's stores reach the tracking collector, which ties
+  // stalled recipients to them (exchange_store_stalled_deliveries).
+  std::shared_ptr<AuditShare> share;
+  if (config.AuditEnabled() && !config.tracking_dirs.empty())
+    share = std::make_shared<AuditShare>();
   if (config.AuditEnabled()) {
-    collectors.push_back(std::make_unique<AuditCollector>(config.ldap, config.audit_interval));
+    collectors.push_back(
+        std::make_unique<AuditCollector>(config.ldap, config.audit_interval, share));
   }
   if (!config.tracking_dirs.empty()) {
     collectors.push_back(std::make_unique<TrackingCollector>(config.tracking_dirs, config.state_dir,
-                                                             config.tracking_interval));
+                                                             config.tracking_interval, share,
+                                                             config.ldap, config.tracking_events));
   }
   if (!config.event_files.empty()) {
     collectors.push_back(std::make_unique<EventsCollector>(

@@ -31,6 +31,10 @@ po::options_description FileOptions() {
   po::options_description inputs("Tracking logs and events ([tracking], [events] sections)");
   inputs.add_options()("tracking.dir", po::value<std::vector<std::string>>(),
                        "[NAME=]DIR: one server's message tracking log directory (repeatable)")(
+      "tracking.attempt_events", po::value<std::string>(),
+      "tracking event IDs that are delivery attempts (default 1028,1023)")(
+      "tracking.end_events", po::value<std::string>(),
+      "tracking event IDs that end a delivery (default 1030,1021,50,51,52)")(
       "events.file", po::value<std::vector<std::string>>(),
       "[NAME=]FILE: exported application log, CSV or JSON lines (repeatable)")(
       "events.tz", po::value<std::string>(), "time zone of event timestamps without one (UTC)");
@@ -111,6 +115,14 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   }
   if (Status s = TakeNamedPaths(vm, "tracking.dir", c.tracking_dirs); !s.ok()) return s;
   if (Status s = TakeNamedPaths(vm, "events.file", c.event_files); !s.ok()) return s;
+  {
+    std::string attempts, ends;
+    Take(vm, "tracking.attempt_events", attempts);
+    Take(vm, "tracking.end_events", ends);
+    auto table = MakeTrackingEventTable(attempts, ends);
+    if (!table.ok()) return table.status().WithContext("[tracking]");
+    c.tracking_events = *table;
+  }
   Take(vm, "events.tz", c.event_tz);
   if (Status s = TakeNamedPaths(vm, "queue_snapshot.file", c.queue_snapshots); !s.ok()) return s;
   auto max_age = Interval(vm, "queue_snapshot.max_age", c.queue_snapshot_max_age);

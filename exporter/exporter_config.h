@@ -11,6 +11,7 @@
 
 #include "exdm/inputs.h"
 #include "exdm/status.h"
+#include "exdm/tracking_events.h"
 
 namespace exdm::exporter {
 
@@ -37,6 +38,7 @@ struct ExporterConfig {
   LdapSettings ldap;
   // [tracking], [events]
   std::vector<NamedPath> tracking_dirs;
+  TrackingEventTable tracking_events = TrackingEventTable::Default();  // attempt/end_events
   std::vector<NamedPath> event_files;
   std::string event_tz = "UTC";
   // [queue_snapshot]: WMI queue snapshots (exchange-queue-snapshot.vbs), refused past max_age

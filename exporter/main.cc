@@ -58,6 +58,16 @@ std::vector<std::string> CollectorNames(const ExporterConfig& config) {
   return names;
 }
 
+// Tests (and people) read the bound ports from this line, also after a reload rebinds.
+void LogListening(const HttpServer& server, const std::string& telemetry_path) {
+  std::string ports;
+  for (int port : server.ports())
+    ports += " " + std::to_string(port);
+  Log(LogPriority::kInfo, std::string("exchange_delivery_exporter ") + kVersion + " (" + kRevision +
+                              ") listening on " + server.listening() + " (ports" + ports +
+                              "), metrics at " + telemetry_path);
+}
+
 int Run(int argc, const char* const argv[]) {
   // glibc gives each thread its own malloc arena (up to 8 per core), each keeping freed memory;
   // a few collector threads doing big refreshes would otherwise hold several peaks at once.
@@ -97,12 +107,7 @@ int Run(int argc, const char* const argv[]) {
     Log(LogPriority::kError, server.status().message());
     return 1;
   }
-  std::string ports;
-  for (int port : (*server)->ports())
-    ports += " " + std::to_string(port);
-  Log(LogPriority::kInfo, std::string("exchange_delivery_exporter ") + kVersion + " (" + kRevision +
-                              ") listening on " + (*server)->listening() + " (ports" + ports +
-                              "), metrics at " + config.telemetry_path);
+  LogListening(**server, config.telemetry_path);
   auto runners = StartCollectors(config, store);
   if (!runners.ok()) {
     Log(LogPriority::kError, runners.status().message());
@@ -131,8 +136,28 @@ int Run(int argc, const char* const argv[]) {
     }
     if (again->config.listen_addresses != config.listen_addresses ||
         again->config.telemetry_path != config.telemetry_path) {
-      Log(LogPriority::kWarning,
-          "reload: listen addresses and telemetry path change only on restart");
+      // Rebind: the old listener lets go of its ports first (the new set may share some), and
+      // comes back if the new addresses cannot be bound.
+      server->reset();
+      auto fresh = HttpServer::Start(again->config.listen_addresses, again->config.telemetry_path,
+                                     store, *new_auth);
+      if (!fresh.ok()) {
+        Log(LogPriority::kError, "reload: cannot listen as configured (" +
+                                     fresh.status().message() +
+                                     "); keeping the previous listen addresses and telemetry path");
+        again->config.listen_addresses = config.listen_addresses;
+        again->config.telemetry_path = config.telemetry_path;
+        fresh = HttpServer::Start(config.listen_addresses, config.telemetry_path, store, *new_auth);
+        if (!fresh.ok()) {
+          Log(LogPriority::kError,
+              "reload: cannot listen on the previous addresses either, stopping: " +
+                  fresh.status().message());
+          StopCollectors(*runners, store, {});
+          return 1;
+        }
+      }
+      *server = std::move(*fresh);
+      LogListening(**server, again->config.telemetry_path);
     }
     StopCollectors(*runners, store, CollectorNames(config));
     config = again->config;

@@ -1,17 +1,40 @@
 #include "tracking_collector.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 
+#include "audit_collector.h"
 #include "exdm/deadline.h"
+#include "exdm/ldap_audit.h"
 #include "exdm/tracking_dir.h"
 #include "tracking_metrics.h"
 
 namespace exdm::exporter {
+namespace {
+
+bool EqualsIgnoreCaseAscii(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 TrackingCollector::TrackingCollector(std::vector<NamedPath> dirs, std::string state_dir,
-                                     std::chrono::seconds interval)
-    : dirs_(std::move(dirs)), state_path_(state_dir + "/tracking.state"), interval_(interval) {
+                                     std::chrono::seconds interval,
+                                     std::shared_ptr<AuditShare> audit, LdapSettings ldap,
+                                     TrackingEventTable events)
+    : dirs_(std::move(dirs)),
+      state_path_(state_dir + "/tracking.state"),
+      interval_(interval),
+      events_(events),
+      audit_(std::move(audit)),
+      ldap_(std::move(ldap)) {
   // Until the first run, every configured server is present at 0.
   for (const NamedPath& dir : dirs_) {
     LocalDeliveryReport empty;
@@ -25,6 +48,7 @@ Status TrackingCollector::Refresh() {
   run.dirs = dirs_;
   run.state_path = state_path_;
   run.consumer = "exporter";
+  run.config.events = events_;
   run.now = static_cast<int64_t>(std::time(nullptr));
   // A hung share must not stop the collector for long, but a big first read needs time.
   const auto budget = std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60));
@@ -37,14 +61,49 @@ Status TrackingCollector::Refresh() {
     }
   }
   last_good_ = std::move(result->servers);
+  const Status correlated = audit_ ? CorrelateWithStores() : Status::Ok();
   // Servers whose files failed keep their saved counters (the state only advances what was
   // read); the collector still reports the failure so it is seen and logged.
   if (!errors.empty()) return Status(ErrorCode::kIoError, errors);
+  return correlated;
+}
+
+Status TrackingCollector::CorrelateWithStores() {
+  // The first refresh waits for the first audit (both start together), later ones take the
+  // latest report as it is.
+  const auto wait = waited_for_audit_
+                        ? std::chrono::milliseconds(0)
+                        : std::chrono::milliseconds(ldap_.timeout) + std::chrono::seconds(5);
+  waited_for_audit_ = true;
+  const std::shared_ptr<const AuditReport> audit = audit_->Latest(wait);
+  if (!audit) return Status::Ok();  // no store known yet; the audit collector says why
+
+  stores_.clear();
+  for (const StoreInfo& s : audit->stores) {
+    if (s.type != StoreType::kMailbox) continue;
+    for (const NamedPath& dir : dirs_) {
+      if (EqualsIgnoreCaseAscii(dir.server, s.ref.server)) {
+        stores_.push_back(s.ref);
+        break;
+      }
+    }
+  }
+  auto request = MakeAuditRequest(ToLdapAccess(ldap_), nullptr);
+  if (!request.ok()) return request.status();
+  auto correlation = CorrelateStalls(last_good_, *audit, request->connection,
+                                     Deadline::After(ldap_.timeout), &cache_);
+  if (!correlation.ok()) {
+    return Status(correlation.status().code(),
+                  "stalled recipients not tied to stores: " + correlation.status().message());
+  }
+  stalls_ = std::move(correlation->stores);
   return Status::Ok();
 }
 
 std::vector<prometheus::MetricFamily> TrackingCollector::Families() const {
-  return TrackingFamilies(last_good_);
+  std::vector<prometheus::MetricFamily> families = TrackingFamilies(last_good_);
+  if (audit_) families.push_back(StoreStalledFamily(stores_, stalls_));
+  return families;
 }
 
 }  // namespace exdm::exporter

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "delivery_table.h"
 #include "exdm/sanitize.h"
@@ -107,6 +108,10 @@ struct LocalDeliveryAnalyzer::Impl {
 
   // This run.
   uint64_t lines = 0, bad_lines = 0, bytes = 0, files = 0;
+  // Recipients delivered to this run (bounded), for the scope of a stall: a store that still
+  // receives mail is not the store the fault took down.
+  std::unordered_set<uint64_t> delivered_seen;
+  std::vector<std::string> delivered;
   std::vector<BadLineSample> samples;
   std::vector<std::string> file_errors, warnings;
 
@@ -225,7 +230,7 @@ struct LocalDeliveryAnalyzer::Impl {
         DeliveryPair& p = table.at(x.idx);
         if (p.state == PairState::kTentative && p.generation == x.generation &&
             p.attempt_time == x.at) {
-          ++deliveries_total;
+          Delivered(p);
           table.Erase(x.idx);
         }
       }
@@ -233,6 +238,15 @@ struct LocalDeliveryAnalyzer::Impl {
     if (fifo_head > 4096 && fifo_head * 2 > fifo.size()) {
       fifo.erase(fifo.begin(), fifo.begin() + static_cast<ptrdiff_t>(fifo_head));
       fifo_head = 0;
+    }
+  }
+
+  void Delivered(const DeliveryPair& p) {
+    ++deliveries_total;
+    if (delivered.size() >= cfg.max_delivered_recipients) return;
+    const std::string_view rcpt = table.Recipient(p);
+    if (delivered_seen.insert(HashBytes(rcpt.data(), rcpt.size(), kMsgSeed)).second) {
+      delivered.emplace_back(rcpt);
     }
   }
 
@@ -246,7 +260,7 @@ struct LocalDeliveryAnalyzer::Impl {
     for (uint32_t i : drop) {
       const PairState s = table.at(i).state;
       if (s == PairState::kStalled) ++vanished_total;
-      if (s == PairState::kTentative) ++deliveries_total;  // no retry ever followed
+      if (s == PairState::kTentative) Delivered(table.at(i));  // no retry ever followed
       table.Erase(i);
     }
   }
@@ -602,6 +616,7 @@ struct LocalDeliveryAnalyzer::Impl {
     r.bad_lines_this_run = bad_lines;
     r.bytes_read_this_run = bytes;
     r.files_read_this_run = files;
+    r.delivered_recipients = delivered;
     r.bad_line_samples = samples;
     r.file_errors = file_errors;
     r.warnings = warnings;

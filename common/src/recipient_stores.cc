@@ -1,5 +1,6 @@
 #include "exdm/recipient_stores.h"
 
+#include <functional>
 #include <set>
 
 #include "exdm/dn.h"
@@ -110,6 +111,79 @@ Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
   }
   result.looked_up = wanted.size();
   result.not_found = wanted.size() - result.store_of.size();
+  return result;
+}
+
+namespace {
+
+uint64_t StoresFingerprint(const std::vector<StoreInfo>& stores) {
+  uint64_t h = stores.size();
+  for (const StoreInfo& s : stores) {
+    h = h * 1099511628211ULL ^ std::hash<std::string>()(s.dn);
+    h = h * 1099511628211ULL ^ std::hash<std::string>()(s.ref.Display());
+  }
+  return h;
+}
+
+}  // namespace
+
+Result<RecipientStores> RecipientStoreCache::Resolve(const RecipientLookup& lookup,
+                                                     const std::vector<std::string>& addresses,
+                                                     const std::vector<StoreInfo>& stores,
+                                                     int64_t now, const Deadline& deadline) {
+  const uint64_t fingerprint = StoresFingerprint(stores);
+  if (fingerprint != stores_fingerprint_) {
+    entries_.clear();
+    stores_fingerprint_ = fingerprint;
+  }
+  RecipientStores result;
+  std::vector<std::string> missing;
+  std::set<std::string> seen;
+  for (const std::string& a : addresses) {
+    std::string lower = ToLowerAscii(TrimAscii(a));
+    if (lower.empty() || !seen.insert(lower).second) continue;
+    auto it = entries_.find(lower);
+    if (it != entries_.end() && now - it->second.at <= ttl_ && now >= it->second.at) {
+      ++hits_;
+      ++result.looked_up;
+      if (it->second.found) {
+        result.store_of[lower] = it->second.store;
+      } else {
+        ++result.not_found;
+      }
+      continue;
+    }
+    ++misses_;
+    missing.push_back(std::move(lower));
+  }
+  if (missing.empty()) return result;
+
+  auto fresh = ResolveRecipientStores(lookup, missing, stores, deadline);
+  if (!fresh) return fresh.status();
+  result.looked_up += fresh->looked_up;
+  result.not_found += fresh->not_found;
+  result.skipped += fresh->skipped;
+
+  // Only what was actually looked up is an answer (ResolveRecipientStores keeps the first
+  // max_addresses of its input, in order).
+  const size_t answered = std::min(missing.size(), lookup.max_addresses);
+  if (entries_.size() + answered > max_entries_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      it = now - it->second.at > ttl_ ? entries_.erase(it) : std::next(it);
+    }
+    if (entries_.size() + answered > max_entries_) entries_.clear();
+  }
+  for (size_t i = 0; i < answered; ++i) {
+    Entry e;
+    e.at = now;
+    auto found = fresh->store_of.find(missing[i]);
+    if (found != fresh->store_of.end()) {
+      e.found = true;
+      e.store = found->second;
+      result.store_of[missing[i]] = found->second;
+    }
+    if (entries_.size() < max_entries_) entries_[missing[i]] = std::move(e);
+  }
   return result;
 }
 

@@ -1,6 +1,7 @@
 #include "exdm/tracking_events.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "text_util.h"
 
@@ -80,6 +81,45 @@ Status TrackingEventTable::SetRole(DeliveryRole role, std::string_view list) {
   for (uint32_t id : ids)
     roles_[id] = role;
   return Status::Ok();
+}
+
+Result<TrackingEventTable> MakeTrackingEventTable(std::string_view attempt_events,
+                                                  std::string_view end_events) {
+  TrackingEventTable table = TrackingEventTable::Default();
+  const TrackingEventTable defaults = TrackingEventTable::Default();
+  for (auto [role, list, name] : {std::tuple{DeliveryRole::kAttempt, attempt_events, "attempt"},
+                                  std::tuple{DeliveryRole::kEnd, end_events, "end"}}) {
+    if (TrimAscii(list).empty()) continue;
+    TrackingEventTable only;  // this list alone, to check it against the other roles
+    if (Status s = only.SetRole(role, list); !s.ok()) {
+      return Status(ErrorCode::kInvalidArgument, std::string(name) + " events: " + s.message());
+    }
+    for (uint32_t id = 0; id <= TrackingEventTable::kMaxId; ++id) {
+      if (only.RoleOf(id) != role) continue;
+      const DeliveryRole fixed = defaults.RoleOf(id);
+      if (fixed == DeliveryRole::kQueued || fixed == DeliveryRole::kRetry) {
+        return Status(ErrorCode::kInvalidArgument,
+                      std::string(name) + " events: " + std::to_string(id) + " is the " +
+                          (fixed == DeliveryRole::kQueued ? "queued" : "retry") +
+                          " event and cannot be an " + name + " event");
+      }
+    }
+    (void)table.SetRole(role, list);
+  }
+  if (!TrimAscii(attempt_events).empty() && !TrimAscii(end_events).empty()) {
+    TrackingEventTable attempts;
+    (void)attempts.SetRole(DeliveryRole::kAttempt, attempt_events);
+    TrackingEventTable ends;
+    (void)ends.SetRole(DeliveryRole::kEnd, end_events);
+    for (uint32_t id = 0; id <= TrackingEventTable::kMaxId; ++id) {
+      if (attempts.RoleOf(id) == DeliveryRole::kAttempt && ends.RoleOf(id) == DeliveryRole::kEnd) {
+        return Status(
+            ErrorCode::kInvalidArgument,
+            "event " + std::to_string(id) + " cannot be both an attempt and an end event");
+      }
+    }
+  }
+  return table;
 }
 
 }  // namespace exdm

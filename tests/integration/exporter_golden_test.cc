@@ -60,7 +60,7 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
   ASSERT_TRUE(
       RunProcess({GeneratorBinary("exdm_gen_tracking"), "--out", dir.File("EX00001.log"),
                   "--server", "EX00001", "--start", yesterday, "--days", "2", "--messages", "100",
-                  "--stalled-recipient", "stuck@contoso.com", "--stall-share", "0.05"})
+                  "--stalled-recipient", "user0000002@contoso.com", "--stall-share", "0.05"})
           .ok());
   ASSERT_TRUE(RunProcess({GeneratorBinary("exdm_gen_tracking"), "--out", dir.File("EX00002.log"),
                           "--server", "EX00002", "--start", yesterday, "--days", "2", "--messages",

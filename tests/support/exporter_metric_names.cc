@@ -10,6 +10,7 @@ std::set<std::string> ExportedMetricNames() {
       "exchange_smtp_mailbox_orphans",
       "exchange_smtp_mailboxes",
       "exchange_local_delivery_stalled_deliveries",
+      "exchange_store_stalled_deliveries",
       "exchange_local_delivery_oldest_stalled_timestamp_seconds",
       "exchange_local_delivery_in_flight_deliveries",
       "exchange_local_delivery_retries_total",

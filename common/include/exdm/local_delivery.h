@@ -40,6 +40,8 @@ struct LocalDeliveryConfig {
   size_t max_in_flight = 2'000'000;
   // Stalled recipients listed in the report (the rest are only counted).
   size_t max_stalled_recipients = 10'000;
+  // Distinct recipients delivered to, listed per run (for the scope of a stall).
+  size_t max_delivered_recipients = 10'000;
   // Bad lines sampled per run.
   size_t max_bad_line_samples = 5;
 };
@@ -84,6 +86,7 @@ struct LocalDeliveryReport {
   uint64_t bytes_read_this_run = 0;
   std::vector<StalledRecipient> stalled_recipients;  // oldest first, capped
   uint64_t stalled_recipients_omitted = 0;
+  std::vector<std::string> delivered_recipients;  // this run, lower case, capped: scope only
   std::vector<BadLineSample> bad_line_samples;
   std::vector<std::string> file_errors;  // "20261124.log: no column header", unreadable files
   std::vector<std::string> warnings;     // rotation, truncation, state rebuilt

@@ -37,6 +37,40 @@ Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
                                                const std::vector<StoreInfo>& stores,
                                                const Deadline& deadline);
 
+// Remembers recent answers, negative ones included, so a long-running exporter does not look up
+// the same stalled recipients on every refresh. Bounded: at most max_entries answers, each valid
+// for ttl_seconds; everything is dropped when the store list changes (answers name its stores).
+// Not thread-safe: one per collector.
+class RecipientStoreCache {
+ public:
+  explicit RecipientStoreCache(size_t max_entries = 50'000, int64_t ttl_seconds = 600)
+      : max_entries_(max_entries), ttl_(ttl_seconds) {}
+
+  // Answers cached addresses and looks up the others (one ResolveRecipientStores call, none
+  // when everything is cached). `now`: seconds on any clock that does not go back. A failed
+  // lookup caches nothing.
+  Result<RecipientStores> Resolve(const RecipientLookup& lookup,
+                                  const std::vector<std::string>& addresses,
+                                  const std::vector<StoreInfo>& stores, int64_t now,
+                                  const Deadline& deadline);
+
+  size_t size() const { return entries_.size(); }
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  struct Entry {
+    bool found = false;
+    StoreRef store;
+    int64_t at = 0;
+  };
+  const size_t max_entries_;
+  const int64_t ttl_;
+  std::map<std::string, Entry> entries_;
+  uint64_t stores_fingerprint_ = 0;
+  uint64_t hits_ = 0, misses_ = 0;
+};
+
 // The filter for one batch: (|(mail=a)(proxyAddresses=smtp:a)…), every value escaped (RFC 4515).
 // Exposed for tests.
 std::string RecipientFilter(const std::vector<std::string>& addresses);

@@ -43,4 +43,11 @@ class TrackingEventTable {
   std::array<DeliveryRole, kMaxId + 1> roles_{};
 };
 
+// The table both front ends configure (check: --attempt-events / --end-events; exporter:
+// [tracking] attempt_events / end_events): Default() with each non-empty comma-separated list
+// replacing the IDs of its role. An ID in both lists, or one that is the queue (1036) or retry
+// (1037) event, is an error naming it.
+Result<TrackingEventTable> MakeTrackingEventTable(std::string_view attempt_events,
+                                                  std::string_view end_events);
+
 }  // namespace exdm

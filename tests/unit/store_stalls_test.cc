@@ -1,0 +1,83 @@
+#include "exdm/store_stalls.h"
+
+#include <gtest/gtest.h>
+
+namespace exdm {
+namespace {
+
+StoreInfo Store(const std::string& server, const std::string& name,
+                StoreType type = StoreType::kMailbox) {
+  StoreInfo s;
+  s.ref = {server, "First Storage Group", name};
+  s.type = type;
+  s.dn = "CN=" + name + ",CN=First Storage Group,CN=InformationStore,CN=" + server;
+  return s;
+}
+
+LocalDeliveryReport Server(const std::string& name, std::vector<StalledRecipient> stalled,
+                           std::vector<std::string> delivered = {}) {
+  LocalDeliveryReport r;
+  r.server = name;
+  for (const StalledRecipient& s : stalled)
+    r.stalled_deliveries += s.deliveries;
+  r.stalled_recipients = std::move(stalled);
+  r.delivered_recipients = std::move(delivered);
+  return r;
+}
+
+class AggregateStallsTest : public ::testing::Test {
+ protected:
+  std::vector<StoreInfo> stores_ = {Store("EXCH01", "A"), Store("EXCH01", "B"),
+                                    Store("EXCH01", "Public", StoreType::kPublic),
+                                    Store("EXCH02", "C")};
+  std::map<std::string, StoreRef> store_of_ = {{"a1@x", stores_[0].ref},
+                                               {"a2@x", stores_[0].ref},
+                                               {"b1@x", stores_[1].ref},
+                                               {"c1@x", stores_[3].ref}};
+};
+
+TEST_F(AggregateStallsTest, SumsPerStoreWorstFirstWithTheOldestExample) {
+  const auto c = AggregateStalls({Server("EXCH01", {{"a1@x", 2, 100, "m-a1"},
+                                                    {"A2@X", 5, 50, "m-a2"},
+                                                    {"b1@x", 1, 10, "m-b1"},
+                                                    {"who@x", 4, 5, "m-who"}})},
+                                 store_of_, stores_);
+  ASSERT_EQ(c.stores.size(), 2u);
+  EXPECT_EQ(c.stores[0].store.store, "A");
+  EXPECT_EQ(c.stores[0].deliveries, 7u);
+  EXPECT_EQ(c.stores[0].recipients, 2u);
+  EXPECT_EQ(c.stores[0].oldest_first_seen, 50);
+  EXPECT_EQ(c.stores[0].example_message_id, "m-a2");
+  EXPECT_EQ(c.stores[1].store.store, "B");
+  EXPECT_EQ(c.unmapped_recipients, 1u);
+  EXPECT_EQ(c.unmapped_deliveries, 4u);
+  // Both mailbox stores of EXCH01 (the public store holds no recipients).
+  ASSERT_EQ(c.scopes.size(), 1u);
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kWholeServer);
+  EXPECT_EQ(c.scopes[0].stores, 2u);
+}
+
+TEST_F(AggregateStallsTest, ScopeOneStoreSpecificMessagesUnmapped) {
+  auto c =
+      AggregateStalls({Server("exch01", {{"a1@x", 9, 100, "m"}}, {"a2@x"})}, store_of_, stores_);
+  ASSERT_EQ(c.scopes.size(), 1u);
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kOneStore);  // too many to be a few messages
+  EXPECT_EQ(c.scopes[0].description, "one of 2 stores (EXCH01 / First Storage Group / A)");
+
+  c = AggregateStalls({Server("EXCH01", {{"a1@x", 1, 100, "m"}}, {"a2@x"})}, store_of_, stores_);
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kSpecificMessages);
+  EXPECT_TRUE(c.stores[0].received_other_mail);
+
+  // The same stall without other mail to that store: the store, not the message.
+  c = AggregateStalls({Server("EXCH01", {{"a1@x", 1, 100, "m"}}, {"b1@x"})}, store_of_, stores_);
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kOneStore);
+
+  c = AggregateStalls({Server("EXCH01", {{"who@x", 3, 100, "m"}}), Server("EXCH02", {}, {"c1@x"})},
+                      store_of_, stores_);
+  ASSERT_EQ(c.scopes.size(), 1u);  // only servers with stalls
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kUnmapped);
+  EXPECT_EQ(StallScopeName(c.scopes[0].scope), "unmapped");
+}
+
+}  // namespace
+}  // namespace exdm
