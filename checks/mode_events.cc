@@ -3,8 +3,8 @@
 #include <ctime>
 #include <set>
 
-#include "exdm/bounded_call.h"
 #include "exdm/event_evidence.h"
+#include "exdm/event_run.h"
 #include "exdm/state_file.h"
 #include "exdm/time_util.h"
 #include "modes.h"
@@ -101,50 +101,30 @@ void DescribeServer(const ServerEventEvidence& s, PluginOutput& out) {
 
 }  // namespace
 
-struct CollectedEvents {
-  EventEvidence evidence;
-  StateSnapshot next;
-  std::vector<std::string> notes;
-};
-
 Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
                                     const Deadline& deadline, PluginOutput& out) {
-  EventCollectOptions collect;
-  collect.files = options.event_files;
-  collect.time_zone = options.event_tz;
-  collect.now = EvaluationTime(options);
-  collect.window_start = options.since ? *options.since : collect.now - options.window_seconds;
-
+  EventRunOptions run;
+  run.files = options.event_files;
+  run.time_zone = options.event_tz;
+  run.consumer = mode;
+  run.now = EvaluationTime(options);
+  run.window_start = options.since ? *options.since : run.now - options.window_seconds;
   // Offsets and the evidence of earlier runs live in the state file, so 326 keeps alerting for
   // the whole window although it is logged once per store mount.
-  std::vector<std::string> inputs;
-  for (const NamedPath& f : options.event_files)
-    inputs.push_back(f.server + "=" + f.path);
-  const std::string state_path =
-      options.state_file.empty() ? DefaultStatePath(mode, inputs) : options.state_file;
-  auto state = StateFile::Acquire(state_path, mode, InputsKey(inputs), deadline);
-  if (!state) return state.status().WithContext("state file");
-  const StateSnapshot previous = state->previous();
-  // Reads may block on a hung share: bounded by the run's deadline (the work owns its inputs).
-  auto evidence = RunBounded<CollectedEvents>(
-      deadline, [collect, previous](WorkProgress& progress) -> Result<CollectedEvents> {
-        progress.Set("reading event exports");
-        CollectedEvents c;
-        auto r = CollectEventEvidence(collect, previous, &c.next, &c.notes);
-        if (!r) return r.status();
-        c.evidence = std::move(*r);
-        return c;
-      });
-  if (!evidence) return evidence.status();
-  for (const std::string& w : state->warnings())
+  run.state_path = options.state_file.empty()
+                       ? DefaultStatePath(mode, EventInputs(options.event_files))
+                       : options.state_file;
+  auto result = RunEventAnalysis(run, deadline);
+  if (!result) return result.status();
+  for (const std::string& w : result->warnings)
     out.AddLongLine("state file: " + w);
-  for (const std::string& n : evidence->notes)
+  for (const std::string& n : result->notes)
     out.AddLongLine(n);
-  if (Status s = state->Commit(evidence->next); !s.ok()) {
+  if (!result->state_commit.ok()) {
     out.Raise(PluginState::kUnknown);
-    out.AddSummary("cannot write state file: " + s.message());
+    out.AddSummary("cannot write state file: " + result->state_commit.message());
   }
-  return std::move(evidence->evidence);
+  return std::move(result->evidence);
 }
 
 PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline) {
