@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "exdm/diagnosis.h"
+#include "exdm/logon_failure_lookup.h"
 #include "exdm/store_stalls.h"
 #include "modes.h"
 
@@ -41,6 +42,26 @@ std::string RepairText(const AuditReport& audit, const StoreRef& store) {
   return "";
 }
 
+// 326 for a GUID no audited store has: search AD for it through the first view that answered.
+// Returns a note when the search failed.
+std::string ExplainUnmatched(const std::optional<AuditReport>& audit,
+                             const std::optional<LdapAuditRequest>& request,
+                             const Deadline& deadline,
+                             std::vector<UnmatchedLogonFailure>& unmatched) {
+  if (unmatched.empty() || !audit || !request) return "";
+  for (const LdapSourceStatus& s : audit->sources) {
+    if (!s.up) continue;
+    LogonFailureLookup lookup;
+    lookup.connection = request->connection;
+    lookup.connection.uri = s.uri;
+    lookup.base = request->discovery.base;
+    lookup.audited_servers = audit->servers;
+    Status st = ExplainUnmatchedLogonFailures(lookup, unmatched, deadline);
+    return st.ok() ? "" : "326 GUIDs not searched in AD: " + st.message();
+  }
+  return "";
+}
+
 }  // namespace
 
 PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
@@ -63,10 +84,14 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     if (!r) {
       mailbox.SetState(PluginState::kUnknown);
       mailbox.AddSummary(r.status().message());
+      mailbox.AddLongLine("failed: " + r.status().message());
     } else {
       request = std::move(*r);
       audit = AuditOverLdap(*request, deadline);
       RenderMailboxAudit(*audit, o, mailbox);
+      // The status line may be cut after the stores' diagnoses: the failure also goes below.
+      for (const LdapSourceStatus& s : audit->sources)
+        if (!s.up) mailbox.AddLongLine("failed: " + s.error->message());
     }
   }
 
@@ -77,6 +102,7 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     if (!r) {
       queue_out.SetState(FailureState(r.status(), o));
       queue_out.AddSummary(r.status().message());
+      queue_out.AddLongLine("failed: " + r.status().message());
     } else {
       queue = std::move(*r);  // rendered below, with the stores its stalls are tied to
     }
@@ -89,6 +115,7 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     if (!r) {
       snapshot_out.SetState(FailureState(r.status(), o));
       snapshot_out.AddSummary(r.status().message());
+      snapshot_out.AddLongLine("failed: " + r.status().message());
     } else {
       RenderSnapshots(*r, o, snapshot_out);
       if (queue) RenderQueueComparison(queue->servers, *r, o, snapshot_out);
@@ -102,6 +129,7 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     if (!r) {
       events_out.SetState(FailureState(r.status(), o));
       events_out.AddSummary(r.status().message());
+      events_out.AddLongLine("failed: " + r.status().message());
     } else {
       events = std::move(*r);
       RenderEvents(*events, o, events_out);
@@ -127,7 +155,8 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
   if (recipients) inputs.recipient_store = recipients->store_of;
   inputs.events = events ? &*events : nullptr;
   inputs.now = now;
-  const Diagnosis diagnosis = Diagnose(inputs);
+  Diagnosis diagnosis = Diagnose(inputs);
+  std::string unmatched_note = ExplainUnmatched(audit, request, deadline, diagnosis.unmatched);
 
   // Affected stores first (this fault before look-alikes), then each source's own summary.
   std::vector<const StoreDiagnosis*> stores;
@@ -158,7 +187,9 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     out.AddLongLine("* " + u.server + ": " + std::to_string(u.count) +
                     " store-driver logon failures (326) for {" + u.store_guid +
                     "}, a store no audited view knows: gateway " + u.gateway_dn);
+    if (!u.found.empty()) out.AddLongLine("  in AD: " + u.found);
   }
+  if (!unmatched_note.empty()) out.AddLongLine(unmatched_note);
   if (!correlation_note.empty()) out.AddLongLine(correlation_note);
 
   if (!o.ldap_uris.empty()) out.Absorb(mailbox, "mailbox");

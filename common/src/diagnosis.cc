@@ -11,6 +11,8 @@ std::string_view DiagnosisKindName(DiagnosisKind kind) {
   switch (kind) {
     case DiagnosisKind::kSmtpMailbox:
       return "smtp_mailbox";
+    case DiagnosisKind::kGatewayUnchecked:
+      return "gateway_unchecked";
     case DiagnosisKind::kSystemMailboxMissing:
       return "system_mailbox_missing";
     case DiagnosisKind::kPermissionsOrGc:
@@ -19,6 +21,8 @@ std::string_view DiagnosisKindName(DiagnosisKind kind) {
       return "poison_message";
     case DiagnosisKind::kStoreSideExhaustion:
       return "store_side_exhaustion";
+    case DiagnosisKind::kUnexplainedStall:
+      return "unexplained_stall";
   }
   return "smtp_mailbox";
 }
@@ -37,7 +41,6 @@ struct StoreFacts {
   int64_t oldest_first_seen = 0;
   uint64_t poison = 0;
   bool exoledb_116 = false;
-  std::vector<std::string> gcs;
 };
 
 std::string FindingPhrase(FindingKind k) {
@@ -73,12 +76,89 @@ std::string Display(const StoreFacts& f) {
   return f.ref.server + " / store " + f.guid;
 }
 
+std::string JoinComma(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items)
+    out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// Which of the server's GCs (DSAccess) the audit asked, and what that means for the diagnosis.
+// Sets *view to the URI of the first one that answered.
+std::string GcViewText(const std::string& server, const std::vector<std::string>& gcs,
+                       const AuditReport* audit, DiagnosisKind kind, std::string* view) {
+  if (gcs.empty()) return "";
+  const LdapSourceStatus* down = nullptr;
+  std::string down_gc;
+  if (audit) {
+    for (const std::string& gc : gcs) {
+      for (const LdapSourceStatus& src : audit->sources) {
+        if (!SameHost(gc, LdapUriHost(src.uri))) continue;
+        if (src.up) {
+          *view = src.uri;
+          return "; rests on the view of GC " + gc + " (" + src.uri + "), the one " + server +
+                 " uses";
+        }
+        if (!down) {
+          down = &src;
+          down_gc = gc;
+        }
+      }
+    }
+  }
+  if (down) {
+    return "; the GC " + server + " uses, " + down_gc + " (" + down->uri +
+           "), did not answer: this rests on other views";
+  }
+  if (kind == DiagnosisKind::kPermissionsOrGc || kind == DiagnosisKind::kGatewayUnchecked) {
+    return "; the server uses GC " + JoinComma(gcs) + ": audit against it";
+  }
+  if (kind == DiagnosisKind::kSmtpMailbox && audit) {
+    return "; " + server + " uses GC " + JoinComma(gcs) + ", not among the audited views";
+  }
+  return "";
+}
+
 }  // namespace
 
+std::string LdapUriHost(std::string_view uri) {
+  const size_t scheme = uri.find("://");
+  if (scheme == std::string_view::npos) return "";
+  std::string_view rest = uri.substr(scheme + 3);
+  if (ToLowerAscii(uri.substr(0, scheme)) == "ldapi") return "";
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
+    const size_t close = rest.find(']');
+    return close == std::string_view::npos ? "" : ToLowerAscii(rest.substr(1, close - 1));
+  }
+  return ToLowerAscii(rest.substr(0, rest.find(':')));
+}
+
+bool SameHost(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  if (EqualsIgnoreCase(a, b)) return true;
+  // Addresses compare whole: "10" is no short name of "10.0.0.1".
+  auto is_address = [](std::string_view h) {
+    return h.find(':') != std::string_view::npos ||
+           h.find_first_not_of("0123456789.") == std::string_view::npos;
+  };
+  if (is_address(a) || is_address(b)) return false;
+  const bool a_short = a.find('.') == std::string_view::npos;
+  const bool b_short = b.find('.') == std::string_view::npos;
+  if (a_short == b_short) return false;  // two FQDNs (or two short names) that differ
+  const std::string_view short_name = a_short ? a : b;
+  const std::string_view fqdn = a_short ? b : a;
+  return EqualsIgnoreCase(fqdn.substr(0, fqdn.find('.')), short_name);
+}
+
 Diagnosis Diagnose(const DiagnosisInputs& in) {
+  // An audit whose every view failed checked nothing: its gateways are unknown, not correct.
+  const bool audited = in.audit && (in.audit->sources.empty() ||
+                                    std::any_of(in.audit->sources.begin(), in.audit->sources.end(),
+                                                [](const LdapSourceStatus& s) { return s.up; }));
   std::map<std::string, StoreFacts> by_guid;  // store_guid -> facts
   std::map<StoreRef, std::string> guid_of;
-  if (in.audit) {
+  if (audited) {
     for (const StoreInfo& s : in.audit->stores) {
       StoreFacts& f = by_guid[s.guid];
       f.ref = s.ref;
@@ -101,16 +181,22 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
   std::map<std::string, std::pair<uint64_t, std::string>> unmatched;  // server|guid -> count, dn
   std::set<std::string> servers_with_326;
   std::set<std::string> servers_with_poison;
+  std::set<std::string> servers_with_events;            // their export was read this run
+  std::map<std::string, std::vector<std::string>> gcs;  // server (lower case) -> DSAccess GCs
   if (in.events) {
+    std::set<std::string> failed;
+    for (const EventFileError& e : in.events->file_errors)
+      failed.insert(ToLowerAscii(e.file.server));
     for (const ServerEventEvidence& s : in.events->servers) {
-      std::vector<std::string> gcs;
+      const std::string key = ToLowerAscii(s.server);
+      if (!failed.count(key)) servers_with_events.insert(key);
       for (const auto& d : s.directory_servers) {
-        if (d.gc) gcs.push_back(d.host);
+        if (d.gc) gcs[key].push_back(d.host);
       }
       for (const LogonFailureEvent& e : s.logon_failures) {
-        servers_with_326.insert(ToLowerAscii(s.server));
+        servers_with_326.insert(key);
         auto it = by_guid.find(e.store_guid);
-        if (it == by_guid.end() && in.audit) {
+        if (it == by_guid.end() && audited) {
           auto& u = unmatched[s.server + "|" + e.store_guid];
           ++u.first;
           u.second = e.gateway_dn;
@@ -124,7 +210,6 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
         ++f.logon;
         if (!f.first_logon || e.time < *f.first_logon) f.first_logon = e.time;
         if (!e.error_code.empty()) f.codes.insert(e.error_code);
-        f.gcs = gcs;
       }
       for (const StoreCallFailureEvent& e : s.call_failures) {
         if (e.call != "EcLocallyDeliverMsg") continue;
@@ -175,7 +260,7 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     } else if (only_sysmbx || f.exoledb_116) {
       d.kind = DiagnosisKind::kSystemMailboxMissing;
     } else if (f.logon > 0) {
-      d.kind = DiagnosisKind::kPermissionsOrGc;
+      d.kind = audited ? DiagnosisKind::kPermissionsOrGc : DiagnosisKind::kGatewayUnchecked;
     } else if (f.poison > 0) {
       d.kind = DiagnosisKind::kPoisonMessage;
     } else if (has_dc_only) {
@@ -193,7 +278,8 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     d.stalled_deliveries = f.stalled;
     d.oldest_stalled_age = f.stalled > 0 ? std::max<int64_t>(0, in.now - f.oldest_first_seen) : 0;
     d.poison_calls = f.poison;
-    d.global_catalogs = f.gcs;
+    if (auto g = gcs.find(ToLowerAscii(f.ref.server)); g != gcs.end())
+      d.global_catalogs = g->second;
 
     std::string s = Display(f) + ": ";
     std::string what;
@@ -203,6 +289,12 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
       switch (d.kind) {
         case DiagnosisKind::kSystemMailboxMissing:
           what = "system mailbox missing (EXOLEDB 116)";
+          break;
+        case DiagnosisKind::kGatewayUnchecked:
+          what =
+              std::string("store driver cannot log on; its SMTP mailbox could not be checked (") +
+              (in.audit ? "no LDAP view answered" : "no LDAP source configured") +
+              "), so this fault and its look-alikes cannot be told apart";
           break;
         case DiagnosisKind::kPermissionsOrGc:
           what =
@@ -228,12 +320,8 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
       s += "; " + std::to_string(d.logon_failures) + " store-driver logon failures (326" + codes +
            ") since " + FormatIso8601Utc(*d.first_logon_failure);
     }
-    if (d.kind == DiagnosisKind::kPermissionsOrGc && !d.global_catalogs.empty()) {
-      std::string gcs;
-      for (const std::string& g : d.global_catalogs)
-        gcs += (gcs.empty() ? "" : ", ") + g;
-      s += "; the server uses GC " + gcs + ": audit against it";
-    }
+    s += GcViewText(f.ref.server, d.global_catalogs, audited ? in.audit : nullptr, d.kind,
+                    &d.gc_view);
     d.summary = std::move(s);
     out.stores.push_back(std::move(d));
   }
@@ -247,19 +335,29 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     d.server = server;
     d.stalled_deliveries = stall.first;
     d.oldest_stalled_age = stall.second;
-    d.kind = servers_with_poison.count(key) ? DiagnosisKind::kPoisonMessage
-                                            : DiagnosisKind::kStoreSideExhaustion;
     d.summary = server + ": " + std::to_string(stall.first) + " deliveries stalled up to " +
-                FormatDuration(stall.second) + " without store-driver logon failures (326): " +
-                (d.kind == DiagnosisKind::kPoisonMessage
-                     ? "look-alike, poison message (327 EcLocallyDeliverMsg)"
-                     : "look-alike, store-side exhaustion (information store resources), not the "
-                       "SMTP mailbox");
+                FormatDuration(stall.second);
+    if (!servers_with_events.count(key)) {
+      // No 326 seen proves nothing when the server's application log was not read.
+      d.kind = DiagnosisKind::kUnexplainedStall;
+      d.summary += ", cause unknown: without " + server +
+                   "'s application log (326, 327) this fault, a poison message and store-side "
+                   "exhaustion look alike";
+    } else {
+      d.kind = servers_with_poison.count(key) ? DiagnosisKind::kPoisonMessage
+                                              : DiagnosisKind::kStoreSideExhaustion;
+      d.summary += std::string(" without store-driver logon failures (326): ") +
+                   (d.kind == DiagnosisKind::kPoisonMessage
+                        ? "look-alike, poison message (327 EcLocallyDeliverMsg)"
+                        : "look-alike, store-side exhaustion (information store resources), not "
+                          "the SMTP mailbox");
+    }
     out.servers.push_back(std::move(d));
   }
   for (const auto& [key, value] : unmatched) {
     const size_t bar = key.find('|');
-    out.unmatched.push_back({key.substr(0, bar), key.substr(bar + 1), value.second, value.first});
+    out.unmatched.push_back(
+        {key.substr(0, bar), key.substr(bar + 1), value.second, value.first, ""});
   }
   return out;
 }

@@ -56,9 +56,21 @@ std::string Event326(const std::string& guid_upper) {
          guid_upper + R"(}. Error code : 0x80040148."})" + "\n";
 }
 
+// DSAccess 2080 naming `host` as the server's config DC, DC and GC.
+std::string Event2080(const std::string& host) {
+  return R"({"EventTime": "2026-11-25 09:01:00", "Hostname": "EXCH01", "SourceName": "MSExchangeDSAccess", "EventID": 2080, "Category": "Topology", "Message": "Process MAD.EXE (PID=1884). DSAccess has discovered the following servers with the following characteristics: \r\n (Server name | Roles | Reachability | Synchronized | GC capable | PDC | SACL right | Critical Data | Netlogon | OS Version) \r\nIn-site:\r\n )" +
+         host + R"(\tCDG 1 7 7 1 0 1 1 7 1\r\nOut-of-Site:\r\n"})" + "\n";
+}
+
 std::string Event327(const std::string& guid) {
   return R"({"EventTime": "2026-11-25 09:03:00", "Hostname": "EXCH01", "SourceName": "MSExchangeTransport", "EventID": 327, "Category": "Exchange Store Driver", "Message": "The following call : EcLocallyDeliverMsg to the store failed. Error code : -2147221233. MDB : )" +
          guid + R"(."})" + "\n";
+}
+
+std::string ToLowerForTest(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
 }
 
 std::string Upper(std::string s) {
@@ -79,14 +91,14 @@ class AllMode : public ::testing::Test {
     ASSERT_TRUE(slapd_);
   }
 
-  ProgramResult Run(const std::string& events) {
+  ProgramResult Run(const std::string& events, const std::string& state = "all.state") {
     const std::string logs = tmp_.File("EXCH01.log");
     std::ofstream(tmp_.File("events.jsonl")) << events;
     return RunProgram({CheckBinary(), "all", "-H", slapd_->uri(), "-D", slapd_->monitor_dn(),
                        "--password-file", slapd_->monitor_password_file(), "--tracking-dir",
                        "EXCH01=" + logs, "--event-file", "EXCH01=" + tmp_.File("events.jsonl"),
-                       "--state-file", tmp_.File("all.state"), "--now", "2026-11-25T09:30:00Z",
-                       "-s", "EXCH01"});
+                       "--state-file", tmp_.File(state), "--now", "2026-11-25T09:30:00Z", "-s",
+                       "EXCH01"});
   }
   void Logs(const std::string& rcpt, const std::string& healthy) {
     const std::string dir = tmp_.File("EXCH01.log");
@@ -157,9 +169,82 @@ TEST_F(AllMode, AFailingSourceDoesNotHideTheOthers) {
   const ProgramResult r = Run(Event326(Upper(guid_["Sales"])));
   // LDAP down: --unreachable-state (CRITICAL); the queue and the 326 still show.
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_NE(r.out.find("mailbox: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[mailbox]\n  failed: " + slapd_->uri()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stalled_deliveries=1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("logon_failures_326=1"), std::string::npos) << r.out;
+}
+
+TEST_F(AllMode, LogonFailuresWithoutLdapSayTheGatewayWasNotChecked) {
+  Logs("carol@contoso.com", "alice@contoso.com");
+  slapd_->Stop();
+  const ProgramResult r = Run(Event326(Upper(guid_["Sales"])));
+  EXPECT_NE(r.out.find("* [gateway_unchecked] EXCH01 / store " + guid_["Sales"] +
+                       ": store driver cannot log on; its SMTP mailbox could not be checked (no "
+                       "LDAP view answered)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("permissions_or_gc"), std::string::npos) << r.out;
+}
+
+TEST_F(AllMode, LogonFailureForAStoreOutsideTheAuditNamesIt) {
+  // -s EXCH01 leaves EXCH02 out of the audit; AD still knows its store by objectGUID.
+  Logs("carol@contoso.com", "alice@contoso.com");
+  const ProgramResult r = Run(Event326(Upper(guid_["Mailbox Store (EXCH02)"])));
+  EXPECT_NE(
+      r.out.find("a store no audited view knows: gateway /o=Contoso/ou=First Administrative "
+                 "Group/cn=Configuration/cn=Connections/cn=SMTP (EXCH01)/cn={" +
+                 Upper(guid_["Mailbox Store (EXCH02)"]) +
+                 "}\n  in AD: the GUID is the store EXCH02 / First Storage Group / Mailbox Store "
+                 "(EXCH02), on a server outside the audit (-s); the event came from EXCH01\n"),
+      std::string::npos)
+      << r.out;
+}
+
+TEST_F(AllMode, LogonFailureForAGuidNoStoreHasSearchesGatewaysByLegacyDn) {
+  Logs("carol@contoso.com", "alice@contoso.com");
+  // A leftover SMTP mailbox of a deleted store: its legacyExchangeDN names a GUID nothing has.
+  const std::string gone = "0F1E2D3C-4B5A-4968-8776-655443322110";
+  const std::string legacy =
+      "/o=Contoso/ou=First Administrative Group/cn=Configuration/"
+      "cn=Connections/cn=SMTP (EXCH01)/cn={" +
+      gone + "}";
+  const std::string dn = "CN=SMTP (EXCH01-{" + gone +
+                         "}),CN=Connections,CN=Contoso,CN=Microsoft Exchange,CN=Services," +
+                         slapd_->configuration_dn();
+  std::ofstream(tmp_.File("leftover.ldif"))
+      << "dn: " << dn << "\nchangetype: add\nobjectClass: top\nobjectClass: mailGateway\ncn: SMTP "
+      << "(EXCH01-{" << gone << "})\ndeliveryMechanism: 2\nlegacyExchangeDN: " << legacy << "\n";
+  ASSERT_TRUE(slapd_->Modify(tmp_.File("leftover.ldif")));
+  ProgramResult r = Run(Event326(gone));
+  EXPECT_NE(r.out.find("{" + ToLowerForTest(gone) + "}, a store no audited view knows: gateway " +
+                       legacy + "\n  in AD: no object has that objectGUID; " + dn +
+                       " (mailGateway) has the event's DN as legacyExchangeDN, no homeMDB: its "
+                       "store was deleted\n"),
+            std::string::npos)
+      << r.out;
+  // A GUID and DN nothing in AD has.
+  const std::string nothing = "ABCDEF01-2345-4678-9ABC-DEF012345678";
+  r = Run(Event326(nothing), "nothing.state");
+  EXPECT_NE(
+      r.out.find("{" + ToLowerForTest(nothing) +
+                 "}, a store no audited view knows: gateway /o=Contoso/ou=First "
+                 "Administrative Group/cn=Configuration/cn=Connections/cn=SMTP (EXCH01)/cn={" +
+                 nothing + "}\n  in AD: GUID names no store in AD"),
+      std::string::npos)
+      << r.out;
+}
+
+TEST_F(AllMode, DiagnosisSaysWhichOfTheServersGcsItRestsOn) {
+  Logs("carol@contoso.com", "alice@contoso.com");
+  // DSAccess names the fixture's host as EXCH01's GC, and it is the -H URI.
+  const std::string host = slapd_->uri().substr(7, slapd_->uri().rfind(':') - 7);
+  const ProgramResult r = Run(Event2080(host) + Event326(Upper(guid_["Sales"])));
+  EXPECT_NE(r.out.find("* [smtp_mailbox] EXCH01 / First Storage Group / Sales: SMTP mailbox "
+                       "missing; 1 deliveries stalled up to 30m; 1 store-driver logon failures "
+                       "(326, 0x80040148) since 2026-11-25T09:02:00Z; rests on the view of GC " +
+                       host + " (" + slapd_->uri() + "), the one EXCH01 uses"),
+            std::string::npos)
+      << r.out;
 }
 
 }  // namespace

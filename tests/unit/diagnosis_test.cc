@@ -151,5 +151,130 @@ TEST_F(DiagnosisTest, EventsAloneStillNameTheStoreByGuid) {
       << d.stores[0].summary;
 }
 
+TEST_F(DiagnosisTest, LogonFailuresWithoutAnAuditDoNotNameALookAlike) {
+  inputs_.audit = nullptr;
+  Add326(kGuidA, "2026-11-25T10:00:00Z");
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].kind, DiagnosisKind::kGatewayUnchecked);
+  EXPECT_NE(d.stores[0].summary.find("SMTP mailbox could not be checked (no LDAP source "
+                                     "configured)"),
+            std::string::npos)
+      << d.stores[0].summary;
+  EXPECT_EQ(d.stores[0].summary.find("permissions"), std::string::npos) << d.stores[0].summary;
+}
+
+TEST_F(DiagnosisTest, AnAuditWhoseViewsAllFailedCheckedNothing) {
+  AuditReport failed;  // what CombineViews returns when no -H URI answered
+  failed.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down")},
+                    {"ldap://dc2.contoso.com", false, Status(ErrorCode::kTimeout, "slow")}};
+  inputs_.audit = &failed;
+  Add326(kGuidA, "2026-11-25T10:00:00Z");
+  Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].kind, DiagnosisKind::kGatewayUnchecked);
+  EXPECT_NE(d.stores[0].summary.find("(no LDAP view answered)"), std::string::npos)
+      << d.stores[0].summary;
+  EXPECT_TRUE(d.unmatched.empty());  // nothing was audited, so nothing is "unknown to the audit"
+  // One view answering is an audit: the same 326 on a store it knows is the look-alike.
+  audit_.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down")},
+                    {"ldap://dc2.contoso.com", true, std::nullopt}};
+  inputs_.audit = &audit_;
+  d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].kind, DiagnosisKind::kPermissionsOrGc);
+}
+
+TEST_F(DiagnosisTest, StallWithoutTheServersEventsIsNotCalledExhaustion) {
+  Stall("alice@contoso.com", 30, "2026-11-25T11:00:00Z");
+  inputs_.events = nullptr;
+  Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.servers.size(), 1u);
+  EXPECT_EQ(d.servers[0].kind, DiagnosisKind::kUnexplainedStall);
+  EXPECT_NE(d.servers[0].summary.find("cause unknown"), std::string::npos);
+  EXPECT_EQ(d.servers[0].summary.find("exhaustion,"), std::string::npos);
+  // The server's export was configured but could not be read this run: no better.
+  inputs_.events = &events_;
+  events_.file_errors.push_back({{"EXCH01", "/srv/EXCH01.csv"}, Status(ErrorCode::kIoError, "x")});
+  d = Diagnose(inputs_);
+  ASSERT_EQ(d.servers.size(), 1u);
+  EXPECT_EQ(d.servers[0].kind, DiagnosisKind::kUnexplainedStall);
+  events_.file_errors.clear();
+  d = Diagnose(inputs_);
+  ASSERT_EQ(d.servers.size(), 1u);
+  EXPECT_EQ(d.servers[0].kind, DiagnosisKind::kStoreSideExhaustion);
+}
+
+class GcViewTest : public DiagnosisTest {
+ protected:
+  void SetUp() override {
+    DiagnosisTest::SetUp();
+    Finding f;
+    f.kind = FindingKind::kMissing;
+    f.store = a_;
+    f.store_guid = kGuidA;
+    audit_.findings.push_back(f);
+    Add326(kGuidA, "2026-11-25T09:14:00Z");
+    // DSAccess: DC1 is a DC only, GC1 the global catalog EXCH01 reads.
+    events_.servers[0].directory_servers.push_back({"dc1.contoso.com", true, true, false, 0});
+    events_.servers[0].directory_servers.push_back({"GC1.contoso.com", true, true, true, 0});
+  }
+};
+
+TEST_F(GcViewTest, SaysWhichGcsViewTheDiagnosisRestsOn) {
+  audit_.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt},
+                    {"ldaps://gc1:636", true, std::nullopt}};
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].gc_view, "ldaps://gc1:636");
+  EXPECT_NE(d.stores[0].summary.find("; rests on the view of GC GC1.contoso.com "
+                                     "(ldaps://gc1:636), the one EXCH01 uses"),
+            std::string::npos)
+      << d.stores[0].summary;
+}
+
+TEST_F(GcViewTest, TheServersGcDidNotAnswer) {
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt},
+                    {"ldap://GC1.CONTOSO.COM", false, Status(ErrorCode::kUnreachable, "down")}};
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_TRUE(d.stores[0].gc_view.empty());
+  EXPECT_NE(d.stores[0].summary.find("; the GC EXCH01 uses, GC1.contoso.com "
+                                     "(ldap://GC1.CONTOSO.COM), did not answer"),
+            std::string::npos)
+      << d.stores[0].summary;
+}
+
+TEST_F(GcViewTest, TheServersGcIsNotAudited) {
+  // dc1 is audited but DSAccess names it as a DC, not a GC; gc1.fabrikam is another machine.
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt},
+                    {"ldap://gc1.fabrikam.example", true, std::nullopt}};
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_TRUE(d.stores[0].gc_view.empty());
+  EXPECT_NE(d.stores[0].summary.find("; EXCH01 uses GC GC1.contoso.com, not among the audited "
+                                     "views"),
+            std::string::npos)
+      << d.stores[0].summary;
+}
+
+TEST(HostMatchTest, UriHostsAndShortNames) {
+  EXPECT_EQ(LdapUriHost("ldaps://GC1.Contoso.com:636"), "gc1.contoso.com");
+  EXPECT_EQ(LdapUriHost("ldap://dc1"), "dc1");
+  EXPECT_EQ(LdapUriHost("LDAP://dc1.contoso.com/"), "dc1.contoso.com");
+  EXPECT_EQ(LdapUriHost("ldap://[2001:db8::1]:389"), "2001:db8::1");
+  EXPECT_EQ(LdapUriHost("ldapi://%2Fvar%2Frun%2Fslapd.sock"), "");
+  EXPECT_EQ(LdapUriHost("dc1.contoso.com"), "");
+  EXPECT_TRUE(SameHost("gc1.contoso.com", "GC1.CONTOSO.COM"));
+  EXPECT_TRUE(SameHost("GC1", "gc1.contoso.com"));
+  EXPECT_TRUE(SameHost("gc1.contoso.com", "gc1"));
+  EXPECT_FALSE(SameHost("gc1.contoso.com", "gc1.fabrikam.example"));
+  EXPECT_FALSE(SameHost("gc1", "gc10.contoso.com"));
+  EXPECT_FALSE(SameHost("gc1", "gc2"));
+  EXPECT_FALSE(SameHost("", "gc1"));
+  EXPECT_TRUE(SameHost("127.0.0.1", "127.0.0.1"));
+  EXPECT_FALSE(SameHost("127", "127.0.0.1"));
+}
+
 }  // namespace
 }  // namespace exdm

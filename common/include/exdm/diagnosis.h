@@ -7,11 +7,19 @@
 // Classification (DOMAIN.md "Look-alikes"), first match wins per store:
 //   kSmtpMailbox          an AD finding on the store's SMTP mailbox: this fault
 //   kSystemMailboxMissing only system_mailbox_missing, or EXOLEDB 116 for the store
+//   kGatewayUnchecked     326 names the store but no LDAP view answered (or none is configured):
+//                         the gateway could not be checked, so no look-alike is named
 //   kPermissionsOrGc      326 names the store but its gateway is correct (domain prep / a GC that
 //                         disagrees: DSAccess's GCs are listed)
 //   kPoisonMessage        327 EcLocallyDeliverMsg for the store (specific messages, not a store)
-// Per server: stalled deliveries with no 326 and no finding on any of its stores ->
-//   kStoreSideExhaustion (or kPoisonMessage when 327 EcLocallyDeliverMsg was logged there).
+// Per server: stalled deliveries with no 326 (in an event export that was read for that server)
+// and no finding on any of its stores -> kStoreSideExhaustion (or kPoisonMessage when 327
+// EcLocallyDeliverMsg was logged there); without that server's events -> kUnexplainedStall.
+// An audit counts only when at least one of its views answered.
+//
+// Which GC: when DSAccess 2080/2081 name the server's GCs and one of them is an audited -H URI
+// (host names compared case-insensitively, a short name matching an FQDN's first label), the
+// store's summary says the diagnosis rests on that GC's view (or that it did not answer).
 #pragma once
 
 #include <cstdint>
@@ -30,13 +38,15 @@ namespace exdm {
 
 enum class DiagnosisKind {
   kSmtpMailbox,
+  kGatewayUnchecked,
   kSystemMailboxMissing,
   kPermissionsOrGc,
   kPoisonMessage,
   kStoreSideExhaustion,
+  kUnexplainedStall,
 };
-// "smtp_mailbox", "system_mailbox_missing", "permissions_or_gc", "poison_message",
-// "store_side_exhaustion".
+// "smtp_mailbox", "gateway_unchecked", "system_mailbox_missing", "permissions_or_gc",
+// "poison_message", "store_side_exhaustion", "unexplained_stall".
 std::string_view DiagnosisKindName(DiagnosisKind kind);
 
 struct StoreDiagnosis {
@@ -51,6 +61,7 @@ struct StoreDiagnosis {
   int64_t oldest_stalled_age = 0;            // seconds
   uint64_t poison_calls = 0;                 // 327 EcLocallyDeliverMsg naming this store
   std::vector<std::string> global_catalogs;  // from DSAccess, when known
+  std::string gc_view;  // the -H URI of one of those GCs that answered: the view this rests on
   std::string summary;  // "EXCH01 / SG / Store: SMTP mailbox missing; 42 deliveries stalled …"
 };
 
@@ -62,12 +73,14 @@ struct ServerDiagnosis {
   std::string summary;
 };
 
-// 326 whose GUID matches no store the audit knows: the caller may search gateways by its DN.
+// 326 whose GUID matches no store the audit knows: the caller may search AD for it
+// (logon_failure_lookup.h) and fill `found`.
 struct UnmatchedLogonFailure {
   std::string server;
   std::string store_guid;
   std::string gateway_dn;
   uint64_t count = 0;
+  std::string found;  // what AD holds for the GUID / DN, one sentence; empty: not searched
 };
 
 struct Diagnosis {
@@ -87,5 +100,12 @@ struct DiagnosisInputs {
 };
 
 Diagnosis Diagnose(const DiagnosisInputs& inputs);
+
+// The host of an LDAP URI, lower case ("ldaps://GC1.Contoso.com:636" -> "gc1.contoso.com");
+// empty for ldapi:// and URIs without a host.
+std::string LdapUriHost(std::string_view uri);
+// Host names naming the same machine: equal ignoring case, or a short name equal to the first
+// label of an FQDN ("gc1" and "GC1.contoso.com").
+bool SameHost(std::string_view a, std::string_view b);
 
 }  // namespace exdm
