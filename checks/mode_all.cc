@@ -32,6 +32,11 @@ std::string RepairText(const AuditReport& audit, const StoreRef& store) {
     std::string text;
     for (const std::string& dn : r.delete_dns)
       text += "delete " + dn + "; ";
+    if (r.add && r.add->home_mta.empty()) {
+      return "restore " + r.store.server +
+             "'s Microsoft MTA object first (AD refuses a mailGateway without homeMTA), then " +
+             text + "add mailGateway " + r.add->dn;
+    }
     if (r.add)
       text += "add mailGateway " + r.add->dn +
               " (homeMDB, homeMTA, deliveryMechanism 2, "

@@ -64,6 +64,25 @@ void Comment(std::string& out, const std::string& text) {
   out += '\n';
 }
 
+// A server without its Microsoft MTA object: AD refuses a mailGateway without homeMTA, and
+// deleting the old object first would only turn a wrong SMTP mailbox into a missing one. So no
+// record at all: what to restore, and the repair that follows, as comments.
+void BlockedByMissingMta(std::string& out, const AuditReport& report, const GatewayRepair& r) {
+  std::string mta = "CN=Microsoft MTA,CN=" + r.store.server + ",...";
+  for (const Finding& f : report.findings) {
+    if (f.kind == FindingKind::kMtaMissing && f.store.server == r.store.server) mta = f.object_dn;
+  }
+  Comment(out, "NOT REPAIRABLE YET: server " + r.store.server + " lacks its MTA object " + mta +
+                   ", and AD refuses a mailGateway without homeMTA.");
+  Comment(out, "Restore the MTA first (re-run Exchange setup on " + r.store.server +
+                   "), audit again, then apply the LDIF printed then. It will:");
+  for (const std::string& dn : r.delete_dns)
+    Comment(out, "  delete " + dn);
+  Comment(out, "  add " + r.add->dn + " (homeMDB " + r.add->home_mdb +
+                   ", homeMTA the restored MTA, deliveryMechanism " + r.add->delivery_mechanism +
+                   ", legacyExchangeDN " + r.add->legacy_dn + ")");
+}
+
 }  // namespace
 
 std::string RenderRemediationLdif(const AuditReport& report) {
@@ -103,6 +122,10 @@ std::string RenderRemediationLdif(const AuditReport& report) {
       reasons += (reasons.empty() ? "" : ", ") + reason;
     Comment(out, (r.add ? r.store.Display() : "orphan on " + r.store.server) +
                      (r.store_guid.empty() ? "" : " {" + r.store_guid + "}") + ": " + reasons);
+    if (r.add && r.add->home_mta.empty()) {
+      BlockedByMissingMta(out, report, r);
+      continue;
+    }
     for (const std::string& dn : r.delete_dns) {
       Line(out, "dn", dn);
       out += "changetype: delete\n\n";
@@ -114,12 +137,7 @@ std::string RenderRemediationLdif(const AuditReport& report) {
       out += "objectClass: top\nobjectClass: mailGateway\n";
       Line(out, "cn", g.cn);
       Line(out, "homeMDB", g.home_mdb);
-      if (g.home_mta.empty()) {
-        Comment(out,
-                "homeMTA: the server has no Microsoft MTA object; restore it, then set homeMTA");
-      } else {
-        Line(out, "homeMTA", g.home_mta);
-      }
+      Line(out, "homeMTA", g.home_mta);
       Line(out, "deliveryMechanism", g.delivery_mechanism);
       Line(out, "legacyExchangeDN", g.legacy_dn);
       out += '\n';

@@ -318,6 +318,47 @@ TEST(MailboxAudit, RemediationRoundTripOnGatewayFaultsEndsOk) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+// A store whose SMTP mailbox is missing on a server that lost its Microsoft MTA: AD refuses a
+// mailGateway without homeMTA, so the LDIF must not add one; it says to restore the MTA first.
+TEST(MailboxAudit, RemediationOnAServerWithoutMtaAddsNothingAdWouldRefuse) {
+  TempDir tmp;
+  const std::string description = tmp.path() + "/no-mta.json";
+  std::ofstream(description) << R"({
+    "organization": "Contoso", "domain": "contoso.com",
+    "admin_groups": [{"name": "First Administrative Group", "servers": [
+      {"name": "EXCH01", "storage_groups": [{"name": "First Storage Group", "stores": [
+        {"name": "Healthy", "users": 1}, {"name": "Wrong Mechanism", "users": 1,
+         "faults": ["wrong_delivery_mechanism"]}]}]},
+      {"name": "EXCH03", "faults": ["mta_missing"], "storage_groups": [
+        {"name": "First Storage Group", "stores": [
+          {"name": "Lost", "users": 1, "faults": ["missing"]}]}]}]}]})";
+  auto org = StartOrg({description});
+  ASSERT_TRUE(org);
+  const std::string fix = org->dir.path() + "/fix.ldif";
+  ProcessResult check = RunCheck({org->slapd.get()}, {"--remediation-ldif", fix});
+  EXPECT_EQ(check.exit_code, 2) << check.output;
+  std::string ldif;
+  {
+    std::ifstream in(fix);
+    ldif.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_FALSE(Contains(ldif, "\ndn: CN=SMTP (EXCH03-")) << ldif;
+  EXPECT_TRUE(Contains(ldif,
+                       "# NOT REPAIRABLE YET: server EXCH03 lacks its MTA object "
+                       "CN=Microsoft MTA,CN=EXCH03,"))
+      << ldif;
+  ASSERT_TRUE(org->slapd->Modify(fix)) << ldif;
+  // EXCH01's repair applied; EXCH03's store is still without its SMTP mailbox, as is its MTA.
+  AuditReport after = Audit(*org->slapd);
+  std::vector<std::string> remaining;
+  for (const Finding& f : after.findings)
+    remaining.push_back(std::string(FindingName(f.kind)) + " " + f.store.Display());
+  std::sort(remaining.begin(), remaining.end());
+  EXPECT_EQ(remaining,
+            (std::vector<std::string>{"missing EXCH03 / First Storage Group / Lost",
+                                      "mta_missing EXCH03 / First Storage Group / Lost"}));
+}
+
 TEST(MailboxAudit, HostileNamesKeepFiltersAndOutputIntact) {
   auto org = StartOrg({OrgFile("hostile-names.json")});
   ASSERT_TRUE(org);

@@ -377,5 +377,47 @@ TEST(SmtpMailboxAuditTest, RemediationLdifDeletesAndAddsWithoutAdAssignedAttribu
   EXPECT_NE(ldif.find("\ncn:: "), std::string::npos);  // the newline made the cn base64
 }
 
+TEST(SmtpMailboxAuditTest, RemediationLdifOnAServerWithoutMtaEmitsNoRecordAdWouldRefuse) {
+  Org org;
+  org.t.servers[1].mta.reset();                      // EXCH02 lost its Microsoft MTA
+  org.t.gateways.erase(org.t.gateways.begin() + 3);  // and Mailbox Store (EXCH02) its gateway
+  org.GatewayOf(0).delivery_mechanism = "0";         // EXCH01 (with its MTA) stays repairable
+  const AuditReport r = org.Audit();
+  ASSERT_EQ(r.repairs.size(), 2u);
+  const std::string ldif = RenderRemediationLdif(r);
+  // EXCH01's repair is LDIF as before; EXCH02's is only described.
+  EXPECT_NE(ldif.find("changetype: delete"), std::string::npos) << ldif;
+  EXPECT_EQ(ldif.find("homeMTA: CN=Microsoft MTA,CN=EXCH01,"), ldif.rfind("homeMTA: ")) << ldif;
+  size_t adds = 0;
+  for (size_t p = ldif.find("changetype: add"); p != std::string::npos;
+       p = ldif.find("changetype: add", p + 1))
+    ++adds;
+  EXPECT_EQ(adds, 1u) << ldif;
+  EXPECT_EQ(ldif.find("\ndn: CN=SMTP (EXCH02-"), std::string::npos) << ldif;
+  EXPECT_NE(ldif.find("# NOT REPAIRABLE YET: server EXCH02 lacks its MTA object CN=Microsoft "
+                      "MTA,CN=EXCH02,CN=Servers,CN=First Administrative Group,"),
+            std::string::npos)
+      << ldif;
+  EXPECT_NE(ldif.find("AD refuses a mailGateway without homeMTA"), std::string::npos) << ldif;
+  EXPECT_NE(ldif.find("#   add CN=SMTP (EXCH02-" + G(4).ToBracedUpper() + "),CN=Connections,"),
+            std::string::npos)
+      << ldif;
+  // Every line is a comment, blank, or part of a record: nothing an LDIF reader would choke on.
+  size_t start = 0;
+  bool in_record = false;
+  while (start < ldif.size()) {
+    const size_t end = ldif.find('\n', start);
+    const std::string line = ldif.substr(start, end - start);
+    start = end == std::string::npos ? ldif.size() : end + 1;
+    if (line.empty()) {
+      in_record = false;
+      continue;
+    }
+    if (line[0] == '#') continue;
+    if (line.rfind("dn:", 0) == 0) in_record = true;
+    EXPECT_TRUE(in_record) << "stray line: " << line;
+  }
+}
+
 }  // namespace
 }  // namespace exdm

@@ -99,7 +99,9 @@ struct AuditView {
 AuditReport CombineViews(std::vector<AuditView> views);
 
 // A commented LDIF (changetype delete/add records) that applies the repairs; never objectGUID or
-// other attributes AD assigns itself. Findings LDIF cannot fix are listed as comments.
+// other attributes AD assigns itself. Findings LDIF cannot fix are listed as comments, and so is
+// the repair of a store whose server lacks its MTA object (AD refuses a mailGateway without
+// homeMTA): no record for it until the MTA is restored.
 std::string RenderRemediationLdif(const AuditReport& report);
 
 // One plain-text sentence: what is wrong and what to set (unsanitized; front ends sanitize).
