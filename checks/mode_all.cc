@@ -157,7 +157,10 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
   DiagnosisInputs inputs;
   inputs.audit = audit ? &*audit : nullptr;
   inputs.queue = queue ? &queue->servers : nullptr;
-  if (recipients) inputs.recipient_store = recipients->store_of;
+  if (recipients) {
+    inputs.recipient_store = recipients->store_of;
+    inputs.stall_scopes = &recipients->scopes;
+  }
   inputs.events = events ? &*events : nullptr;
   inputs.now = now;
   Diagnosis diagnosis = Diagnose(inputs);

@@ -337,20 +337,42 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     d.oldest_stalled_age = stall.second;
     d.summary = server + ": " + std::to_string(stall.first) + " deliveries stalled up to " +
                 FormatDuration(stall.second);
+    const ServerStallScope* scope = nullptr;
+    if (in.stall_scopes) {
+      for (const ServerStallScope& sc : *in.stall_scopes)
+        if (EqualsIgnoreCase(sc.server, server) && sc.scope != StallScope::kUnmapped) scope = &sc;
+    }
+    const bool part_of_server =
+        scope &&
+        (scope->scope == StallScope::kOneStore || scope->scope == StallScope::kSomeStores) &&
+        scope->stalled_stores < scope->stores;
     if (!servers_with_events.count(key)) {
       // No 326 seen proves nothing when the server's application log was not read.
       d.kind = DiagnosisKind::kUnexplainedStall;
       d.summary += ", cause unknown: without " + server +
                    "'s application log (326, 327) this fault, a poison message and store-side "
                    "exhaustion look alike";
+    } else if (servers_with_poison.count(key) ||
+               (scope && scope->scope == StallScope::kSpecificMessages)) {
+      d.kind = DiagnosisKind::kPoisonMessage;
+      d.summary +=
+          std::string(" without store-driver logon failures (326): look-alike, poison ") +
+          (servers_with_poison.count(key) ? "message (327 EcLocallyDeliverMsg)" : "message") +
+          (scope ? "; " + scope->description : "");
+    } else if (part_of_server) {
+      // Exhaustion stops every store of the server; one store alone with a correct SMTP mailbox
+      // and no 326 is neither look-alike.
+      d.kind = DiagnosisKind::kUnexplainedStall;
+      d.summary += " on " + scope->description +
+                   " without store-driver logon failures (326) or an AD finding: neither this "
+                   "fault nor store-side exhaustion (that stops every store)";
     } else {
-      d.kind = servers_with_poison.count(key) ? DiagnosisKind::kPoisonMessage
-                                              : DiagnosisKind::kStoreSideExhaustion;
-      d.summary += std::string(" without store-driver logon failures (326): ") +
-                   (d.kind == DiagnosisKind::kPoisonMessage
-                        ? "look-alike, poison message (327 EcLocallyDeliverMsg)"
-                        : "look-alike, store-side exhaustion (information store resources), not "
-                          "the SMTP mailbox");
+      d.kind = DiagnosisKind::kStoreSideExhaustion;
+      d.summary +=
+          " without store-driver logon failures (326): look-alike, store-side exhaustion "
+          "(information store resources), not the SMTP mailbox" +
+          (scope ? "; " + scope->description
+                 : std::string("; scope not known (recipients not tied to stores)"));
     }
     out.servers.push_back(std::move(d));
   }

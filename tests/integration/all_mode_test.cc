@@ -247,5 +247,80 @@ TEST_F(AllMode, DiagnosisSaysWhichOfTheServersGcsItRestsOn) {
       << r.out;
 }
 
+// A healthy organization (every SMTP mailbox correct) whose EXCH01 stalls without a 326 in its
+// read application log: the scope of the stall decides which look-alike, if any, it is.
+class AllModeHealthyOrg : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto org = GenerateOrg({SampleOrg("healthy")}, tmp_.path());
+    ASSERT_TRUE(org);
+    std::map<std::string, std::string> store_of_guid;  // EXCH01's mailbox stores
+    for (const auto& s : org->manifest["stores"]) {
+      if (s["server"] == "EXCH01" && s["type"] == "mailbox") {
+        store_of_guid[s["guid"].get<std::string>()] = s["store"].get<std::string>();
+      }
+    }
+    for (const auto& u : org->manifest["users"]) {
+      auto it = store_of_guid.find(u["store_guid"].get<std::string>());
+      if (it != store_of_guid.end() && !user_.count(it->second)) {
+        user_[it->second] = u["mail"].get<std::string>();
+      }
+    }
+    ASSERT_EQ(user_.size(), 3u);
+    slapd_ = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+    ASSERT_TRUE(slapd_);
+  }
+  // Stuck deliveries to `stuck` (one message each) since 09:00; an unrelated event read from
+  // EXCH01's export, so "no 326" is a fact.
+  ProgramResult Run(const std::vector<std::string>& stuck) {
+    const std::string dir = tmp_.File("EXCH01.log");
+    ::mkdir(dir.c_str(), 0755);
+    std::ofstream f(dir + "/20261125.log");
+    f << kHeader;
+    for (size_t i = 0; i < stuck.size(); ++i) {
+      const std::string id = "stuck" + std::to_string(i) + "@EXCH01.contoso.com";
+      f << Row("9:00:00", stuck[i], 1036, id);
+      for (const char* t : {"9:00:01", "9:05:01", "9:10:01", "9:15:01", "9:20:01"}) {
+        f << Row(t, stuck[i], 1028, id) << Row(t, stuck[i], 1037, id);
+      }
+    }
+    f.close();
+    std::ofstream(tmp_.File("events.jsonl"))
+        << R"({"EventTime": "2026-11-25 09:01:00", "Hostname": "EXCH01", "SourceName": "MSExchangeIS", "EventID": 9523, "Message": "unrelated"})"
+        << "\n";
+    return RunProgram({CheckBinary(), "all", "-H", slapd_->uri(), "-D", slapd_->monitor_dn(),
+                       "--password-file", slapd_->monitor_password_file(), "--tracking-dir",
+                       "EXCH01=" + dir, "--event-file", "EXCH01=" + tmp_.File("events.jsonl"),
+                       "--state-file", tmp_.File("s" + std::to_string(runs_++)), "--now",
+                       "2026-11-25T09:30:00Z", "-s", "EXCH01"});
+  }
+
+  TempDir tmp_;
+  std::unique_ptr<Slapd> slapd_;
+  std::map<std::string, std::string> user_;  // store -> one of its users' address
+  int runs_ = 0;
+};
+
+TEST_F(AllModeHealthyOrg, EveryStoreStalledWithout326IsStoreSideExhaustion) {
+  const ProgramResult r =
+      Run({user_["Mailbox Store (EXCH01)"], user_["Executives"], user_["Sales"]});
+  EXPECT_NE(r.out.find("* [store_side_exhaustion] EXCH01: 3 deliveries stalled up to 30m without "
+                       "store-driver logon failures (326): look-alike, store-side exhaustion "
+                       "(information store resources), not the SMTP mailbox; every mailbox store "
+                       "of EXCH01 (3 stores)"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(AllModeHealthyOrg, OneStoreStalledWithout326IsNotCalledExhaustion) {
+  const ProgramResult r = Run({user_["Sales"]});
+  EXPECT_NE(r.out.find("* [unexplained_stall] EXCH01: 1 deliveries stalled up to 30m on one of 3 "
+                       "stores (EXCH01 / Second Storage Group / Sales) without store-driver logon "
+                       "failures (326) or an AD finding"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("store_side_exhaustion"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace exdm::testing

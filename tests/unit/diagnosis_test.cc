@@ -205,6 +205,36 @@ TEST_F(DiagnosisTest, StallWithoutTheServersEventsIsNotCalledExhaustion) {
   EXPECT_EQ(d.servers[0].kind, DiagnosisKind::kStoreSideExhaustion);
 }
 
+TEST_F(DiagnosisTest, AStallWithout326IsNamedByItsScope) {
+  Stall("alice@contoso.com", 30, "2026-11-25T11:00:00Z");
+  std::vector<ServerStallScope> scopes(1);
+  scopes[0].server = "exch01";  // names compare case-insensitively
+  inputs_.stall_scopes = &scopes;
+  auto kind_for = [&](StallScope scope, size_t stalled, size_t stores) {
+    scopes[0].scope = scope;
+    scopes[0].stalled_stores = stalled;
+    scopes[0].stores = stores;
+    scopes[0].description = "SCOPE";
+    const Diagnosis d = Diagnose(inputs_);
+    EXPECT_EQ(d.servers.size(), 1u);
+    if (d.servers.empty()) return DiagnosisKind::kSmtpMailbox;
+    EXPECT_NE(d.servers[0].summary.find("SCOPE"), std::string::npos) << d.servers[0].summary;
+    return d.servers[0].kind;
+  };
+  // DOMAIN.md: exhaustion stops the whole server; a poison message is specific messages.
+  EXPECT_EQ(kind_for(StallScope::kWholeServer, 3, 3), DiagnosisKind::kStoreSideExhaustion);
+  EXPECT_EQ(kind_for(StallScope::kOneStore, 1, 1), DiagnosisKind::kStoreSideExhaustion);
+  EXPECT_EQ(kind_for(StallScope::kSpecificMessages, 1, 3), DiagnosisKind::kPoisonMessage);
+  EXPECT_EQ(kind_for(StallScope::kOneStore, 1, 3), DiagnosisKind::kUnexplainedStall);
+  EXPECT_EQ(kind_for(StallScope::kSomeStores, 2, 3), DiagnosisKind::kUnexplainedStall);
+  // Unmapped: the scope is unknown, the old reading stays (and says the scope is unknown).
+  scopes[0].scope = StallScope::kUnmapped;
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.servers.size(), 1u);
+  EXPECT_EQ(d.servers[0].kind, DiagnosisKind::kStoreSideExhaustion);
+  EXPECT_NE(d.servers[0].summary.find("scope not known"), std::string::npos);
+}
+
 class GcViewTest : public DiagnosisTest {
  protected:
   void SetUp() override {

@@ -13,8 +13,11 @@
 //                         disagrees: DSAccess's GCs are listed)
 //   kPoisonMessage        327 EcLocallyDeliverMsg for the store (specific messages, not a store)
 // Per server: stalled deliveries with no 326 (in an event export that was read for that server)
-// and no finding on any of its stores -> kStoreSideExhaustion (or kPoisonMessage when 327
-// EcLocallyDeliverMsg was logged there); without that server's events -> kUnexplainedStall.
+// and no finding on any of its stores, by the stall's scope (store_stalls.h) when known:
+//   327 EcLocallyDeliverMsg logged there, or specific messages  -> kPoisonMessage
+//   every mailbox store of the server, or scope unknown         -> kStoreSideExhaustion
+//   one store or some stores (not the whole server)             -> kUnexplainedStall
+// and without that server's events -> kUnexplainedStall (no 326 seen proves nothing).
 // An audit counts only when at least one of its views answered.
 //
 // Which GC: when DSAccess 2080/2081 name the server's GCs and one of them is an audited -H URI
@@ -33,6 +36,7 @@
 #include "exdm/local_delivery.h"
 #include "exdm/model.h"
 #include "exdm/smtp_mailbox_audit.h"
+#include "exdm/store_stalls.h"
 
 namespace exdm {
 
@@ -96,6 +100,8 @@ struct DiagnosisInputs {
   // Recipient address (lower case) -> store, from homeMDB; stalls of unmapped recipients count
   // for their server only.
   std::map<std::string, StoreRef> recipient_store;
+  // The scope of each server's stall (CorrelateStalls); null: not known.
+  const std::vector<ServerStallScope>* stall_scopes = nullptr;
   int64_t now = 0;
 };
 
