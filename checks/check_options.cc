@@ -104,7 +104,9 @@ po::options_description MakeOptions() {
       ("attempt-events", po::value<std::string>(),
        "tracking event IDs that are delivery attempts (default 1028,1023)")
       ("end-events", po::value<std::string>(),
-       "tracking event IDs that end a delivery (default 1030,1021,50,51,52)");
+       "tracking event IDs that end a delivery (default 1030,1021,50,51,52)")
+      ("max-in-flight", po::value<uint64_t>()->default_value(2'000'000),
+       "local deliveries tracked per server at most (bounds memory); more are counted as overflow");
 
   po::options_description thresholds("Thresholds (Monitoring Plugins ranges)", kHelpWidth, kHelpWidth / 2);
   thresholds.add_options()
@@ -442,6 +444,8 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
     if (!table) return Bad(table.status().message());
     o.tracking_events = *table;
   }
+  o.max_in_flight = vm["max-in-flight"].as<uint64_t>();
+  if (o.max_in_flight == 0) return Bad("--max-in-flight must be at least 1");
   if (vm.count("now")) {
     auto t = ParseIso8601(string("now"));
     if (!t)

@@ -44,6 +44,7 @@ struct CheckOptions {
   std::string state_file;
   std::optional<int64_t> now;
   TrackingEventTable tracking_events = TrackingEventTable::Default();  // --attempt/--end-events
+  uint64_t max_in_flight = 2'000'000;  // local deliveries tracked per server; beyond: overflow
 
   // Thresholds
   Thresholds age;             // seconds of the oldest stalled delivery

@@ -43,11 +43,17 @@ void ArmTimeout(const exdm::check::CheckOptions& o) {
   alarm(static_cast<unsigned>(o.timeout_seconds + 1));
 }
 
+// A run that ends before any mode ran: one status line with a one-line reason.
+int Finish(exdm::PluginState state, const std::string& reason) {
+  std::cout << "EXCHANGE DELIVERY " << exdm::StateName(state) << " - "
+            << exdm::SanitizeForOutput(reason, exdm::check::kMaxSummaryBytes) << "\n"
+            << std::flush;
+  return static_cast<int>(state);
+}
+
 // Bad options and unreadable inputs: UNKNOWN with a one-line reason (DESIGN.md).
 int Unknown(const std::string& reason) {
-  std::cout << "EXCHANGE DELIVERY UNKNOWN - "
-            << exdm::SanitizeForOutput(reason, exdm::check::kMaxSummaryBytes) << "\n";
-  return static_cast<int>(exdm::PluginState::kUnknown);
+  return Finish(exdm::PluginState::kUnknown, reason);
 }
 
 }  // namespace
@@ -73,7 +79,14 @@ int main(int argc, char** argv) {
   const exdm::check::CheckOptions& options = parsed->options;
   ArmTimeout(options);
   const auto deadline = exdm::Deadline::After(std::chrono::seconds(options.timeout_seconds));
-  if (exdm::Status s = exdm::check::CheckLocalInputs(options); !s.ok()) return Unknown(s.message());
+  if (exdm::Status s = exdm::check::CheckLocalInputs(options, deadline); !s.ok()) {
+    alarm(0);
+    const int code = s.code() == exdm::ErrorCode::kTimeout
+                         ? Finish(options.timeout_state, s.message())
+                         : Unknown(s.message());
+    ::close(STDOUT_FILENO);  // a probe abandoned on a hung share must not hold the answer back
+    return code;
+  }
   if (options.insecure_skip_verify) {
     std::cerr << "warning: --insecure-skip-verify: TLS certificates are not verified\n";
   }

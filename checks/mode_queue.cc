@@ -130,6 +130,7 @@ Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* 
   run.state_path = QueueStatePath(options, mode);
   run.now = EvaluationTime(options);
   run.config.events = options.tracking_events;
+  run.config.max_in_flight = static_cast<size_t>(options.max_in_flight);
   return RunTrackingAnalysis(run, deadline);
 }
 
@@ -270,6 +271,7 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
   out.AddPerf({"vanished", static_cast<double>(vanished), "c", nullptr, 0, {}});
   out.AddPerf({"lines_read", static_cast<double>(lines), "", nullptr, 0, {}});
   out.AddPerf({"bad_lines", static_cast<double>(bad), "", nullptr, 0, {}});
+  out.AddPerf({"overflow", static_cast<double>(overflow), "c", nullptr, 0, {}});
 
   for (const LocalDeliveryReport& r : result->servers) {
     std::string line = r.server + ": " + std::to_string(r.stalled_deliveries) + " stalled";
@@ -290,8 +292,9 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
       RenderDomains(r, now, out);
     }
     if (r.overflow_total) {
-      out.AddLongLine("  in-flight table full: " + std::to_string(r.overflow_total) +
-                      " deliveries not tracked");
+      out.AddLongLine("  in-flight table full (--max-in-flight " +
+                      std::to_string(options.max_in_flight) +
+                      "): " + std::to_string(r.overflow_total) + " deliveries not tracked");
     }
     for (const std::string& e : r.file_errors)
       out.AddLongLine("  error: " + e);

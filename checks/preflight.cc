@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+
+#include "exdm/bounded_call.h"
 
 namespace exdm::check {
 namespace {
@@ -21,38 +24,59 @@ Status Unreadable(const char* option, const std::string& path, int error,
                                          std::strerror(error));
 }
 
-Status CheckFile(const char* option, const std::string& path, const std::string& server = {}) {
+std::string Describe(const char* option, const std::string& path, const std::string& server) {
+  return std::string("opening ") + option + " '" + path + "'" +
+         (server.empty() ? "" : " of " + server);
+}
+
+Status CheckFile(WorkProgress& progress, const char* option, const std::string& path,
+                 const std::string& server = {}) {
+  progress.Set(Describe(option, path, server));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Unreadable(option, path, errno, server);
   ::close(fd);
   return Status::Ok();
 }
 
-Status CheckDirectory(const char* option, const std::string& path, const std::string& server) {
+Status CheckDirectory(WorkProgress& progress, const char* option, const std::string& path,
+                      const std::string& server) {
+  progress.Set(Describe(option, path, server));
   DIR* dir = ::opendir(path.c_str());
   if (dir == nullptr) return Unreadable(option, path, errno, server);
   ::closedir(dir);
   return Status::Ok();
 }
 
-}  // namespace
-
-Status CheckLocalInputs(const CheckOptions& o) {
+Status ProbeInputs(const CheckOptions& o, WorkProgress& progress) {
   for (const NamedPath& p : o.tracking_dirs) {
-    if (Status s = CheckDirectory("--tracking-dir", p.path, p.server); !s.ok()) return s;
+    if (Status s = CheckDirectory(progress, "--tracking-dir", p.path, p.server); !s.ok()) return s;
   }
   for (const NamedPath& p : o.event_files) {
-    if (Status s = CheckFile("--event-file", p.path, p.server); !s.ok()) return s;
+    if (Status s = CheckFile(progress, "--event-file", p.path, p.server); !s.ok()) return s;
   }
   for (const NamedPath& p : o.queue_snapshots) {
-    if (Status s = CheckFile("--queue-snapshot", p.path, p.server); !s.ok()) return s;
+    if (Status s = CheckFile(progress, "--queue-snapshot", p.path, p.server); !s.ok()) return s;
   }
   if (!o.password_file.empty()) {
-    if (Status s = CheckFile("--password-file", o.password_file); !s.ok()) return s;
+    if (Status s = CheckFile(progress, "--password-file", o.password_file); !s.ok()) return s;
   }
   if (!o.ca_file.empty()) {
-    if (Status s = CheckFile("--ca-file", o.ca_file); !s.ok()) return s;
+    if (Status s = CheckFile(progress, "--ca-file", o.ca_file); !s.ok()) return s;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckLocalInputs(const CheckOptions& o, const Deadline& deadline) {
+  // The helper thread may outlive this call (abandoned at the deadline): it owns a copy.
+  auto options = std::make_shared<const CheckOptions>(o);
+  Result<bool> probed =
+      RunBounded<bool>(deadline, [options](WorkProgress& progress) -> Result<bool> {
+        if (Status s = ProbeInputs(*options, progress); !s.ok()) return s;
+        return true;
+      });
+  if (!probed.ok()) return probed.status();
   if (!o.password_env.empty() && std::getenv(o.password_env.c_str()) == nullptr) {
     return Status(ErrorCode::kInvalidArgument,
                   "--password-env: environment variable '" + o.password_env + "' is not set");

@@ -12,6 +12,11 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds inter
     : settings_(std::move(settings)), interval_(interval), share_(std::move(share)) {
   for (const std::string& uri : settings_.uris)
     sources_.push_back({uri, false, std::nullopt});
+  // Once per start and per reload (each builds its collectors anew): explicit and never silent.
+  if (settings_.insecure_skip_verify) {
+    Log(LogPriority::kWarning,
+        "ldap.insecure_skip_verify is set: TLS certificates of the LDAP servers are not verified");
+  }
 }
 
 LdapAccess ToLdapAccess(const LdapSettings& settings) {
@@ -31,6 +36,9 @@ LdapAccess ToLdapAccess(const LdapSettings& settings) {
 Status AuditCollector::Refresh() {
   std::string warning;
   Result<LdapAuditRequest> request = MakeAuditRequest(ToLdapAccess(settings_), &warning);
+  // A readable password file is a warning, not a failure; said once, not every refresh.
+  if (!warning.empty() && warning != last_warning_) Log(LogPriority::kWarning, "audit: " + warning);
+  last_warning_ = warning;
   if (!request.ok()) {
     if (share_) share_->Finished(nullptr);
     return request.status();

@@ -41,6 +41,7 @@ class AuditCollector : public Collector {
   std::shared_ptr<const AuditReport> last_good_;
   std::vector<LdapSourceStatus> sources_;
   std::map<std::string, std::string> failing_;  // uri -> logged error
+  std::string last_warning_;                    // password file readable by others
 };
 
 }  // namespace exdm::exporter

@@ -31,6 +31,17 @@ void CollectorRunner::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool CollectorRunner::StopWithin(std::chrono::milliseconds grace) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopping_ = true;
+    wake_.notify_all();
+    if (!done_.wait_for(lock, grace, [this] { return finished_; })) return false;
+  }
+  if (thread_.joinable()) thread_.join();
+  return true;
+}
+
 void CollectorRunner::Loop() {
   // Collectors are batch work; scrapes are latency-bound. Nice this thread (Linux applies nice
   // per thread) so a refresh competing for the CPU never delays a scrape.
@@ -45,7 +56,11 @@ void CollectorRunner::Loop() {
     const auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;
     std::unique_lock<std::mutex> lock(mutex_);
-    if (wake_.wait_until(lock, next, [this] { return stopping_; })) return;
+    if (wake_.wait_until(lock, next, [this] { return stopping_; })) {
+      finished_ = true;
+      done_.notify_all();
+      return;
+    }
   }
 }
 

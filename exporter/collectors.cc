@@ -19,9 +19,9 @@ Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterCon
         std::make_unique<AuditCollector>(config.ldap, config.audit_interval, share));
   }
   if (!config.tracking_dirs.empty()) {
-    collectors.push_back(std::make_unique<TrackingCollector>(config.tracking_dirs, config.state_dir,
-                                                             config.tracking_interval, share,
-                                                             config.ldap, config.tracking_events));
+    collectors.push_back(std::make_unique<TrackingCollector>(
+        config.tracking_dirs, config.state_dir, config.tracking_interval, share, config.ldap,
+        config.tracking_events, config.tracking_max_in_flight));
   }
   if (!config.event_files.empty()) {
     collectors.push_back(std::make_unique<EventsCollector>(

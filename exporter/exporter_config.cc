@@ -35,6 +35,8 @@ po::options_description FileOptions() {
       "tracking event IDs that are delivery attempts (default 1028,1023)")(
       "tracking.end_events", po::value<std::string>(),
       "tracking event IDs that end a delivery (default 1030,1021,50,51,52)")(
+      "tracking.max_in_flight", po::value<uint64_t>(),
+      "local deliveries tracked per server at most (default 2000000); more count as overflow")(
       "events.file", po::value<std::vector<std::string>>(),
       "[NAME=]FILE: exported application log, CSV or JSON lines (repeatable)")(
       "events.tz", po::value<std::string>(), "time zone of event timestamps without one (UTC)");
@@ -114,6 +116,12 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
     c.ldap.timeout = std::chrono::seconds(t);
   }
   if (Status s = TakeNamedPaths(vm, "tracking.dir", c.tracking_dirs); !s.ok()) return s;
+  if (vm.count("tracking.max_in_flight")) {
+    const uint64_t cap = vm["tracking.max_in_flight"].as<uint64_t>();
+    if (cap == 0)
+      return Status(ErrorCode::kInvalidArgument, "tracking.max_in_flight must be at least 1");
+    c.tracking_max_in_flight = static_cast<size_t>(cap);
+  }
   if (Status s = TakeNamedPaths(vm, "events.file", c.event_files); !s.ok()) return s;
   {
     std::string attempts, ends;

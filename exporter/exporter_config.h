@@ -39,6 +39,7 @@ struct ExporterConfig {
   // [tracking], [events]
   std::vector<NamedPath> tracking_dirs;
   TrackingEventTable tracking_events = TrackingEventTable::Default();  // attempt/end_events
+  size_t tracking_max_in_flight = 2'000'000;  // per server; beyond it deliveries count as overflow
   std::vector<NamedPath> event_files;
   std::string event_tz = "UTC";
   // [queue_snapshot]: WMI queue snapshots (exchange-queue-snapshot.vbs), refused past max_age

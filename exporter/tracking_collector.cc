@@ -8,6 +8,7 @@
 #include "exdm/deadline.h"
 #include "exdm/ldap_audit.h"
 #include "exdm/tracking_dir.h"
+#include "log.h"
 #include "tracking_metrics.h"
 
 namespace exdm::exporter {
@@ -28,11 +29,12 @@ bool EqualsIgnoreCaseAscii(const std::string& a, const std::string& b) {
 TrackingCollector::TrackingCollector(std::vector<NamedPath> dirs, std::string state_dir,
                                      std::chrono::seconds interval,
                                      std::shared_ptr<AuditShare> audit, LdapSettings ldap,
-                                     TrackingEventTable events)
+                                     TrackingEventTable events, size_t max_in_flight)
     : dirs_(std::move(dirs)),
       state_path_(state_dir + "/tracking.state"),
       interval_(interval),
       events_(events),
+      max_in_flight_(max_in_flight),
       audit_(std::move(audit)),
       ldap_(std::move(ldap)) {
   // Until the first run, every configured server is present at 0.
@@ -50,10 +52,19 @@ Status TrackingCollector::Refresh() {
   run.consumer = "exporter";
   run.config.events = events_;
   run.now = static_cast<int64_t>(std::time(nullptr));
+  run.config.max_in_flight = max_in_flight_;
   // A hung share must not stop the collector for long, but a big first read needs time.
   const auto budget = std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60));
   Result<TrackingRunResult> result = RunTrackingAnalysis(run, Deadline::After(budget));
   if (!result.ok()) return result.status();
+  // State rebuilt, leftovers removed, files truncated or replaced: each happens once, so each is
+  // logged when it happens (the check shows the same notes in its long output).
+  for (const std::string& w : result->warnings)
+    Log(LogPriority::kWarning, "tracking: " + w);
+  for (const LocalDeliveryReport& server : result->servers) {
+    for (const std::string& w : server.warnings)
+      Log(LogPriority::kWarning, "tracking: " + server.server + ": " + w);
+  }
   std::string errors;
   for (const LocalDeliveryReport& server : result->servers) {
     for (const std::string& e : server.file_errors) {

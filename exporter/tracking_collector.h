@@ -25,7 +25,8 @@ class TrackingCollector : public Collector {
   TrackingCollector(std::vector<NamedPath> dirs, std::string state_dir,
                     std::chrono::seconds interval, std::shared_ptr<AuditShare> audit = nullptr,
                     LdapSettings ldap = {},
-                    TrackingEventTable events = TrackingEventTable::Default());
+                    TrackingEventTable events = TrackingEventTable::Default(),
+                    size_t max_in_flight = 2'000'000);
 
   std::string name() const override { return "tracking"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -37,6 +38,7 @@ class TrackingCollector : public Collector {
   const std::string state_path_;
   const std::chrono::seconds interval_;
   const TrackingEventTable events_;
+  const size_t max_in_flight_;
   // Ties this refresh's stalls to stores; on failure the previous per-store values stay.
   Status CorrelateWithStores();
 

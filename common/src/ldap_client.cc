@@ -54,13 +54,15 @@ bool IsConnectionFailure(int rc) {
 // "<uri>: <what>: <libldap text> (<server diagnostic>)"
 Status LdapFailure(ErrorCode code, const std::string& uri, const std::string& what, int rc,
                    const std::string& diagnostic) {
-  std::string message = uri + ": " + what + ": " + ldap_err2string(rc);
+  // The reason first: a status line is cut to a few hundred bytes, and a search's base and filter
+  // alone can fill them.
+  std::string message = uri + ": " + ldap_err2string(rc);
   if (!diagnostic.empty()) message += " (" + diagnostic + ")";
-  return Status(code, message);
+  return Status(code, message + " during " + what);
 }
 
 Status Timeout(const std::string& uri, const std::string& what) {
-  return Status(ErrorCode::kTimeout, uri + ": " + what + ": no answer before the deadline");
+  return Status(ErrorCode::kTimeout, uri + ": no answer before the deadline during " + what);
 }
 
 // Waits for one message of msgid, never past the deadline. Returns the message type (> 0) with

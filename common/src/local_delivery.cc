@@ -268,7 +268,13 @@ struct LocalDeliveryAnalyzer::Impl {
   uint32_t FindOrInsert(uint64_t h, uint64_t mh, std::string_view msgid, std::string_view rcpt,
                         int64_t t) {
     uint32_t idx = table.Find(h, msgid, rcpt);
-    if (idx != DeliveryTable::kNone) return idx;
+    if (idx != DeliveryTable::kNone) {
+      // Lines normally come in time order; an older file read again later (a truncated share
+      // showing the whole file again) must still move the start back, or the age shrinks.
+      DeliveryPair& p = table.at(idx);
+      if (t < p.first_seen) p.first_seen = t;
+      return idx;
+    }
     if (table.size() >= cfg.max_in_flight) {
       if (stream_time != INT64_MIN && stream_time - last_full_sweep > 60) {
         last_full_sweep = stream_time;
@@ -526,6 +532,10 @@ struct LocalDeliveryAnalyzer::Impl {
         continue;
       }
       const int64_t t = day + *sec;
+      if (t > cfg.latest_plausible) {
+        BadLine(line, nl, data, "timestamp in the future (after the evaluation time + 1 h)");
+        continue;
+      }
       const std::string_view msgid = NormalizeMsgid(field(kMsgid));
       if (msgid.empty() || msgid == "-") {
         BadLine(line, nl, data, "no MSGID");
@@ -539,7 +549,8 @@ struct LocalDeliveryAnalyzer::Impl {
     }
     if (last_date) {
       if (auto t = ParseTrackingTimestamp(std::string_view(last_date, last_date_len),
-                                          std::string_view(last_time, last_time_len))) {
+                                          std::string_view(last_time, last_time_len));
+          t && *t <= cfg.latest_plausible) {
         if (!last_event || *t > *last_event) last_event = *t;
         // Rows without a role still move log time on (once per buffer, to keep the hot path
         // free of time parsing): attempts older than the grace period are deliveries.
@@ -744,6 +755,10 @@ bool LocalDeliveryAnalyzer::LearnHeader(std::string_view head) {
 
 size_t LocalDeliveryAnalyzer::Consume(const char* data, size_t size, bool final) {
   return impl_->Consume(data, size, final);
+}
+void LocalDeliveryAnalyzer::SkipBytes(uint64_t n) {
+  impl_->offset += n;
+  impl_->bytes += n;
 }
 bool LocalDeliveryAnalyzer::HasHeader() const {
   return impl_->has_header;

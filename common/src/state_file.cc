@@ -1,5 +1,6 @@
 #include "exdm/state_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -256,6 +257,31 @@ std::string_view PayloadReader::Bytes() {
 
 // ---- the state file ----
 
+namespace {
+
+// Temp files "<state>.tmp.<pid>" of runs killed between writing and renaming: nobody else can be
+// writing one while we hold the lock (commits happen under it), so they are litter. Removed so a
+// crash-looping check cannot fill /var/tmp with copies of a large state.
+std::vector<std::string> RemoveLeftoverTempFiles(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
+  const std::string prefix = (slash == std::string::npos ? path : path.substr(slash + 1)) + ".tmp.";
+  std::vector<std::string> removed;
+  DIR* d = ::opendir(dir.empty() ? "/" : dir.c_str());
+  if (d == nullptr) return removed;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (name.find_first_not_of("0123456789", prefix.size()) != std::string::npos) continue;
+    const std::string full = dir + "/" + name;
+    if (::unlink(full.c_str()) == 0) removed.push_back(full);
+  }
+  ::closedir(d);
+  return removed;
+}
+
+}  // namespace
+
 Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view consumer,
                                      std::string_view inputs_key, const Deadline& deadline) {
   if (path.empty()) return Status(ErrorCode::kInvalidArgument, "empty state file path");
@@ -287,6 +313,9 @@ Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view c
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(sf.lock_fd_, 0) != 0 || ::pwrite(sf.lock_fd_, pid.data(), pid.size(), 0) < 0) {
     return Status(ErrorCode::kIoError, Errno(lock_path));
+  }
+  for (const std::string& tmp : RemoveLeftoverTempFiles(path)) {
+    sf.warnings_.push_back("removed " + tmp + ", left by a run that was interrupted while saving");
   }
   sf.Load();
   return sf;

@@ -23,6 +23,7 @@ namespace {
 
 constexpr uint64_t kRunPayloadVersion = 1;
 constexpr size_t kHeadRead = 64 * 1024;
+constexpr int64_t kFutureTolerance = 3600;
 
 std::string Errno() {
   return std::strerror(errno);
@@ -90,22 +91,36 @@ Result<uint64_t> ReadFile(int fd, const DayFile& f, uint64_t start, bool final,
     a.BeginFile(f.name, 0);
   }
   uint64_t offset = start;
-  size_t have = 0;  // unconsumed bytes at the front of buf
+  size_t have = 0;        // unconsumed bytes at the front of buf
+  bool skipping = false;  // inside a line longer than the buffer, its start already counted
   bool eof = false;
   while (!eof) {
     if (cancelled.load(std::memory_order_relaxed)) {
       return Status(ErrorCode::kTimeout, "cancelled");
     }
     if (have == chunk) {
-      // A single line longer than the buffer: count it as consumed garbage rather than stall.
+      // A single line longer than the buffer: its first chunk is parsed as the (one) line, the
+      // rest up to its newline is passed over, so a 10 MB line is one bad line, not three.
       const size_t used = a.Consume(buf.data(), have, /*final=*/true);
       offset += used;
       have = 0;
+      skipping = true;
       continue;
     }
-    const ssize_t n = ReadSome(fd, buf.data() + have, chunk - have);
+    ssize_t n = ReadSome(fd, buf.data() + have, chunk - have);
     if (n < 0) return Status(ErrorCode::kIoError, f.path + ": " + Errno());
     if (n == 0) eof = true;
+    if (skipping && n > 0) {
+      const auto got = static_cast<size_t>(n);
+      const char* nl = static_cast<const char*>(std::memchr(buf.data(), '\n', got));
+      const size_t skip = nl ? static_cast<size_t>(nl - buf.data()) + 1 : got;
+      a.SkipBytes(skip);
+      offset += skip;
+      std::memmove(buf.data(), buf.data() + skip, got - skip);
+      n = static_cast<ssize_t>(got - skip);
+      skipping = nl == nullptr;
+      if (skipping) continue;
+    }
     const size_t total = have + static_cast<size_t>(n);
     std::memset(buf.data() + total, 0, LocalDeliveryAnalyzer::kPadding);
     const size_t used = a.Consume(buf.data(), total, eof && final);
@@ -252,15 +267,19 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
       previous = StateSnapshot();
     }
   }
+  // Rows more than an hour past the evaluation time cannot be real (domain members keep their
+  // clocks within minutes): they are counted as bad lines instead of moving log time.
+  LocalDeliveryConfig config = o.config;
+  if (config.latest_plausible == INT64_MAX) config.latest_plausible = o.now + kFutureTolerance;
   auto servers = std::make_shared<std::vector<ServerWork>>();
   for (size_t i = 0; i < o.dirs.size(); ++i) {
-    ServerWork w{o.dirs[i], LocalDeliveryAnalyzer(o.dirs[i].server, o.config)};
+    ServerWork w{o.dirs[i], LocalDeliveryAnalyzer(o.dirs[i].server, config)};
     auto it = payloads.find(keys[i]);
     if (it != payloads.end()) {
       if (Status s = w.analyzer.LoadPayload(it->second); !s.ok()) {
         result.warnings.push_back(o.dirs[i].server + ": " + s.message() +
                                   "; in-flight deliveries rebuilt from the logs");
-        w.analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, o.config);
+        w.analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, config);
         // Without its pairs, the offsets of this server's files are meaningless: re-read them.
         std::vector<FileCursor> kept;
         for (FileCursor& c : previous.files) {

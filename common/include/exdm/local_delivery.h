@@ -44,6 +44,10 @@ struct LocalDeliveryConfig {
   size_t max_delivered_recipients = 10'000;
   // Bad lines sampled per run.
   size_t max_bad_line_samples = 5;
+  // Rows timestamped after this (UNIX seconds) are bad lines "from the future": a clock-skewed or
+  // corrupt row must not move log time, which confirms attempts, sweeps vanished pairs and is
+  // exported as the last event. RunTrackingAnalysis sets it to the evaluation time plus an hour.
+  int64_t latest_plausible = INT64_MAX;
 };
 
 // One recipient address with stalled deliveries: the seam for store correlation (an LDAP
@@ -113,6 +117,9 @@ class LocalDeliveryAnalyzer {
   // Reads only header lines from the start of a file (to learn its columns before resuming);
   // returns false when the head has no column header.
   bool LearnHeader(std::string_view head);
+  // Bytes of the current file passed over without parsing: the rest of a line longer than the
+  // read buffer, whose start Consume(final) already counted as one line.
+  void SkipBytes(uint64_t n);
   // Whether the current file has shown its column header.
   bool HasHeader() const;
   // Marks the current file as failed ("no column header", unreadable) for the report.
