@@ -1,14 +1,18 @@
 #include "run_program.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <thread>
 
 extern char** environ;
 
@@ -53,6 +57,10 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOpti
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
+    if (options.run_as_uid >= 0) {
+      const auto id = static_cast<uid_t>(options.run_as_uid);
+      if (setgroups(0, nullptr) != 0 || setgid(id) != 0 || setuid(id) != 0) _exit(126);
+    }
     execve(args[0], args.data(), envp.data());
     _exit(127);
   }
@@ -63,6 +71,8 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOpti
     close(err_pipe[0]);
     return result;
   }
+  std::thread actor;
+  if (options.while_running) actor = std::thread(options.while_running, pid);
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   std::string* sinks[2] = {&result.out, &result.err};
   int open_fds = 2;
@@ -92,9 +102,12 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOpti
   for (pollfd& f : fds) {
     if (f.fd >= 0) close(f.fd);
   }
+  if (actor.joinable()) actor.join();
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  struct rusage usage {};
+  while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  result.max_rss_kb = usage.ru_maxrss;
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);
@@ -102,6 +115,16 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOpti
     result.signal = WTERMSIG(status);
   }
   return result;
+}
+
+bool Exited(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  // "pid (comm) S ...": the state follows the last ')' (comm may contain one).
+  const size_t close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] == 'Z' ||
+         line[close + 2] == 'X';
 }
 
 std::vector<std::string> SplitLines(const std::string& text) {

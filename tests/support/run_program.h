@@ -3,7 +3,10 @@
 // is killed (so a hung program fails the test instead of hanging the suite).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -17,6 +20,7 @@ struct ProgramResult {
   std::string out;  // stdout
   std::string err;  // stderr
   std::chrono::milliseconds elapsed{0};
+  long max_rss_kb = 0;  // peak resident set size of the child (getrusage ru_maxrss via wait4)
 };
 
 struct ProgramOptions {
@@ -24,7 +28,17 @@ struct ProgramOptions {
   std::vector<std::string> unset_env;      // removed from the inherited environment
   std::string cwd;                         // empty: inherit
   std::chrono::milliseconds limit = std::chrono::seconds(60);
+  // Called on its own thread with the child's pid right after it started, to act on the running
+  // program (stop it while it holds a file open, kill it); joined before the child is reaped, so
+  // the pid stays valid throughout. It should return once the child has exited (see Exited()).
+  std::function<void(pid_t)> while_running;
+  // When >= 0 (and we are root), the child drops to this uid and gid (and no supplementary
+  // groups) before exec: how a test makes file permissions bite while the suite runs as root.
+  int run_as_uid = -1;
 };
+
+// True once `pid` (a child not yet reaped) has exited: a zombie, or gone.
+bool Exited(pid_t pid);
 
 // argv[0] is the program path. Never throws; a failure to start shows as exit_code 127.
 ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOptions& options = {});
