@@ -56,14 +56,15 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                           dir.File("org.ldif")})
                   .ok());
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  const std::string yesterday = FormatIso8601Utc((now / 86400 - 1) * 86400).substr(0, 10);
+  // Two whole days that have passed: no line is from the future (those are bad lines).
+  const std::string first_day = FormatIso8601Utc((now / 86400 - 2) * 86400).substr(0, 10);
   ASSERT_TRUE(
       RunProcess({GeneratorBinary("exdm_gen_tracking"), "--out", dir.File("EX00001.log"),
-                  "--server", "EX00001", "--start", yesterday, "--days", "2", "--messages", "100",
+                  "--server", "EX00001", "--start", first_day, "--days", "2", "--messages", "100",
                   "--stalled-recipient", "user0000002@contoso.com", "--stall-share", "0.05"})
           .ok());
   ASSERT_TRUE(RunProcess({GeneratorBinary("exdm_gen_tracking"), "--out", dir.File("EX00002.log"),
-                          "--server", "EX00002", "--start", yesterday, "--days", "2", "--messages",
+                          "--server", "EX00002", "--start", first_day, "--days", "2", "--messages",
                           "100", "--stall-share", "0", "--seed", "2"})
                   .ok());
   ASSERT_TRUE(
