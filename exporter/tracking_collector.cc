@@ -53,6 +53,7 @@ Status TrackingCollector::Refresh() {
   run.config.events = events_;
   run.now = static_cast<int64_t>(std::time(nullptr));
   run.config.max_in_flight = max_in_flight_;
+  run.reader_busy = reader_busy_;
   // A hung share must not stop the collector for long, but a big first read needs time.
   const auto budget = std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60));
   Result<TrackingRunResult> result = RunTrackingAnalysis(run, Deadline::After(budget));

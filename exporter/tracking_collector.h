@@ -6,6 +6,7 @@
 // store_stalls.h, through a bounded recipient cache) for exchange_store_stalled_deliveries.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ class TrackingCollector : public Collector {
   const std::chrono::seconds interval_;
   const TrackingEventTable events_;
   const size_t max_in_flight_;
+  // Set while a read runs; a read stuck on a hung share keeps it set (see TrackingRunOptions).
+  const std::shared_ptr<std::atomic<bool>> reader_busy_ =
+      std::make_shared<std::atomic<bool>>(false);
   // Ties this refresh's stalls to stores; on failure the previous per-store values stay.
   Status CorrelateWithStores();
 

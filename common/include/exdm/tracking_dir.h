@@ -13,7 +13,9 @@
 // report (the other servers are still analyzed).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,10 @@ struct TrackingRunOptions {
   int lookback_days = 2;           // today plus this many previous days on a first read
   size_t read_chunk = 4u << 20;    // bytes per read()
   LocalDeliveryConfig config;
+  // Optional, for long-lived callers (the exporter): true while a read runs on its helper thread.
+  // A read abandoned at the deadline may stay blocked for good (a hard-mounted hung share); a run
+  // that finds the flag still set fails at once (kTimeout) instead of stranding one more thread.
+  std::shared_ptr<std::atomic<bool>> reader_busy;
 };
 
 struct TrackingRunResult {
