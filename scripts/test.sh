@@ -5,3 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 cd "${EXDM_BUILD_DIR:-build}"
 ctest --output-on-failure -LE bench -j"$(nproc)" --timeout 900
+cd - >/dev/null
+# CI also fuzzes every parser for a short fixed time (EXDM_CI_FUZZ_SECONDS each, 0 skips).
+if [[ -n "${CI:-}" && ${EXDM_CI_FUZZ_SECONDS:-20} -gt 0 ]]; then
+  scripts/fuzz.sh "${EXDM_CI_FUZZ_SECONDS:-20}"
+fi
