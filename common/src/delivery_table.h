@@ -167,6 +167,20 @@ class DeliveryTable {
   }
 
   size_t LiveKeyBytes() const { return arena_.size() - garbage_; }
+  // Sizes the arrays for `pairs` pairs with `key_bytes` of keys at once (restoring a saved
+  // table): no doubling on the way, so no moment holding the old and the new arrays together.
+  // Reserved pages are not touched until used.
+  // `indexed`: the pairs the indexes are sized for now (they are touched at once, so not for
+  // the headroom).
+  void Reserve(size_t pairs, size_t key_bytes, size_t indexed) {
+    pairs_.reserve(pairs);
+    arena_.reserve(key_bytes);
+    size_t slots = pair_slots_.size();
+    while ((indexed + 1) * 2 > slots)
+      slots *= 2;
+    if (slots != pair_slots_.size()) Rehash(pair_slots_, slots, false);
+    if (slots > msg_slots_.size()) Rehash(msg_slots_, slots, true);
+  }
   size_t MemoryBytes() const {
     return pairs_.capacity() * sizeof(DeliveryPair) + arena_.capacity() +
            (pair_slots_.capacity() + msg_slots_.capacity() + free_.capacity()) * 4;

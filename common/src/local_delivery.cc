@@ -635,9 +635,12 @@ struct LocalDeliveryAnalyzer::Impl {
   }
 
   void Save(PayloadWriter& w) const {
-    // Sized up front: growing a string of tens of MB by doubling would briefly hold two copies.
-    w.out().reserve(w.out().size() + 1024 + event_counts.size() / 4 + table.LiveKeyBytes() +
-                    table.size() * 40);
+    // In memory, sized up front: growing a string of tens of MB by doubling would briefly hold
+    // two copies. Streamed (state_file.h), the writer flushes to the file every MB instead.
+    if (!w.streaming()) {
+      w.out().reserve(w.out().size() + 1024 + event_counts.size() / 4 + table.LiveKeyBytes() +
+                      table.size() * 40);
+    }
     w.U64(kPayloadVersion);
     for (uint64_t v : {retries_total, deliveries_total, ended_total, vanished_total, overflow_total,
                        parse_errors_total, other_events}) {
@@ -666,11 +669,22 @@ struct LocalDeliveryAnalyzer::Impl {
       w.I64(p.attempt_time);
       w.U64(p.retries);
       w.U64(static_cast<uint64_t>(p.state));
+      w.MaybeFlush();
     });
   }
 
   Status Load(std::string_view payload) {
     PayloadReader r(payload);
+    Status s = LoadFrom(r, payload.size());
+    if (s.ok() && !r.at_end()) return Status(ErrorCode::kBadInput, "in-flight state is corrupt");
+    return s;
+  }
+
+  // Reads exactly one saved analyzer from `r` (a PayloadReader or a PayloadStreamReader, whose
+  // views last only until the next read). `size_hint`: the saved bytes, an upper bound of the
+  // key bytes, so the table is sized once.
+  template <typename Reader>
+  Status LoadFrom(Reader& r, uint64_t size_hint) {
     if (r.U64() != kPayloadVersion) {
       return Status(ErrorCode::kBadInput, "in-flight state has another format version");
     }
@@ -689,9 +703,17 @@ struct LocalDeliveryAnalyzer::Impl {
     if (has_last) last_event = last;
     stream_time = r.I64();
     const uint64_t n = r.U64();
+    if (r.ok() && n <= size_hint) {
+      // Headroom for the pairs the coming read adds: reserved pages cost no memory until used,
+      // while outgrowing an exact reservation would copy the whole table once more.
+      table.Reserve(static_cast<size_t>(n + n / 2 + 1024),
+                    static_cast<size_t>(size_hint + size_hint / 2), static_cast<size_t>(n));
+    }
     std::vector<Tentative> tentative;
+    std::string msgid_copy;  // the stream reader's next view may reuse the buffer
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
-      const std::string_view msgid = r.Bytes();
+      msgid_copy.assign(r.Bytes());
+      const std::string_view msgid = msgid_copy;
       const std::string_view rcpt = r.Bytes();
       const int64_t first = r.I64(), last_ev = r.I64(), attempt = r.I64();
       const uint64_t retries = r.U64();
@@ -710,7 +732,7 @@ struct LocalDeliveryAnalyzer::Impl {
       if (p.state == PairState::kTentative)
         tentative.push_back(Tentative{idx, p.generation, attempt});
     }
-    if (!r.ok() || !r.at_end()) return Status(ErrorCode::kBadInput, "in-flight state is corrupt");
+    if (!r.ok()) return Status(ErrorCode::kBadInput, "in-flight state is corrupt");
     std::sort(tentative.begin(), tentative.end(),
               [](const Tentative& a, const Tentative& b) { return a.at < b.at; });
     fifo = std::move(tentative);
@@ -782,6 +804,14 @@ void LocalDeliveryAnalyzer::SavePayloadTo(PayloadWriter& w) const {
 }
 Status LocalDeliveryAnalyzer::LoadPayload(std::string_view payload) {
   return impl_->Load(payload);
+}
+Status LocalDeliveryAnalyzer::LoadPayloadFrom(PayloadStreamReader& r, uint64_t size) {
+  const uint64_t start = r.consumed();
+  Status s = impl_->LoadFrom(r, size);
+  if (s.ok() && r.consumed() - start != size) {
+    return Status(ErrorCode::kBadInput, "in-flight state is corrupt");
+  }
+  return s;
 }
 size_t LocalDeliveryAnalyzer::InFlight() const {
   return impl_->table.size();

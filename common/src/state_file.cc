@@ -196,6 +196,13 @@ std::string DefaultStatePath(std::string_view mode, const std::vector<std::strin
 // ---- payload encoding ----
 
 void PayloadWriter::U64(uint64_t v) {
+  if (counting_) {
+    do {
+      ++counted_;
+      v >>= 7;
+    } while (v != 0);
+    return;
+  }
   while (v >= 0x80) {
     out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
     v >>= 7;
@@ -209,20 +216,127 @@ void PayloadWriter::I64(int64_t v) {
 
 void PayloadWriter::Bytes(std::string_view s) {
   U64(s.size());
+  if (counting_) {
+    counted_ += s.size();
+    return;
+  }
   out_.append(s.data(), s.size());
 }
 
 size_t PayloadWriter::BeginBytes() {
+  if (counting_) {
+    counted_ += 10;
+    return 0;
+  }
   out_.append(10, '\x80');
   return out_.size();
 }
 
 void PayloadWriter::EndBytes(size_t mark) {
+  if (counting_) return;
   uint64_t v = out_.size() - mark;
   for (size_t i = 0; i < 10; ++i) {
     const auto bits = static_cast<unsigned char>(v & 0x7f);
     out_[mark - 10 + i] = static_cast<char>(i < 9 ? (bits | 0x80) : bits);
     v >>= 7;
+  }
+}
+
+void PayloadWriter::Flush() {
+  if (status_.ok() && !out_.empty()) status_ = sink_(out_);
+  flushed_ += out_.size();
+  out_.clear();
+}
+
+// ---- streamed payload reading ----
+
+PayloadStreamReader::PayloadStreamReader(int fd, uint64_t offset, uint64_t size)
+    : fd_(fd), next_(offset), size_(size) {}
+
+PayloadStreamReader::PayloadStreamReader(PayloadStreamReader&& o) noexcept
+    : fd_(o.fd_),
+      next_(o.next_),
+      size_(o.size_),
+      consumed_(o.consumed_),
+      buf_(std::move(o.buf_)),
+      pos_(o.pos_),
+      ok_(o.ok_) {
+  o.fd_ = -1;
+}
+
+PayloadStreamReader::~PayloadStreamReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool PayloadStreamReader::Fill(size_t need) {
+  if (!ok_) return false;
+  if (buf_.size() - pos_ >= need) return true;
+  const uint64_t left_in_payload = size_ - consumed_;
+  if (need > left_in_payload) {
+    ok_ = false;
+    return false;
+  }
+  // Keep the unread tail, then read whole chunks (at least `need`) up to the payload's end.
+  buf_.erase(0, pos_);
+  pos_ = 0;
+  constexpr size_t kChunk = 1 << 20;
+  const uint64_t unread_in_file = left_in_payload - buf_.size();
+  const size_t want =
+      static_cast<size_t>(std::min<uint64_t>(unread_in_file, std::max(kChunk, need - buf_.size())));
+  const size_t have = buf_.size();
+  buf_.resize(have + want);
+  size_t got = 0;
+  while (got < want) {
+    const ssize_t n = ::pread(fd_, buf_.data() + have + got, want - got, static_cast<off_t>(next_));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok_ = false;
+      buf_.resize(have + got);
+      return false;
+    }
+    got += static_cast<size_t>(n);
+    next_ += static_cast<uint64_t>(n);
+  }
+  return buf_.size() - pos_ >= need;
+}
+
+uint64_t PayloadStreamReader::U64() {
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    if (!Fill(1)) break;
+    const auto b = static_cast<unsigned char>(buf_[pos_++]);
+    ++consumed_;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  ok_ = false;
+  return 0;
+}
+
+int64_t PayloadStreamReader::I64() {
+  const uint64_t z = U64();
+  return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+}
+
+std::string_view PayloadStreamReader::Bytes() {
+  const uint64_t n = U64();
+  if (!ok_ || n > size_ - consumed_ || !Fill(static_cast<size_t>(n))) {
+    ok_ = false;
+    return {};
+  }
+  const std::string_view out(buf_.data() + pos_, static_cast<size_t>(n));
+  pos_ += static_cast<size_t>(n);
+  consumed_ += n;
+  return out;
+}
+
+void PayloadStreamReader::Skip(uint64_t n) {
+  while (n > 0 && ok_) {
+    const size_t step = static_cast<size_t>(std::min<uint64_t>(n, 1 << 20));
+    if (!Fill(step)) return;
+    pos_ += step;
+    consumed_ += step;
+    n -= step;
   }
 }
 
@@ -283,7 +397,8 @@ std::vector<std::string> RemoveLeftoverTempFiles(const std::string& path) {
 }  // namespace
 
 Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view consumer,
-                                     std::string_view inputs_key, const Deadline& deadline) {
+                                     std::string_view inputs_key, const Deadline& deadline,
+                                     PayloadLoad load) {
   if (path.empty()) return Status(ErrorCode::kInvalidArgument, "empty state file path");
   if (Status s = MakeParentDirs(path); !s.ok()) return s.WithContext("state file");
   StateFile sf;
@@ -317,7 +432,7 @@ Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view c
   for (const std::string& tmp : RemoveLeftoverTempFiles(path)) {
     sf.warnings_.push_back("removed " + tmp + ", left by a run that was interrupted while saving");
   }
-  sf.Load();
+  sf.Load(load);
   return sf;
 }
 
@@ -327,6 +442,8 @@ StateFile::StateFile(StateFile&& o) noexcept
       inputs_key_(std::move(o.inputs_key_)),
       lock_fd_(o.lock_fd_),
       previous_(std::move(o.previous_)),
+      payload_offset_(o.payload_offset_),
+      payload_size_(o.payload_size_),
       warnings_(std::move(o.warnings_)) {
   o.lock_fd_ = -1;
 }
@@ -339,6 +456,8 @@ StateFile& StateFile::operator=(StateFile&& o) noexcept {
     inputs_key_ = std::move(o.inputs_key_);
     lock_fd_ = o.lock_fd_;
     previous_ = std::move(o.previous_);
+    payload_offset_ = o.payload_offset_;
+    payload_size_ = o.payload_size_;
     warnings_ = std::move(o.warnings_);
     o.lock_fd_ = -1;
   }
@@ -349,9 +468,10 @@ StateFile::~StateFile() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // closing the last descriptor releases the flock
 }
 
-void StateFile::Load() {
+void StateFile::Load(PayloadLoad load) {
   struct stat st;
   if (::stat(path_.c_str(), &st) != 0) return;  // first run
+  if (load == PayloadLoad::kStreamed) return LoadStreamed();
   auto data = ReadWhole(path_);
   auto discard = [this](const std::string& why) {
     warnings_.push_back("state file " + path_ + " " + why + "; rebuilt from the logs");
@@ -405,7 +525,150 @@ void StateFile::Load() {
   previous_ = std::move(snap);
 }
 
+namespace {
+
+// FNV-1a over [0, length) of the file, read in chunks (never the whole file in memory).
+Result<uint64_t> HashFileRange(int fd, uint64_t length) {
+  std::string buf(1 << 20, '\0');
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (uint64_t at = 0; at < length;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), length - at));
+    const ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status(ErrorCode::kIoError, n < 0 ? Errno("read") : "short read");
+    h = Fnv1a64(std::string_view(buf.data(), static_cast<size_t>(n)), h);
+    at += static_cast<uint64_t>(n);
+  }
+  return h;
+}
+
+Result<std::string> ReadRange(int fd, uint64_t offset, size_t length) {
+  std::string out(length, '\0');
+  size_t got = 0;
+  while (got < length) {
+    const ssize_t n = ::pread(fd, out.data() + got, length - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status(ErrorCode::kIoError, n < 0 ? Errno("read") : "short read");
+    got += static_cast<size_t>(n);
+  }
+  return out;
+}
+
+}  // namespace
+
+// The same checks as the in-memory load, with the payload left in the file: the checksum is
+// computed in chunks, and only the head (consumer, inputs, cursors) is parsed here.
+void StateFile::LoadStreamed() {
+  auto discard = [this](const std::string& why) {
+    warnings_.push_back("state file " + path_ + " " + why + "; rebuilt from the logs");
+    previous_ = StateSnapshot();
+    payload_offset_ = payload_size_ = 0;
+  };
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return discard("unreadable (" + Errno(path_) + ")");
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return discard("unreadable (" + Errno("fstat") + ")");
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  // The head is small (cursors of a few files); read more only if it does not fit.
+  for (uint64_t want = std::min<uint64_t>(size, 64 << 10);; want = std::min(size, want * 4)) {
+    auto head = ReadRange(fd, 0, static_cast<size_t>(want));
+    if (!head) return discard("unreadable (" + head.status().message() + ")");
+    std::string_view in = *head;
+    if (in.substr(0, kMagic.size()) != kMagic) return discard("is not an exdm state file");
+    const size_t nl = in.find('\n');
+    if (nl == std::string_view::npos) {
+      if (want < size) continue;
+      return discard("is corrupt (no header line)");
+    }
+    const std::string_view version = in.substr(kMagic.size(), nl - kMagic.size());
+    if (version != std::to_string(kFormatVersion)) {
+      return discard("has format version '" + std::string(version.substr(0, 16)) + "', expected " +
+                     std::to_string(kFormatVersion));
+    }
+    if (size < nl + 1 + 8) return discard("is corrupt (truncated)");
+    PayloadReader r(in.substr(nl + 1));
+    const std::string consumer(r.Bytes());
+    const std::string inputs(r.Bytes());
+    StateSnapshot snap;
+    const uint64_t n = r.U64();
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      FileCursor c;
+      c.path = std::string(r.Bytes());
+      c.identity.device = r.U64();
+      c.identity.inode = r.U64();
+      c.identity.head_length = r.U64();
+      c.identity.head_hash = r.U64();
+      c.offset = r.U64();
+      snap.files.push_back(std::move(c));
+    }
+    const uint64_t payload_size = r.U64();
+    if (!r.ok()) {
+      if (want < size) continue;  // the head goes on beyond what was read
+      return discard("is corrupt (bad body)");
+    }
+    const uint64_t payload_offset = size - 8 - std::min(size - 8, payload_size);
+    if (payload_size > size - 8 ||
+        payload_offset != nl + 1 + (in.size() - nl - 1) - r.remaining()) {
+      return discard("is corrupt (bad body)");
+    }
+    auto sum = HashFileRange(fd, size - 8);
+    auto trailer = ReadRange(fd, size - 8, 8);
+    if (!sum || !trailer) return discard("unreadable");
+    uint64_t stored = 0;
+    for (int i = 7; i >= 0; --i)
+      stored = (stored << 8) | static_cast<unsigned char>((*trailer)[static_cast<size_t>(i)]);
+    if (*sum != stored) return discard("is corrupt (checksum mismatch)");
+    if (consumer != consumer_) {
+      return discard("belongs to another consumer ('" + consumer.substr(0, 32) + "')");
+    }
+    if (inputs != inputs_key_) return discard("was written for other inputs");
+    previous_ = std::move(snap);
+    payload_offset_ = payload_offset;
+    payload_size_ = payload_size;
+    return;
+  }
+}
+
+Result<PayloadStreamReader> StateFile::OpenPreviousPayload() const {
+  if (payload_size_ == 0) return PayloadStreamReader(-1, 0, 0);
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status(ErrorCode::kIoError, Errno(path_));
+  return PayloadStreamReader(fd, payload_offset_, payload_size_);
+}
+
 Status StateFile::Commit(const StateSnapshot& snapshot) {
+  // The payload can be tens of MB (a million in-flight pairs): written from where it is, never
+  // copied into the header buffer; the checksum runs over both parts in order.
+  return CommitWith(snapshot, snapshot.payload.size(), [&](int fd, uint64_t* sum) {
+    *sum = Fnv1a64(snapshot.payload, *sum);
+    return WriteAll(fd, snapshot.payload, path_);
+  });
+}
+
+Status StateFile::Commit(const StateSnapshot& snapshot, uint64_t payload_size,
+                         const std::function<void(PayloadWriter&)>& write) {
+  return CommitWith(snapshot, payload_size, [&](int fd, uint64_t* sum) {
+    PayloadWriter w([&](std::string_view chunk) {
+      *sum = Fnv1a64(chunk, *sum);
+      return WriteAll(fd, chunk, path_);
+    });
+    write(w);
+    if (Status s = w.Finish(); !s.ok()) return s;
+    if (w.size() != payload_size) {
+      return Status(ErrorCode::kInternal, "payload of " + std::to_string(w.size()) +
+                                              " bytes, announced " + std::to_string(payload_size));
+    }
+    return Status::Ok();
+  });
+}
+
+Status StateFile::CommitWith(
+    const StateSnapshot& snapshot, uint64_t payload_size,
+    const std::function<Status(int fd, uint64_t* checksum)>& write_payload) {
   PayloadWriter w;
   w.out() = std::string(kMagic) + std::to_string(kFormatVersion) + "\n";
   w.Bytes(consumer_);
@@ -419,20 +682,18 @@ Status StateFile::Commit(const StateSnapshot& snapshot) {
     w.U64(c.identity.head_hash);
     w.U64(c.offset);
   }
-  // The payload can be tens of MB (a million in-flight pairs): written from where it is, never
-  // copied into the header buffer; the checksum runs over both parts in order.
-  w.U64(snapshot.payload.size());
+  w.U64(payload_size);
   const std::string& head = w.out();
-  const uint64_t sum = Fnv1a64(snapshot.payload, Fnv1a64(head));
-  char trailer[8];
-  for (int i = 0; i < 8; ++i)
-    trailer[i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+  uint64_t sum = Fnv1a64(head);
 
   const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status(ErrorCode::kIoError, Errno(tmp));
   Status s = WriteAll(fd, head, tmp);
-  if (s.ok()) s = WriteAll(fd, snapshot.payload, tmp);
+  if (s.ok()) s = write_payload(fd, &sum);
+  char trailer[8];
+  for (int i = 0; i < 8; ++i)
+    trailer[i] = static_cast<char>((sum >> (8 * i)) & 0xff);
   if (s.ok()) s = WriteAll(fd, std::string_view(trailer, 8), tmp);
   if (s.ok() && ::fsync(fd) != 0) s = Status(ErrorCode::kIoError, Errno("fsync " + tmp));
   if (::close(fd) != 0 && s.ok()) s = Status(ErrorCode::kIoError, Errno("close " + tmp));

@@ -197,18 +197,43 @@ Result<WorkOutput> ReadAll(const TrackingRunOptions& o, std::vector<ServerWork>&
     }
     out.reports.push_back(a.Evaluate(o.now));
   }
-  if (o.state_path.empty()) return out;  // no state file: no payload to build
-  PayloadWriter w;
+  return out;  // the payload is streamed into the state file by the caller (WritePayload)
+}
+
+// The run's payload: version, server count, then per server its key and its analyzer's saved
+// state as one Bytes field. Streamed: the sizes are counted first, so nothing is held whole.
+struct PayloadPlan {
+  std::vector<uint64_t> analyzer_bytes;  // per server
+  uint64_t total = 0;
+};
+
+PayloadPlan PlanPayload(const std::vector<ServerWork>& servers) {
+  PayloadPlan plan;
+  PayloadWriter count = PayloadWriter::Counter();
+  count.U64(kRunPayloadVersion);
+  count.U64(servers.size());
+  uint64_t analyzers = 0;
+  for (const ServerWork& s : servers) {
+    PayloadWriter one = PayloadWriter::Counter();
+    s.analyzer.SavePayloadTo(one);
+    plan.analyzer_bytes.push_back(one.size());
+    analyzers += one.size();
+    count.Bytes(s.input.server + "=" + s.input.path);
+    count.U64(one.size());
+  }
+  plan.total = count.size() + analyzers;
+  return plan;
+}
+
+void WritePayload(const std::vector<ServerWork>& servers, const PayloadPlan& plan,
+                  PayloadWriter& w) {
   w.U64(kRunPayloadVersion);
   w.U64(servers.size());
-  for (const ServerWork& s : servers) {
-    w.Bytes(s.input.server + "=" + s.input.path);
-    const size_t mark = w.BeginBytes();
-    s.analyzer.SavePayloadTo(w);
-    w.EndBytes(mark);
+  for (size_t i = 0; i < servers.size(); ++i) {
+    w.Bytes(servers[i].input.server + "=" + servers[i].input.path);
+    w.U64(plan.analyzer_bytes[i]);
+    servers[i].analyzer.SavePayloadTo(w);
   }
-  out.snapshot.payload = std::move(w.out());
-  return out;
 }
 
 }  // namespace
@@ -245,7 +270,10 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
   std::optional<StateFile> state;
   StateSnapshot previous;
   if (!o.state_path.empty()) {
-    auto sf = StateFile::Acquire(o.state_path, o.consumer, InputsKey(keys), deadline);
+    // Streamed: a million in-flight pairs make a payload of tens of MB, never held whole beside
+    // the table it restores (the memory bar of issue 5).
+    auto sf = StateFile::Acquire(o.state_path, o.consumer, InputsKey(keys), deadline,
+                                 StateFile::PayloadLoad::kStreamed);
     if (!sf) return sf.status();
     state.emplace(std::move(*sf));
     previous = state->TakePrevious();
@@ -254,51 +282,61 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
     result.state_path = o.state_path;
   }
 
-  // Restore each server's analyzer from the payload (a bad payload means a fresh start).
-  // Views into previous.payload (no copies: a million in-flight pairs make tens of MB).
-  std::map<std::string, std::string_view> payloads;
-  if (!previous.payload.empty()) {
-    PayloadReader r(previous.payload);
-    bool ok = r.U64() == kRunPayloadVersion;
-    const uint64_t n = ok ? r.U64() : 0;
-    for (uint64_t i = 0; i < n && r.ok(); ++i) {
-      std::string key(r.Bytes());
-      payloads[key] = r.Bytes();
-    }
-    if (!ok || !r.ok()) {
-      result.warnings.push_back("state file " + o.state_path +
-                                " has an unreadable payload; rebuilt from the logs");
-      payloads.clear();
-      previous = StateSnapshot();
-    }
-  }
   // Rows more than an hour past the evaluation time cannot be real (domain members keep their
   // clocks within minutes): they are counted as bad lines instead of moving log time.
   LocalDeliveryConfig config = o.config;
   if (config.latest_plausible == INT64_MAX) config.latest_plausible = o.now + kFutureTolerance;
   auto servers = std::make_shared<std::vector<ServerWork>>();
   for (size_t i = 0; i < o.dirs.size(); ++i) {
-    ServerWork w{o.dirs[i], LocalDeliveryAnalyzer(o.dirs[i].server, config)};
-    auto it = payloads.find(keys[i]);
-    if (it != payloads.end()) {
-      if (Status s = w.analyzer.LoadPayload(it->second); !s.ok()) {
-        result.warnings.push_back(o.dirs[i].server + ": " + s.message() +
-                                  "; in-flight deliveries rebuilt from the logs");
-        w.analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, config);
-        // Without its pairs, the offsets of this server's files are meaningless: re-read them.
-        std::vector<FileCursor> kept;
-        for (FileCursor& c : previous.files) {
-          if (c.path.rfind(o.dirs[i].path + "/", 0) != 0) kept.push_back(c);
-        }
-        previous.files = std::move(kept);
-      }
-    }
-    servers->push_back(std::move(w));
+    servers->push_back(ServerWork{o.dirs[i], LocalDeliveryAnalyzer(o.dirs[i].server, config)});
   }
-
-  // Restored: the old payload is not needed any more (the work writes a new one).
-  payloads.clear();
-  std::string().swap(previous.payload);
+  // Restore each server's analyzer from the payload, read from the file as it is parsed. A bad
+  // payload means a fresh start: for everything when the payload itself is unreadable, for one
+  // server when only its part is.
+  if (state) {
+    auto fresh = [&](size_t i) {
+      (*servers)[i].analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, config);
+      // Without its pairs, the offsets of this server's files are meaningless: re-read them.
+      std::vector<FileCursor> kept;
+      for (FileCursor& c : previous.files) {
+        if (c.path.rfind(o.dirs[i].path + "/", 0) != 0) kept.push_back(c);
+      }
+      previous.files = std::move(kept);
+    };
+    auto r = state->OpenPreviousPayload();
+    bool ok = r.ok();
+    if (ok && !r->at_end()) {
+      ok = r->U64() == kRunPayloadVersion;
+      const uint64_t n = ok ? r->U64() : 0;
+      std::vector<bool> loaded(o.dirs.size(), false);
+      for (uint64_t k = 0; k < n && r->ok(); ++k) {
+        const std::string key(r->Bytes());
+        const uint64_t size = r->U64();
+        if (!r->ok()) break;
+        const auto at = std::find(keys.begin(), keys.end(), key);
+        const size_t i = static_cast<size_t>(at - keys.begin());
+        if (at == keys.end() || loaded[i]) {
+          r->Skip(size);
+          continue;
+        }
+        loaded[i] = true;
+        if (Status s = (*servers)[i].analyzer.LoadPayloadFrom(*r, size); !s.ok()) {
+          result.warnings.push_back(o.dirs[i].server + ": " + s.message() +
+                                    "; in-flight deliveries rebuilt from the logs");
+          fresh(i);
+          if (!r->ok()) break;
+        }
+      }
+      ok = ok && r->ok() && r->at_end();
+    }
+    if (!ok) {
+      result.warnings.push_back("state file " + o.state_path +
+                                " has an unreadable payload; rebuilt from the logs");
+      for (size_t i = 0; i < o.dirs.size(); ++i)
+        (*servers)[i].analyzer = LocalDeliveryAnalyzer(o.dirs[i].server, config);
+      previous = StateSnapshot();
+    }
+  }
 
   // The reading runs on a helper thread that owns everything it touches (see bounded_call.h).
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -316,7 +354,14 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
     return work.status();
   }
   if (state) {
-    if (Status s = state->Commit(work->snapshot); !s.ok()) return s.WithContext("state file");
+    // The helper thread is done with the analyzers: their state goes straight into the file.
+    const std::vector<ServerWork>& done = *servers;
+    const PayloadPlan plan = PlanPayload(done);
+    if (Status s = state->Commit(work->snapshot, plan.total,
+                                 [&](PayloadWriter& w) { WritePayload(done, plan, w); });
+        !s.ok()) {
+      return s.WithContext("state file");
+    }
   }
   result.servers = std::move(work->reports);
   return result;

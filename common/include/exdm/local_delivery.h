@@ -27,6 +27,7 @@
 namespace exdm {
 
 class PayloadWriter;
+class PayloadStreamReader;
 
 struct LocalDeliveryConfig {
   TrackingEventTable events = TrackingEventTable::Default();
@@ -133,6 +134,8 @@ class LocalDeliveryAnalyzer {
   // The same bytes appended to `w` (no intermediate string: the payload can be tens of MB).
   void SavePayloadTo(PayloadWriter& w) const;
   Status LoadPayload(std::string_view payload);
+  // The same, streamed: reads exactly `size` bytes (one saved analyzer) from `r`.
+  Status LoadPayloadFrom(PayloadStreamReader& r, uint64_t size);
 
   // For the memory benchmark and tests.
   size_t InFlight() const;

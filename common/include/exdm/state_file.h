@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,12 +77,20 @@ Result<ResumePlan> PlanResume(int fd, const FileCursor* previous, const FileIden
 // Hash of the first `length` bytes of the file (pread), comparable with FileIdentity::head_hash.
 Result<uint64_t> HashFileHead(int fd, uint64_t length);
 
+class PayloadWriter;
+class PayloadStreamReader;
+
 class StateFile {
  public:
+  // How the previous payload is loaded: into previous().payload, or left in the file (checksum
+  // verified) for OpenPreviousPayload(), so a payload of tens of MB is never held whole.
+  enum class PayloadLoad { kInMemory, kStreamed };
+
   // consumer: e.g. "queue"; inputs_key: a canonical description of the inputs (directories, files)
   // so a state written for other inputs is recognized as foreign.
   static Result<StateFile> Acquire(const std::string& path, std::string_view consumer,
-                                   std::string_view inputs_key, const Deadline& deadline);
+                                   std::string_view inputs_key, const Deadline& deadline,
+                                   PayloadLoad load = PayloadLoad::kInMemory);
 
   StateFile(StateFile&& other) noexcept;
   StateFile& operator=(StateFile&& other) noexcept;
@@ -97,16 +106,31 @@ class StateFile {
   const std::string& path() const { return path_; }
 
   Status Commit(const StateSnapshot& snapshot);
+  // The same file format with the payload streamed into the temp file instead of taken from
+  // snapshot.payload (ignored): `write` produces exactly `payload_size` bytes through the writer
+  // it is given (which flushes to the file as it goes), else the commit fails and nothing is
+  // replaced.
+  Status Commit(const StateSnapshot& snapshot, uint64_t payload_size,
+                const std::function<void(PayloadWriter&)>& write);
+
+  // With PayloadLoad::kStreamed: the previous payload (empty when there is none), read from the
+  // file in chunks.
+  Result<PayloadStreamReader> OpenPreviousPayload() const;
 
  private:
   StateFile() = default;
-  void Load();
+  void Load(PayloadLoad load);
+  void LoadStreamed();
+  Status CommitWith(const StateSnapshot& snapshot, uint64_t payload_size,
+                    const std::function<Status(int fd, uint64_t* checksum)>& write_payload);
 
   std::string path_;
   std::string consumer_;
   std::string inputs_key_;
   int lock_fd_ = -1;
   StateSnapshot previous_;
+  uint64_t payload_offset_ = 0;  // kStreamed: where the previous payload starts in the file
+  uint64_t payload_size_ = 0;
   std::vector<std::string> warnings_;
 };
 
@@ -123,6 +147,18 @@ uint64_t Fnv1a64(std::string_view bytes, uint64_t seed = 0xcbf29ce484222325ULL);
 // malformed input instead of reading past the end.
 class PayloadWriter {
  public:
+  PayloadWriter() = default;
+  // Streaming: buffered bytes go to `sink` whenever MaybeFlush() finds flush_at or more (marks
+  // must not be open then), the rest on Finish(). The first sink error stops further writes.
+  explicit PayloadWriter(std::function<Status(std::string_view)> sink, size_t flush_at = 1 << 20)
+      : sink_(std::move(sink)), flush_at_(flush_at) {}
+  // Counting only: nothing is kept, size() says how many bytes the same calls would write.
+  static PayloadWriter Counter() {
+    PayloadWriter w;
+    w.counting_ = true;
+    return w;
+  }
+
   void U64(uint64_t v);
   void I64(int64_t v);  // zigzag
   void Bytes(std::string_view s);
@@ -133,8 +169,56 @@ class PayloadWriter {
   void EndBytes(size_t mark);
   std::string& out() { return out_; }
 
+  bool streaming() const { return static_cast<bool>(sink_) || counting_; }
+  void MaybeFlush() {
+    if (sink_ && out_.size() >= flush_at_) Flush();
+  }
+  Status Finish() {
+    if (sink_) Flush();
+    return status_;
+  }
+  uint64_t size() const { return flushed_ + out_.size() + counted_; }
+
  private:
+  void Flush();
+
   std::string out_;
+  std::function<Status(std::string_view)> sink_;
+  size_t flush_at_ = 0;
+  uint64_t flushed_ = 0;
+  bool counting_ = false;
+  uint64_t counted_ = 0;
+  Status status_;
+};
+
+// PayloadReader's interface over a file region, read in chunks: a Bytes() view stays valid only
+// until the next call. consumed() counts bytes read so far; Skip() passes over a field's bytes.
+class PayloadStreamReader {
+ public:
+  PayloadStreamReader(int fd, uint64_t offset, uint64_t size);  // owns fd
+  PayloadStreamReader(PayloadStreamReader&& other) noexcept;
+  PayloadStreamReader& operator=(PayloadStreamReader&&) = delete;
+  PayloadStreamReader(const PayloadStreamReader&) = delete;
+  ~PayloadStreamReader();
+
+  uint64_t U64();
+  int64_t I64();
+  std::string_view Bytes();
+  void Skip(uint64_t n);
+  bool ok() const { return ok_; }
+  bool at_end() const { return consumed_ == size_; }
+  uint64_t consumed() const { return consumed_; }
+
+ private:
+  bool Fill(size_t need);  // at least `need` bytes buffered after pos_, else ok_ = false
+
+  int fd_ = -1;
+  uint64_t next_ = 0;      // file offset of the next read
+  uint64_t size_ = 0;      // payload bytes in all
+  uint64_t consumed_ = 0;  // payload bytes handed out
+  std::string buf_;
+  size_t pos_ = 0;  // next unread byte in buf_
+  bool ok_ = true;
 };
 
 class PayloadReader {
@@ -145,6 +229,7 @@ class PayloadReader {
   std::string_view Bytes();
   bool ok() const { return ok_; }
   bool at_end() const { return in_.empty(); }
+  size_t remaining() const { return in_.size(); }
 
  private:
   std::string_view in_;
