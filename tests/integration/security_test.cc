@@ -327,6 +327,52 @@ TEST(Security, HostileLogValuesCannotBreakOutputOrMetrics) {
             4);
 }
 
+// Recipients from the tracking log go into LDAP filters (queue -H ties stalls to stores through
+// mail/proxyAddresses). A recipient written as a filter ("*@...", "x)(mail=*@...") must match
+// nobody rather than every user: the stalls stay "not tied", and slapd saw the escaped value.
+TEST(Security, HostileRecipientsCannotWidenTheLdapFilter) {
+  TempDir tmp("exdm-security");
+  auto org = GenerateOrg({SampleOrg("demo")}, tmp.path());
+  ASSERT_TRUE(org);
+  auto slapd = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+  ASSERT_TRUE(slapd);
+  const std::string dir = tmp.File("EXCH01.log");
+  fs::create_directories(dir);
+  std::string log =
+      "# Message Tracking Log File\n# Date\tTime\tRecipient-Address\tEvent-ID\tMSGID\n";
+  int n = 0;
+  for (const std::string rcpt : {"*@contoso.com", "x)(mail=*@contoso.com", "carol@contoso.com"}) {
+    const std::string id = "m" + std::to_string(++n) + "@EXCH01.contoso.com";
+    log += "2026-11-25\t9:00:00 GMT\t" + rcpt + "\t1036\t" + id + "\n";
+    for (int minute = 0; minute <= 20; minute += 5) {
+      for (const char* event : {"1028", "1037"}) {
+        log += "2026-11-25\t9:" + std::string(minute < 10 ? "0" : "") + std::to_string(minute) +
+               ":01 GMT\t" + rcpt + "\t" + event + "\t" + id + "\n";
+      }
+    }
+  }
+  WriteWholeFile(dir + "/20261125.log", log);
+  const ProgramResult r =
+      RunCheck({"queue", "-H", slapd->uri(), "-D", slapd->monitor_dn(), "--password-file",
+                slapd->monitor_password_file(), "--tracking-dir", "EXCH01=" + dir, "--state-file",
+                "none", "--now", "2026-11-25T09:31:00Z"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(Perf(r.out, "stalled_deliveries"), 3) << r.out;
+  // carol is on Sales; the two filter-shaped recipients match no one.
+  EXPECT_NE(r.out.find("EXCH01 / First Storage Group / Sales: 1 stalled"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("2 stalled deliveries to 2 recipients not tied to an audited store"),
+            std::string::npos)
+      << r.out;
+  slapd->Stop();  // flushes its log
+  const std::string slapd_log = ReadWholeFile(slapd->log_file());
+  // slapd logs the filter normalized: "(mail=\2A@contoso.com)", "(mail=x\29\28mail=\2A@...)".
+  EXPECT_NE(slapd_log.find("(mail=\\2A@contoso.com)"), std::string::npos) << slapd_log;
+  EXPECT_NE(slapd_log.find("(mail=x\\29\\28mail=\\2A@contoso.com)"), std::string::npos);
+  EXPECT_EQ(slapd_log.find("(mail=x)(mail="), std::string::npos)
+      << "an unescaped value reached slapd";
+}
+
 // Connects to addr:port; true when something accepts.
 bool Reachable(const std::string& addr, int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
