@@ -391,6 +391,17 @@ Result<LdapEntry> LdapConnection::ReadRootDse(const std::vector<std::string>& at
   return *root;
 }
 
+Result<std::string> LdapConnection::ReadNamingContext(const std::string& attribute,
+                                                      const Deadline& deadline) {
+  auto dse = ReadRootDse({attribute}, deadline);
+  if (!dse) return dse.status();
+  const std::string* nc = dse->First(attribute);
+  if (!nc || nc->empty()) {
+    return Status(ErrorCode::kLdapError, uri_ + ": the root DSE names no " + attribute);
+  }
+  return *nc;
+}
+
 Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {

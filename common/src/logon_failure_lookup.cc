@@ -86,19 +86,6 @@ std::string DescribeDnHolders(const std::vector<LdapEntry>& holders,
   return out;
 }
 
-Result<std::string> ConfigBase(LdapConnection& conn, const std::string& base,
-                               const Deadline& deadline) {
-  if (!base.empty()) return base;
-  auto dse = conn.ReadRootDse({"configurationNamingContext"}, deadline);
-  if (!dse) return dse.status();
-  const std::string* nc = dse->First("configurationNamingContext");
-  if (!nc || nc->empty()) {
-    return Status(ErrorCode::kLdapError,
-                  conn.uri() + ": the root DSE names no configurationNamingContext");
-  }
-  return *nc;
-}
-
 Result<std::vector<LdapEntry>> Find(LdapConnection& conn, const std::string& base,
                                     const std::string& filter, const Deadline& deadline) {
   std::vector<LdapEntry> found;
@@ -119,7 +106,9 @@ Status ExplainUnmatchedLogonFailures(const LogonFailureLookup& lookup,
   if (unmatched.empty()) return Status::Ok();
   auto conn = LdapConnection::Open(lookup.connection, deadline);
   if (!conn) return conn.status();
-  auto base = ConfigBase(**conn, lookup.base, deadline);
+  Result<std::string> base = lookup.base;
+  if (lookup.base.empty())
+    base = (*conn)->ReadNamingContext("configurationNamingContext", deadline);
   if (!base) return base.status();
   for (UnmatchedLogonFailure& u : unmatched) {
     if (const std::string filter = GuidFilter(u.store_guid); !filter.empty()) {

@@ -40,17 +40,6 @@ std::set<std::string> AddressesOf(const LdapEntry& entry) {
   return out;
 }
 
-Result<std::string> DefaultUserBase(LdapConnection& conn, const Deadline& deadline) {
-  auto dse = conn.ReadRootDse({"defaultNamingContext"}, deadline);
-  if (!dse) return dse.status();
-  const std::string* nc = dse->First("defaultNamingContext");
-  if (!nc || nc->empty()) {
-    return Status(ErrorCode::kLdapError,
-                  conn.uri() + ": root DSE has no defaultNamingContext to search users in");
-  }
-  return *nc;
-}
-
 }  // namespace
 
 Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
@@ -82,7 +71,7 @@ Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
   if (!conn) return conn.status();
   std::string base = lookup.base;
   if (base.empty()) {
-    auto b = DefaultUserBase(**conn, deadline);
+    auto b = (*conn)->ReadNamingContext("defaultNamingContext", deadline);
     if (!b) return b.status();
     base = *b;
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "exdm/guid.h"
 #include "org_fixture.h"
 #include "paths.h"
 #include "run_program.h"
@@ -65,12 +66,6 @@ std::string Event2080(const std::string& host) {
 std::string Event327(const std::string& guid) {
   return R"({"EventTime": "2026-11-25 09:03:00", "Hostname": "EXCH01", "SourceName": "MSExchangeTransport", "EventID": 327, "Category": "Exchange Store Driver", "Message": "The following call : EcLocallyDeliverMsg to the store failed. Error code : -2147221233. MDB : )" +
          guid + R"(."})" + "\n";
-}
-
-std::string ToLowerForTest(std::string s) {
-  for (char& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string Upper(std::string s) {
@@ -216,8 +211,9 @@ TEST_F(AllMode, LogonFailureForAGuidNoStoreHasSearchesGatewaysByLegacyDn) {
       << "(EXCH01-{" << gone << "})\ndeliveryMechanism: 2\nlegacyExchangeDN: " << legacy << "\n";
   ASSERT_TRUE(slapd_->Modify(tmp_.File("leftover.ldif")));
   ProgramResult r = Run(Event326(gone));
-  EXPECT_NE(r.out.find("{" + ToLowerForTest(gone) + "}, a store no audited view knows: gateway " +
-                       legacy + "\n  in AD: no object has that objectGUID; " + dn +
+  EXPECT_NE(r.out.find("{" + Guid::Parse(gone)->ToString() +
+                       "}, a store no audited view knows: gateway " + legacy +
+                       "\n  in AD: no object has that objectGUID; " + dn +
                        " (mailGateway) has the event's DN as legacyExchangeDN, no homeMDB: its "
                        "store was deleted\n"),
             std::string::npos)
@@ -226,7 +222,7 @@ TEST_F(AllMode, LogonFailureForAGuidNoStoreHasSearchesGatewaysByLegacyDn) {
   const std::string nothing = "ABCDEF01-2345-4678-9ABC-DEF012345678";
   r = Run(Event326(nothing), "nothing.state");
   EXPECT_NE(
-      r.out.find("{" + ToLowerForTest(nothing) +
+      r.out.find("{" + Guid::Parse(nothing)->ToString() +
                  "}, a store no audited view knows: gateway /o=Contoso/ou=First "
                  "Administrative Group/cn=Configuration/cn=Connections/cn=SMTP (EXCH01)/cn={" +
                  nothing + "}\n  in AD: GUID names no store in AD"),

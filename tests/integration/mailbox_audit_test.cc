@@ -140,6 +140,14 @@ ProcessResult RunCheck(const std::vector<const Slapd*>& slapds,
   return RunProcess(argv);
 }
 
+// Runs the check with --remediation-ldif FIX on a faulty org (CRITICAL) and returns the LDIF.
+std::string RemediationLdif(const Org& org, const std::string& fix) {
+  ProcessResult check = RunCheck({org.slapd.get()}, {"--remediation-ldif", fix});
+  EXPECT_EQ(check.exit_code, 2) << check.output;
+  std::ifstream in(fix);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -278,13 +286,7 @@ TEST(MailboxAudit, RemediationRoundTripLeavesACleanAudit) {
   auto org = StartOrg({OrgFile("all-faults.json")});
   ASSERT_TRUE(org);
   const std::string fix = org->dir.path() + "/fix.ldif";
-  ProcessResult check = RunCheck({org->slapd.get()}, {"--remediation-ldif", fix});
-  EXPECT_EQ(check.exit_code, 2) << check.output;
-  std::string ldif;
-  {
-    std::ifstream in(fix);
-    ldif.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  const std::string ldif = RemediationLdif(*org, fix);
   EXPECT_FALSE(Contains(ldif, "\nobjectGUID:")) << ldif;
   ASSERT_TRUE(org->slapd->Modify(fix)) << ldif;
   AuditReport after = Audit(*org->slapd);
@@ -335,13 +337,7 @@ TEST(MailboxAudit, RemediationOnAServerWithoutMtaAddsNothingAdWouldRefuse) {
   auto org = StartOrg({description});
   ASSERT_TRUE(org);
   const std::string fix = org->dir.path() + "/fix.ldif";
-  ProcessResult check = RunCheck({org->slapd.get()}, {"--remediation-ldif", fix});
-  EXPECT_EQ(check.exit_code, 2) << check.output;
-  std::string ldif;
-  {
-    std::ifstream in(fix);
-    ldif.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  const std::string ldif = RemediationLdif(*org, fix);
   EXPECT_FALSE(Contains(ldif, "\ndn: CN=SMTP (EXCH03-")) << ldif;
   EXPECT_TRUE(Contains(ldif,
                        "# NOT REPAIRABLE YET: server EXCH03 lacks its MTA object "

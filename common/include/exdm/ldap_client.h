@@ -60,6 +60,9 @@ class LdapConnection {
   // The root DSE (base "", scope base) with the given attributes.
   Result<LdapEntry> ReadRootDse(const std::vector<std::string>& attributes,
                                 const Deadline& deadline);
+  // One naming context the root DSE names ("configurationNamingContext", "defaultNamingContext");
+  // kLdapError naming the URI and the attribute when it names none.
+  Result<std::string> ReadNamingContext(const std::string& attribute, const Deadline& deadline);
 
   const std::string& uri() const { return uri_; }
 
