@@ -107,6 +107,13 @@ int main(int argc, char** argv) {
     }
   }
 
+  for (const fs::path& f : Files(fixtures / "queue_snapshot")) {
+    if (f.extension() != ".csv") continue;
+    const std::string text = Read(f);
+    Seed("queue_snapshot", f.filename().string() + ".any", std::string(1, '\0'), text);
+    Seed("queue_snapshot", f.filename().string() + ".exch01", "\x01", text);
+  }
+
   {  // A state file as the product writes it, whole and as the body the harness seals itself.
     char templ[] = "/tmp/exdm-make-seeds.XXXXXX";
     if (::mkdtemp(templ) == nullptr) return 1;
