@@ -10,3 +10,7 @@ cd - >/dev/null
 if [[ -n "${CI:-}" && ${EXDM_CI_FUZZ_SECONDS:-20} -gt 0 ]]; then
   scripts/fuzz.sh "${EXDM_CI_FUZZ_SECONDS:-20}"
 fi
+# The suite under ASan + UBSan: a second full build, so opt-in (EXDM_CI_SANITIZE=1).
+if [[ -n "${CI:-}" && ${EXDM_CI_SANITIZE:-0} == 1 ]]; then
+  scripts/sanitize.sh
+fi

@@ -62,8 +62,10 @@ std::string FoldDirectoryString(std::string_view value) {
       out += ' ';
       pending_space = false;
     }
-    // Decode two- and three-byte sequences only to fold letters; anything else is copied.
-    if (c >= 0xc0 && c < 0xe0 && i + 1 < value.size() &&
+    // Decode two-byte sequences only to fold letters; anything else is copied. 0xC0 and 0xC1
+    // start overlong encodings of ASCII: decoding them would fold "\xC1\x81" to "a" and
+    // "\xC0\xA0" to a space that escapes the space collapsing (found by tests/fuzz/dn_fuzz.cc).
+    if (c >= 0xc2 && c < 0xe0 && i + 1 < value.size() &&
         (static_cast<unsigned char>(value[i + 1]) & 0xc0) == 0x80) {
       const uint32_t cp = ((c & 0x1fu) << 6) | (static_cast<unsigned char>(value[i + 1]) & 0x3fu);
       AppendUtf8(out, FoldCodePoint(cp));

@@ -96,5 +96,16 @@ TEST(LdapFilterTest, EscapesRfc4515Specials) {
   EXPECT_EQ(EscapeFilterBytes(std::string("\x00\xff(", 3)), "\\00\\ff\\28");
 }
 
+TEST(DnTest, FoldingLeavesOverlongUtf8AloneAndIsIdempotent) {
+  // Overlong encodings of 'A' and ' ' are not letters or spaces: no key collision with ASCII.
+  EXPECT_NE(FoldDirectoryString("\xC1\x81"), FoldDirectoryString("a"));
+  EXPECT_EQ(FoldDirectoryString("\xC1\x81"), "\xC1\x81");
+  for (const std::string text : {"x\xC0\xA0 ", " \xC0\xA0y", "\xC3\x9C \xD0\x96  z", "\xC0"}) {
+    const std::string once = FoldDirectoryString(text);
+    EXPECT_EQ(FoldDirectoryString(once), once) << text;
+  }
+  EXPECT_EQ(FoldDirectoryString("\xC3\x9C\xD0\x96"), "\xC3\xBC\xD0\xB6");  // Ü Ж -> ü ж
+}
+
 }  // namespace
 }  // namespace exdm
