@@ -276,7 +276,9 @@ struct LocalDeliveryAnalyzer::Impl {
       return idx;
     }
     if (table.size() >= cfg.max_in_flight) {
-      if (stream_time != INT64_MIN && stream_time - last_full_sweep > 60) {
+      // INT64_MIN: never swept yet (subtracting it would overflow; UBSan found it).
+      if (stream_time != INT64_MIN &&
+          (last_full_sweep == INT64_MIN || stream_time - last_full_sweep > 60)) {
         last_full_sweep = stream_time;
         Sweep(stream_time);
       }

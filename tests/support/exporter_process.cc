@@ -29,15 +29,22 @@ std::unique_ptr<ExporterProcess> ExporterProcess::Start(const std::string& dir,
     return nullptr;
   }
   static const std::regex kPorts(R"(\(ports (\d+))");
-  std::smatch m;
+  // The port is copied out inside the callback: a smatch points into the log string, which
+  // does not outlive the call (ASan: heap-use-after-free).
+  std::string port;
   const bool ready = exporter->process_->WaitForLog(
-      [&m](const std::string& log) { return std::regex_search(log, m, kPorts); },
+      [&port](const std::string& log) {
+        std::smatch m;
+        if (!std::regex_search(log, m, kPorts)) return false;
+        port = m[1].str();
+        return true;
+      },
       std::chrono::seconds(10));
   if (!ready) {
     ADD_FAILURE() << "exporter did not start listening; log:\n" << exporter->process_->Log();
     return nullptr;
   }
-  exporter->port_ = std::stoi(m[1]);
+  exporter->port_ = std::stoi(port);
   return exporter;
 }
 
