@@ -111,9 +111,7 @@ Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mod
   run.window_start = options.since ? *options.since : run.now - options.window_seconds;
   // Offsets and the evidence of earlier runs live in the state file, so 326 keeps alerting for
   // the whole window although it is logged once per store mount.
-  run.state_path = options.state_file.empty()
-                       ? DefaultStatePath(mode, EventInputs(options.event_files))
-                       : options.state_file;
+  run.state_path = StatePathFor(options, mode, EventInputs(options.event_files));
   auto result = RunEventAnalysis(run, deadline);
   if (!result) return result.status();
   for (const std::string& w : result->warnings)

@@ -114,12 +114,17 @@ void RenderStores(const LocalDeliveryReport& r, const StallCorrelation& c, int64
 
 }  // namespace
 
-std::string QueueStatePath(const CheckOptions& options, const char* mode) {
+std::string StatePathFor(const CheckOptions& options, const char* mode,
+                         const std::vector<std::string>& input_keys) {
   if (!options.state_file.empty()) return options.state_file == "none" ? "" : options.state_file;
+  return DefaultStatePath(mode, input_keys);
+}
+
+std::string QueueStatePath(const CheckOptions& options, const char* mode) {
   std::vector<std::string> keys;
   for (const NamedPath& d : options.tracking_dirs)
     keys.push_back(d.server + "=" + d.path);
-  return DefaultStatePath(mode, keys);
+  return StatePathFor(options, mode, keys);
 }
 
 Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,

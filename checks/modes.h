@@ -26,8 +26,11 @@ PluginOutput RunAllMode(const CheckOptions& options, const Deadline& deadline); 
 // Mailbox audit results into plugin output (mode_mailbox.cc; also used by mode "all").
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& options, PluginOutput& out);
 
-// The tracking-log state file for `mode`: --state-file, "" for --state-file none, else the
-// default path keyed by mode and inputs (so queue and all never share offsets). mode_queue.cc.
+// The state file for `mode`: --state-file, "" (no state) for --state-file none, else the default
+// path keyed by mode and inputs (so queue, events and all never share offsets). mode_queue.cc.
+std::string StatePathFor(const CheckOptions& options, const char* mode,
+                         const std::vector<std::string>& input_keys);
+// StatePathFor keyed by the tracking directories.
 std::string QueueStatePath(const CheckOptions& options, const char* mode);
 
 // --now, or the wall clock.

@@ -10,6 +10,7 @@
 
 #include "paths.h"
 #include "process.h"
+#include "run_program.h"
 
 namespace exdm::testing {
 namespace {
@@ -187,6 +188,24 @@ TEST_F(EventsModeTest, HandWrittenExportsInBothFormats) {
                           "cn=SMTP (EXCH-02-{0F1E2D3C-4B5A-4968-8776-655443322110})"),
             std::string::npos)
       << r.output;
+}
+
+// `--state-file none` keeps no state in every mode (queue, events, all): no file of that name
+// appears, and each run reads the export whole (the same numbers twice).
+TEST_F(EventsModeTest, StateFileNoneKeepsNoState) {
+  ProgramOptions in_dir;
+  in_dir.cwd = dir_;
+  const std::vector<std::string> args = {
+      CheckBinary(),  "events",        "--event-file", "EXCH-02=" + Fixture("mixed.csv"),
+      "--event-tz",   "Europe/Berlin", "--now",        "2026-11-25T12:00:00Z",
+      "--state-file", "none"};
+  const ProgramResult first = RunProgram(args, in_dir);
+  const ProgramResult second = RunProgram(args, in_dir);
+  EXPECT_EQ(first.exit_code, 2) << first.out << first.err;
+  EXPECT_EQ(FirstLine(first.out), FirstLine(second.out));
+  EXPECT_NE(first.out.find("logon failures (326)"), std::string::npos) << first.out;
+  std::ifstream none(dir_ + "/none");
+  EXPECT_FALSE(none.good()) << "--state-file none created a file named none";
 }
 
 TEST_F(EventsModeTest, ThresholdsAndAliases) {
