@@ -9,20 +9,6 @@
 namespace exdm::check {
 namespace {
 
-// DESIGN.md exit codes: unreachable or refused bind -> --unreachable-state, own deadline -> -t
-// state, anything else (no such base, bad URI) -> UNKNOWN.
-PluginState StateForFailure(const Status& status, const CheckOptions& o) {
-  switch (status.code()) {
-    case ErrorCode::kUnreachable:
-    case ErrorCode::kBindFailed:
-      return o.unreachable_state;
-    case ErrorCode::kTimeout:
-      return o.timeout_state;
-    default:
-      return PluginState::kUnknown;
-  }
-}
-
 Status WriteFileAtomically(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
   {
@@ -45,6 +31,18 @@ std::string Plural(size_t n, const char* one, const char* many) {
 
 }  // namespace
 
+PluginState LdapFailureState(const Status& status, const CheckOptions& o) {
+  switch (status.code()) {
+    case ErrorCode::kUnreachable:
+    case ErrorCode::kBindFailed:
+      return o.unreachable_state;
+    case ErrorCode::kTimeout:
+      return o.timeout_state;
+    default:
+      return PluginState::kUnknown;
+  }
+}
+
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {
   size_t up = 0;
   for (const LdapSourceStatus& source : report.sources) {
@@ -53,7 +51,7 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
       if (report.sources.size() > 1) out.AddLongLine(source.uri + ": audited");
       continue;
     }
-    out.Raise(StateForFailure(*source.error, o));
+    out.Raise(LdapFailureState(*source.error, o));
     out.AddSummary(source.error->message());
   }
   if (up == 0) return;

@@ -1,6 +1,5 @@
 // queue mode: stalled local deliveries from the message tracking logs (core: tracking_dir.h).
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -52,30 +51,6 @@ std::vector<std::pair<std::string, DomainStall>> WorstDomains(const LocalDeliver
   return out;
 }
 
-// DESIGN.md exit codes: LDAP unreachable or bind refused -> --unreachable-state, own deadline ->
-// the -t state, anything else UNKNOWN.
-PluginState CorrelationFailureState(const Status& s, const CheckOptions& o) {
-  switch (s.code()) {
-    case ErrorCode::kUnreachable:
-    case ErrorCode::kBindFailed:
-      return o.unreachable_state;
-    case ErrorCode::kTimeout:
-      return o.timeout_state;
-    default:
-      return PluginState::kUnknown;
-  }
-}
-
-bool SameServer(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 void RenderDomains(const LocalDeliveryReport& r, int64_t now, PluginOutput& out) {
   const auto domains = WorstDomains(r);
   for (size_t i = 0; i < domains.size() && i < kMaxDomainsPerServer; ++i) {
@@ -98,7 +73,7 @@ void RenderStores(const LocalDeliveryReport& r, const StallCorrelation& c, int64
   }
   size_t shown = 0, more = 0;
   for (const StoreStall& s : c.stores) {
-    if (!SameServer(s.store.server, r.server)) continue;
+    if (!SameServerName(s.store.server, r.server)) continue;
     if (shown == kMaxStoresPerServer) {
       ++more;
       continue;
@@ -185,7 +160,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   if (options.queue_snapshots.empty()) {
     RenderQueue(*tracking, options, out, correlation ? &*correlation : nullptr);
     if (ldap_failure) {
-      out.Raise(CorrelationFailureState(*ldap_failure, options));
+      out.Raise(LdapFailureState(*ldap_failure, options));
       out.AddSummary("stalls not tied to stores: " + ldap_failure->message());
     }
     return out;
@@ -209,7 +184,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   RenderSnapshots(*snapshots, options, wmi);
   out.Absorb(wmi, "WMI snapshot");
   if (ldap_failure) {
-    out.Raise(CorrelationFailureState(*ldap_failure, options));
+    out.Raise(LdapFailureState(*ldap_failure, options));
     out.AddSummary("stalls not tied to stores: " + ldap_failure->message());
   }
   return out;

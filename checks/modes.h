@@ -36,6 +36,10 @@ std::string QueueStatePath(const CheckOptions& options, const char* mode);
 // --now, or the wall clock.
 int64_t EvaluationTime(const CheckOptions& options);
 
+// DESIGN.md exit codes for an LDAP failure: unreachable or refused bind -> --unreachable-state,
+// own deadline -> the -t state, anything else (no such base, bad URI) -> UNKNOWN. mode_mailbox.cc.
+PluginState LdapFailureState(const Status& status, const CheckOptions& options);
+
 // The LDAP audit request from the options (password from file or environment). mode_mailbox.cc.
 Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOutput& out);
 

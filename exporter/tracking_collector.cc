@@ -1,30 +1,17 @@
 #include "tracking_collector.h"
 
 #include <algorithm>
-#include <cctype>
 #include <ctime>
 
 #include "audit_collector.h"
 #include "exdm/deadline.h"
 #include "exdm/ldap_audit.h"
+#include "exdm/model.h"
 #include "exdm/tracking_dir.h"
 #include "log.h"
 #include "tracking_metrics.h"
 
 namespace exdm::exporter {
-namespace {
-
-bool EqualsIgnoreCaseAscii(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 TrackingCollector::TrackingCollector(std::vector<NamedPath> dirs, std::string state_dir,
                                      std::chrono::seconds interval,
@@ -94,7 +81,7 @@ Status TrackingCollector::CorrelateWithStores() {
   for (const StoreInfo& s : audit->stores) {
     if (s.type != StoreType::kMailbox) continue;
     for (const NamedPath& dir : dirs_) {
-      if (EqualsIgnoreCaseAscii(dir.server, s.ref.server)) {
+      if (SameServerName(dir.server, s.ref.server)) {
         stores_.push_back(s.ref);
         break;
       }

@@ -1,12 +1,20 @@
 #include "exdm/model.h"
 
+#include "text_util.h"
+
 namespace exdm {
 
 std::string_view StoreTypeName(StoreType type) {
   return type == StoreType::kPublic ? "public" : "mailbox";
 }
 
-std::string StoreRef::Display() const { return server + " / " + storage_group + " / " + store; }
+bool SameServerName(std::string_view a, std::string_view b) {
+  return EqualsIgnoreCase(a, b);
+}
+
+std::string StoreRef::Display() const {
+  return server + " / " + storage_group + " / " + store;
+}
 
 std::string_view FindingName(FindingKind kind) {
   switch (kind) {

@@ -14,6 +14,10 @@ namespace exdm {
 enum class StoreType { kMailbox, kPublic };
 std::string_view StoreTypeName(StoreType type);  // "mailbox" / "public"
 
+// Server names are NetBIOS names, which Windows compares without regard to case: "exch01" in a
+// tracking-directory label and "EXCH01" in AD are the same server.
+bool SameServerName(std::string_view a, std::string_view b);
+
 // The identity of a store as it appears in labels and plugin output.
 struct StoreRef {
   std::string server;
@@ -47,11 +51,16 @@ enum class FindingKind {
   kOrphan,
 };
 inline constexpr FindingKind kAllFindingKinds[] = {
-    FindingKind::kMissing,         FindingKind::kDuplicate,
-    FindingKind::kWrongHomeMdb,    FindingKind::kWrongHomeMta,
-    FindingKind::kWrongDeliveryMechanism, FindingKind::kWrongLegacyDn,
-    FindingKind::kWrongName,       FindingKind::kMtaMissing,
-    FindingKind::kSystemMailboxMissing,   FindingKind::kDcDisagree,
+    FindingKind::kMissing,
+    FindingKind::kDuplicate,
+    FindingKind::kWrongHomeMdb,
+    FindingKind::kWrongHomeMta,
+    FindingKind::kWrongDeliveryMechanism,
+    FindingKind::kWrongLegacyDn,
+    FindingKind::kWrongName,
+    FindingKind::kMtaMissing,
+    FindingKind::kSystemMailboxMissing,
+    FindingKind::kDcDisagree,
     FindingKind::kOrphan,
 };
 
