@@ -7,12 +7,17 @@
 # (fuzz_make_seeds) and tests/fuzz/regressions/<name>. A crash, leak, timeout or property
 # violation fails the run and leaves the input in build-fuzz/fuzz/artifacts/<name>/: fix the bug,
 # then keep the input in tests/fuzz/regressions/<name>/ (ctest fuzz.replay.<name> replays it).
+# EXDM_FUZZ_SEED fixes libFuzzer's seed (default: a new one per run). With a fixed seed and a
+# fresh corpus the inputs tried are the same every run, so the time limit only cuts that sequence
+# shorter or longer: CI uses this, and a long run with the same seed vouches for any shorter one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 BUILD_DIR=${EXDM_FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${EXDM_FUZZ_JOBS:-$(nproc)}
+seed_args=()
+[[ -n ${EXDM_FUZZ_SEED:-} ]] && seed_args=(-seed="$EXDM_FUZZ_SEED")
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -34,7 +39,7 @@ run_one() {
   [[ -d tests/fuzz/regressions/$name ]] && inputs+=("tests/fuzz/regressions/$name")
   # -timeout: an input taking 10 s is a hang; -rss_limit_mb: a parser must not balloon.
   if "$bin/fuzz_$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -print_final_stats=1 -artifact_prefix="$work/artifacts/$name/" "${inputs[@]}" \
+      "${seed_args[@]}" -print_final_stats=1 -artifact_prefix="$work/artifacts/$name/" "${inputs[@]}" \
       >"$work/logs/$name.log" 2>&1; then
     echo "fuzz $name: ok, $(grep -m1 -o 'stat::number_of_executed_units: [0-9]*' "$work/logs/$name.log" |
       awk '{print $2}') runs in ${seconds}s, corpus $(ls "$work/corpus/$name" | wc -l)"

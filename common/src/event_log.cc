@@ -130,7 +130,12 @@ EventParseStats ParseCsv(std::string_view data, const TimeZone& zone, const Even
   size_t pos = 0;
   std::string_view header_text = csv_header.empty() ? data : csv_header;
   size_t header_pos = 0;
-  if (!NextCsvRecord(StripBom(header_text), header_pos, true, fields, malformed)) return stats;
+  // A header read from a file that may still grow must be complete too: a header cut inside a
+  // quoted name would map other columns now and leave the rest of that quote to the next read.
+  const bool header_final = csv_header.empty() ? final : true;
+  if (!NextCsvRecord(StripBom(header_text), header_pos, header_final, fields, malformed)) {
+    return stats;
+  }
   const CsvColumns cols = MapCsvHeader(fields);
   if (cols.time < 0 || cols.id < 0 || cols.source < 0) return stats;
   if (csv_header.empty()) {
