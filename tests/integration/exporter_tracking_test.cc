@@ -18,12 +18,23 @@
 namespace exdm::testing {
 namespace {
 
-std::string Yesterday() {
-  const int64_t days = static_cast<int64_t>(std::time(nullptr)) / 86400 - 1;
-  return FormatIso8601Utc(days * 86400).substr(0, 10);
+// Two days of logs that end at the last full hour: all of it lies in the past (rows in the future
+// are bad lines until their time comes, so a log running to tonight would read differently from
+// one moment to the next, and the exporter and the check, evaluating a few seconds apart, could
+// disagree), and the stalls' last retries are recent enough not to count as vanished.
+struct LogSpan {
+  std::string start;  // first day, YYYY-MM-DD
+  std::string end_hour;
+};
+
+LogSpan RecentTwoDays() {
+  const int64_t hour = static_cast<int64_t>(std::time(nullptr)) / 3600;
+  const int64_t end_day = (hour - 1) / 24;  // at 00:xx the last full hour ended yesterday
+  const int64_t end_hour = hour - end_day * 24;
+  return {FormatIso8601Utc((end_day - 1) * 86400).substr(0, 10), std::to_string(end_hour)};
 }
 
-// Two days of logs for `server`, ending today; mail to stuck@ stalls when `stalls`.
+// Mail to stuck@ stalls when `stalls`.
 void GenerateLogs(const TempDir& dir, const std::string& server, bool stalls) {
   std::vector<std::string> argv = {GeneratorBinary("exdm_gen_tracking"),
                                    "--out",
@@ -31,7 +42,9 @@ void GenerateLogs(const TempDir& dir, const std::string& server, bool stalls) {
                                    "--server",
                                    server,
                                    "--start",
-                                   Yesterday(),
+                                   RecentTwoDays().start,
+                                   "--end-hour",
+                                   RecentTwoDays().end_hour,
                                    "--days",
                                    "2",
                                    "--messages",
