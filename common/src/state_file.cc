@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 namespace exdm {
@@ -67,6 +68,25 @@ Status WriteAll(int fd, std::string_view data, const std::string& path) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
+}
+
+// The payload's LEB128 varint, for both readers: `next_byte` returns the next byte, or -1 at the
+// end of the input. nullopt for a varint cut short or longer than 64 bits.
+template <typename NextByte>
+std::optional<uint64_t> DecodeVarint(NextByte&& next_byte) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 64; shift += 7) {
+    const int b = next_byte();
+    if (b < 0) break;
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  return std::nullopt;
+}
+
+// Signed values are zigzag-encoded (PayloadWriter::I64) so small negatives stay short.
+int64_t ZigZagDecode(uint64_t z) {
+  return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
 }
 
 std::string Hex16(uint64_t v) {
@@ -301,21 +321,17 @@ bool PayloadStreamReader::Fill(size_t need) {
 }
 
 uint64_t PayloadStreamReader::U64() {
-  uint64_t v = 0;
-  for (unsigned shift = 0; shift < 64; shift += 7) {
-    if (!Fill(1)) break;
-    const auto b = static_cast<unsigned char>(buf_[pos_++]);
+  const std::optional<uint64_t> v = DecodeVarint([this]() -> int {
+    if (!Fill(1)) return -1;
     ++consumed_;
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-  ok_ = false;
-  return 0;
+    return static_cast<unsigned char>(buf_[pos_++]);
+  });
+  if (!v) ok_ = false;
+  return v.value_or(0);
 }
 
 int64_t PayloadStreamReader::I64() {
-  const uint64_t z = U64();
-  return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+  return ZigZagDecode(U64());
 }
 
 std::string_view PayloadStreamReader::Bytes() {
@@ -341,21 +357,18 @@ void PayloadStreamReader::Skip(uint64_t n) {
 }
 
 uint64_t PayloadReader::U64() {
-  uint64_t v = 0;
-  for (unsigned shift = 0; shift < 64; shift += 7) {
-    if (in_.empty()) break;
+  const std::optional<uint64_t> v = DecodeVarint([this]() -> int {
+    if (in_.empty()) return -1;
     const auto b = static_cast<unsigned char>(in_.front());
     in_.remove_prefix(1);
-    v |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) return v;
-  }
-  ok_ = false;
-  return 0;
+    return b;
+  });
+  if (!v) ok_ = false;
+  return v.value_or(0);
 }
 
 int64_t PayloadReader::I64() {
-  const uint64_t z = U64();
-  return static_cast<int64_t>(z >> 1) ^ -static_cast<int64_t>(z & 1);
+  return ZigZagDecode(U64());
 }
 
 std::string_view PayloadReader::Bytes() {
