@@ -185,6 +185,15 @@ const std::string* LdapEntry::First(std::string_view name) const {
   return values && !values->empty() ? &values->front() : nullptr;
 }
 
+bool LdapEntry::HasObjectClass(std::string_view cls) const {
+  if (const auto* classes = Values("objectClass")) {
+    for (const std::string& c : *classes) {
+      if (EqualsIgnoreCase(c, cls)) return true;
+    }
+  }
+  return false;
+}
+
 Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOptions& o,
                                                              const Deadline& deadline) {
   const std::string& uri = o.uri;

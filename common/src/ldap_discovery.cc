@@ -1,31 +1,10 @@
 #include "exdm/ldap_discovery.h"
 
-#include <unordered_map>
-
+#include "exdm/topology_entries.h"
 #include "text_util.h"
 
 namespace exdm {
 namespace {
-
-bool HasClass(const LdapEntry& e, std::string_view cls) {
-  if (const auto* classes = e.Values("objectClass")) {
-    for (const std::string& c : *classes) {
-      if (EqualsIgnoreCase(c, cls)) return true;
-    }
-  }
-  return false;
-}
-
-std::optional<Dn> EntryDn(const LdapEntry& e) {
-  auto dn = Dn::Parse(e.dn);
-  if (!dn.ok() || dn->empty()) return std::nullopt;
-  return *dn;
-}
-
-std::optional<std::string> Optional(const LdapEntry& e, std::string_view name) {
-  const std::string* v = e.First(name);
-  return v ? std::optional<std::string>(*v) : std::nullopt;
-}
 
 Result<Dn> NamingContext(const LdapEntry& root, const char* attribute) {
   const std::string* value = root.First(attribute);
@@ -37,10 +16,6 @@ bool IsNoSuchObject(const Status& s) {
   return !s.ok() && s.code() == ErrorCode::kLdapError &&
          s.message().find("No such object") != std::string::npos;
 }
-
-struct Classified {
-  std::vector<std::pair<Dn, const LdapEntry*>> admin_groups, servers, mtas, storage_groups, stores;
-};
 
 }  // namespace
 
@@ -86,15 +61,7 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
                         return Status::Ok();
                       });
   if (!s.ok()) return s;
-  if (orgs.empty()) {
-    return Status(ErrorCode::kLdapError,
-                  c.uri() + ": no Exchange organization under " + exchange.ToString());
-  }
-  auto org_dn = EntryDn(orgs.front());
-  if (!org_dn) return Status(ErrorCode::kLdapError, c.uri() + ": bad DN " + orgs.front().dn);
-  t.org_dn = *org_dn;
-  t.org_name = org_dn->LeafValue();
-  t.org_legacy_dn = Optional(orgs.front(), "legacyExchangeDN").value_or("");
+  if (Status added = AddOrganization(orgs, c.uri(), t); !added.ok()) return added;
 
   // Admin groups, servers, MTAs, storage groups and stores in one paged subtree search.
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
@@ -109,82 +76,14 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
                  return Status::Ok();
                });
   if (!s.ok() && !IsNoSuchObject(s)) return s;
-  Classified k;
-  for (const LdapEntry& e : entries) {
-    auto dn = EntryDn(e);
-    if (!dn) continue;
-    if (HasClass(e, "msExchPrivateMDB") || HasClass(e, "msExchPublicMDB")) {
-      k.stores.emplace_back(*dn, &e);
-    } else if (HasClass(e, "msExchStorageGroup")) {
-      k.storage_groups.emplace_back(*dn, &e);
-    } else if (HasClass(e, "mTA")) {
-      k.mtas.emplace_back(*dn, &e);
-    } else if (HasClass(e, "msExchExchangeServer")) {
-      k.servers.emplace_back(*dn, &e);
-    } else if (HasClass(e, "msExchAdminGroup")) {
-      k.admin_groups.emplace_back(*dn, &e);
-    }
-  }
-  // Link children to parents by DN (parsed, folded keys).
-  std::unordered_map<std::string, size_t> ag_index, server_index, sg_index;
-  for (auto& [dn, e] : k.admin_groups) {
-    if (!admin_groups.IsParentOf(dn)) continue;
-    ag_index[dn.key()] = t.admin_groups.size();
-    t.admin_groups.push_back({dn, dn.LeafValue(), Optional(*e, "legacyExchangeDN").value_or("")});
-  }
-  for (auto& [dn, e] : k.servers) {
-    const Dn container = dn.Parent();
-    if (!EqualsIgnoreCase(container.LeafValue(), "Servers")) continue;
-    auto ag = ag_index.find(container.Parent().key());
-    if (ag == ag_index.end()) continue;
-    server_index[dn.key()] = t.servers.size();
-    ExchangeServer server;
-    server.dn = dn;
-    server.name = dn.LeafValue();
-    server.admin_group = ag->second;
-    t.servers.push_back(std::move(server));
-  }
-  for (auto& [dn, e] : k.mtas) {
-    auto server = server_index.find(dn.Parent().key());
-    if (server != server_index.end()) t.servers[server->second].mta = dn;
-  }
-  for (auto& [dn, e] : k.storage_groups) {
-    const Dn container = dn.Parent();
-    if (!EqualsIgnoreCase(container.LeafValue(), "InformationStore")) continue;
-    auto server = server_index.find(container.Parent().key());
-    if (server == server_index.end()) continue;
-    sg_index[dn.key()] = t.storage_groups.size();
-    t.storage_groups.push_back({dn, dn.LeafValue(), server->second});
-  }
-  for (auto& [dn, e] : k.stores) {
-    auto sg = sg_index.find(dn.Parent().key());
-    const std::string* guid_bytes = e->First("objectGUID");
-    if (sg == sg_index.end() || guid_bytes == nullptr) continue;
-    auto guid = Guid::FromBytes(*guid_bytes);
-    if (!guid) continue;
-    ExchangeStore store;
-    store.dn = dn;
-    store.name = dn.LeafValue();
-    store.type = HasClass(*e, "msExchPublicMDB") ? StoreType::kPublic : StoreType::kMailbox;
-    store.guid = *guid;
-    store.storage_group = sg->second;
-    t.stores.push_back(std::move(store));
-  }
+  AddConfigurationObjects(entries, t);
   entries.clear();
 
   // The SMTP mailboxes: one level under the organization's own CN=Connections.
   s = c.Search(t.ConnectionsDn().ToString(), LdapScope::kOneLevel, "(objectClass=mailGateway)",
                {"homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"}, deadline,
                [&](const LdapEntry& e) {
-                 auto dn = EntryDn(e);
-                 if (!dn) return Status::Ok();
-                 SmtpGateway gw;
-                 gw.dn = *dn;
-                 gw.home_mdb = Optional(e, "homeMDB");
-                 gw.home_mta = Optional(e, "homeMTA");
-                 gw.delivery_mechanism = Optional(e, "deliveryMechanism");
-                 gw.legacy_dn = Optional(e, "legacyExchangeDN");
-                 t.gateways.push_back(std::move(gw));
+                 AddSmtpGateway(e, t);
                  return Status::Ok();
                });
   if (!s.ok() && !IsNoSuchObject(s)) return s;
@@ -194,10 +93,7 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
     const Dn system_objects = t.domain_nc.Child("CN", "Microsoft Exchange System Objects");
     s = c.Search(system_objects.ToString(), LdapScope::kOneLevel, "(cn=SystemMailbox*)", {"cn"},
                  deadline, [&](const LdapEntry& e) {
-                   if (auto dn = EntryDn(e)) {
-                     if (auto guid = FindBracedGuid(dn->LeafValue()))
-                       t.system_mailboxes.insert(*guid);
-                   }
+                   AddSystemMailbox(e, t);
                    return Status::Ok();
                  });
     if (s.ok() || IsNoSuchObject(s)) {

@@ -25,13 +25,6 @@ namespace {
 
 const std::vector<std::string> kAttributes = {"objectClass", "homeMDB", "legacyExchangeDN"};
 
-bool HasClass(const LdapEntry& e, std::string_view cls) {
-  const auto* classes = e.Values("objectClass");
-  if (!classes) return false;
-  return std::any_of(classes->begin(), classes->end(),
-                     [&](const std::string& c) { return EqualsIgnoreCase(c, cls); });
-}
-
 // DNs as AD spells them ("CN=", re-escaped), whatever case the server answered with.
 std::string Spelled(const std::string& text) {
   auto dn = Dn::Parse(text);
@@ -55,8 +48,8 @@ std::optional<StoreRef> StoreOfDn(const std::string& text) {
 
 std::string DescribeGuidOwner(const LdapEntry& e, const UnmatchedLogonFailure& u,
                               const std::vector<std::string>& audited) {
-  const bool store =
-      HasClass(e, "msExchMDB") || HasClass(e, "msExchPrivateMDB") || HasClass(e, "msExchPublicMDB");
+  const bool store = e.HasObjectClass("msExchMDB") || e.HasObjectClass("msExchPrivateMDB") ||
+                     e.HasObjectClass("msExchPublicMDB");
   if (!store) {
     return "the GUID is " + Spelled(e.dn) + " (" + ClassOf(e) + "), not a store";
   }
@@ -77,7 +70,7 @@ std::string DescribeDnHolders(const std::vector<LdapEntry>& holders,
       u.store_guid.empty() ? "the event's DN names no GUID" : "no object has that objectGUID";
   for (const LdapEntry& e : holders) {
     out += "; " + Spelled(e.dn) + " (" + ClassOf(e) + ") has the event's DN as legacyExchangeDN";
-    if (HasClass(e, "mailGateway")) {
+    if (e.HasObjectClass("mailGateway")) {
       const std::string* home = e.First("homeMDB");
       out +=
           home ? ", homeMDB " + Spelled(*home) : std::string(", no homeMDB: its store was deleted");

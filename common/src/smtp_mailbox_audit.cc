@@ -359,9 +359,11 @@ AuditReport CombineViews(std::vector<AuditView> views) {
            (dn.ok() ? dn->key() : f.object_dn) + '\x1f' + f.attribute + '\x1f' + f.actual + '\x1f' +
            f.expected;
   };
-  std::map<std::string, size_t> index;
+  // Equal findings within one view (a directory that returned an entry twice) stay apart: each
+  // view's copies match the first view's one by one, so no view is counted twice for one of them.
+  std::map<std::string, std::vector<size_t>> index;
   for (size_t i = 0; i < out.findings.size(); ++i)
-    index[finding_key(out.findings[i])] = i;
+    index[finding_key(out.findings[i])].push_back(i);
   std::map<std::string, std::set<size_t>> store_views;  // store key -> views holding it
   auto store_key = [](const StoreInfo& s) { return s.ref.Display() + '\x1f' + s.guid; };
   for (const StoreInfo& s : out.stores)
@@ -369,16 +371,19 @@ AuditReport CombineViews(std::vector<AuditView> views) {
 
   for (size_t v = 1; v < up.size(); ++v) {
     AuditReport& other = *up[v];
+    std::map<std::string, size_t> matched;  // per key: how many of this view's copies so far
     for (Finding& f : other.findings) {
       const std::string key = finding_key(f);
-      auto it = index.find(key);
-      if (it != index.end()) {
-        out.findings[it->second].seen_on.push_back(up_uris[v]);
+      std::vector<size_t>& copies = index[key];
+      size_t& n = matched[key];
+      if (n < copies.size()) {
+        out.findings[copies[n]].seen_on.push_back(up_uris[v]);
       } else {
         f.seen_on = {up_uris[v]};
-        index[key] = out.findings.size();
+        copies.push_back(out.findings.size());
         out.findings.push_back(std::move(f));
       }
+      ++n;
     }
     for (const StoreInfo& s : other.stores) {
       auto& seen = store_views[store_key(s)];

@@ -180,6 +180,40 @@ int main(int argc, char** argv) {
        "$2y$10$X0h1BUSqz8bpVnHx5mdvVu1bURyyzJy5v2W1Lr7OPq6wdIsuIGEJy\n");
   Seed("config", "auth", "\x03", "Basic cHJvbWV0aGV1czpzZWNyZXQ=");
 
+  // Discovery's entries: the plugin fixture (one store without its SMTP mailbox), as read and
+  // with a gateway DN, a homeMDB and an admin group's legacyExchangeDN (which the repair
+  // copies) that hide LDIF records behind newlines (base64, as AD would return them).
+  const std::string org =
+      Read(src / "tests" / "fixtures" / "plugin" / "one-store-missing-smtp-mailbox.ldif");
+  Seed("ldap_entries", "fixture", std::string(1, '\0'), org);
+  Seed("ldap_entries", "fixture-system-mailboxes-only-exch01", "\x03", org);
+  std::string hostile = org;
+  const std::string plain_home_mdb = "homeMDB: CN=Store,";
+  if (const size_t at = hostile.find(plain_home_mdb); at != std::string::npos) {
+    hostile.replace(
+        at, hostile.find('\n', at) - at,
+        "homeMDB:: "
+        "Q049U3RvcmUKY2hhbmdldHlwZTogZGVsZXRlCixDTj1TRzEsQ049SW5mb3JtYXRpb25TdG9yZSxDTj1FWENIMDEsQ0"
+        "49U2VydmVycyxDTj1BRyxDTj1BZG1pbmlzdHJhdGl2ZSBHcm91cHMsQ049Q29udG9zbyxDTj1NaWNyb3NvZnQgRXhj"
+        "aGFuZ2UsQ049U2VydmljZXMsQ049Q29uZmlndXJhdGlvbixEQz1jb250b3NvLERDPWNvbQ==");
+  }
+  const std::string plain_gateway_dn = "dn: CN=SMTP (EXCH01-";
+  if (const size_t at = hostile.find(plain_gateway_dn); at != std::string::npos) {
+    hostile.replace(
+        at, hostile.find('\n', at) - at,
+        "dn:: "
+        "Q049U01UUCAoRVhDSDAxLXszRTQzODVCQi03QzQzLTRGRUItOEVBMi05N0M2NUNDMDZBQkZ9KQoKZG46IENOPXZpY3"
+        "RpbQpjaGFuZ2V0eXBlOiBkZWxldGUsQ049Q29ubmVjdGlvbnMsQ049Q29udG9zbyxDTj1NaWNyb3NvZnQgRXhjaGFu"
+        "Z2UsQ049U2VydmljZXMsQ049Q29uZmlndXJhdGlvbixEQz1jb250b3NvLERDPWNvbQ==");
+  }
+  const std::string plain_ag_legacy_dn = "legacyExchangeDN: /o=Contoso/ou=AG\n";
+  if (const size_t at = hostile.find(plain_ag_legacy_dn); at != std::string::npos) {
+    hostile.replace(
+        at, plain_ag_legacy_dn.size() - 1,
+        "legacyExchangeDN:: L289Q29udG9zby9vdT1BRwoKZG46IENOPXZpY3RpbQpjaGFuZ2V0eXBlOiBkZWxldGUK");
+  }
+  Seed("ldap_entries", "hostile-names", "\x01", hostile);
+
   std::printf("wrote %d seeds into %s\n", g_count, g_out.c_str());
   return 0;
 }

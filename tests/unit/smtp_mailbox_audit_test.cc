@@ -362,6 +362,25 @@ TEST(SmtpMailboxAuditTest, ViewsThatDisagreeAddDcDisagree) {
   EXPECT_EQ(r.stores.size(), 5u);
 }
 
+// Equal findings within one view (here: a store listed twice, as discovery no longer builds it
+// from a directory that returns an entry twice) still agree across two equal views: each copy
+// matches once, no view is counted twice for one finding. Found by fuzzing.
+TEST(SmtpMailboxAuditTest, EqualFindingsWithinOneViewStillAgreeAcrossViews) {
+  Org org;
+  org.t.gateways.erase(org.t.gateways.begin());
+  org.t.stores.push_back(org.t.stores[0]);
+  const AuditReport once = org.Audit();
+  std::vector<AuditView> views;
+  views.push_back({"ldap://dc1", once});
+  views.push_back({"ldap://dc2", org.Audit()});
+  const AuditReport r = CombineViews(std::move(views));
+  for (const Finding& f : r.findings) {
+    EXPECT_NE(f.kind, FindingKind::kDcDisagree) << f.note;
+    EXPECT_EQ(f.seen_on, (Strings{"ldap://dc1", "ldap://dc2"})) << FindingName(f.kind);
+  }
+  EXPECT_EQ(r.findings.size(), once.findings.size());
+}
+
 TEST(SmtpMailboxAuditTest, RemediationLdifDeletesAndAddsWithoutAdAssignedAttributes) {
   Org org;
   org.GatewayOf(0).delivery_mechanism = "0";

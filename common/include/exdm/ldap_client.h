@@ -37,6 +37,8 @@ struct LdapEntry {
   const std::vector<std::string>* Values(std::string_view name) const;
   // The first value, or nullptr.
   const std::string* First(std::string_view name) const;
+  // Whether objectClass lists `cls` (case-insensitively).
+  bool HasObjectClass(std::string_view cls) const;
 };
 
 enum class LdapScope { kBase, kOneLevel, kSubtree };
