@@ -15,12 +15,14 @@ Result<NamedPath> ParseNamedPath(std::string_view spec) {
     out.server = std::string(TrimAscii(spec.substr(0, eq)));
     out.path = std::string(TrimAscii(spec.substr(eq + 1)));
     if (out.server.empty()) {
-      return Status(ErrorCode::kInvalidArgument, "empty server name in '" + std::string(spec) + "'");
+      return Status(ErrorCode::kInvalidArgument,
+                    "empty server name in '" + std::string(spec) + "'");
     }
   } else {
     out.path = std::string(spec);
     std::string_view base = spec;
-    while (!base.empty() && base.back() == '/') base.remove_suffix(1);
+    while (!base.empty() && base.back() == '/')
+      base.remove_suffix(1);
     const size_t last = base.rfind('/');
     if (last != std::string_view::npos) base = base.substr(last + 1);
     if (base.size() > 4 && EqualsIgnoreCase(base.substr(base.size() - 4), ".log")) {

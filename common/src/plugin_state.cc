@@ -46,6 +46,8 @@ int Rank(PluginState s) {
 }
 }  // namespace
 
-PluginState WorseOf(PluginState a, PluginState b) { return Rank(a) >= Rank(b) ? a : b; }
+PluginState WorseOf(PluginState a, PluginState b) {
+  return Rank(a) >= Rank(b) ? a : b;
+}
 
 }  // namespace exdm
