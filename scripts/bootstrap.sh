@@ -20,8 +20,8 @@ PACKAGES=(
   rsyslog
   # packaging (cpack -G DEB, dpkg-shlibdeps) and manual pages
   dpkg-dev man-db groff-base
-  # fuzzing and sanitizers
-  clang libclang-rt-14-dev
+  # fuzzing and sanitizers; formatting (ctest `format`)
+  clang libclang-rt-14-dev clang-format
 )
 
 missing=()

@@ -6,7 +6,9 @@
 
 namespace exdm {
 
-inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline char AsciiLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -18,7 +20,8 @@ inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 inline std::string ToLowerAscii(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = AsciiLower(c);
+  for (char& c : out)
+    c = AsciiLower(c);
   return out;
 }
 
@@ -31,8 +34,8 @@ inline std::string ToUpperAscii(std::string_view s) {
 }
 
 inline std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
     s.remove_prefix(1);
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))

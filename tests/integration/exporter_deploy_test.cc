@@ -62,7 +62,8 @@ std::vector<std::string> RuleExpressions(const std::string& yaml) {
   std::istringstream in(yaml);
   std::string line;
   std::vector<std::string> lines;
-  while (std::getline(in, line)) lines.push_back(line);
+  while (std::getline(in, line))
+    lines.push_back(line);
   for (size_t i = 0; i < lines.size(); ++i) {
     const size_t at = lines[i].find("expr: ");
     if (at == std::string::npos) continue;

@@ -5,9 +5,9 @@
 
 namespace exdm::testing {
 
-std::string SourceDir();     // repository root
-std::string BinaryDir();     // CMake build root
-std::string CheckBinary();   // check_exchange_delivery
+std::string SourceDir();       // repository root
+std::string BinaryDir();       // CMake build root
+std::string CheckBinary();     // check_exchange_delivery
 std::string ExporterBinary();  // exchange_delivery_exporter
 // A generator or tool built under tests/generators, by target name.
 std::string GeneratorBinary(const std::string& name);

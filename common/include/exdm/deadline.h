@@ -10,7 +10,9 @@ class Deadline {
  public:
   using Clock = std::chrono::steady_clock;
 
-  static Deadline After(std::chrono::milliseconds budget) { return Deadline(Clock::now() + budget); }
+  static Deadline After(std::chrono::milliseconds budget) {
+    return Deadline(Clock::now() + budget);
+  }
   static Deadline Never() { return Deadline(Clock::time_point::max()); }
 
   bool Expired() const { return Clock::now() >= at_; }
