@@ -43,6 +43,16 @@ PluginState LdapFailureState(const Status& status, const CheckOptions& o) {
   }
 }
 
+void AddLdapFailure(const Status& status, const CheckOptions& o, const std::string& context,
+                    PluginOutput& out) {
+  out.Raise(LdapFailureState(status, o));
+  out.AddSummary(context + status.message());
+  // Several failures may share the summary: half of it is where cutting starts to be likely.
+  if (context.size() + status.message().size() > kMaxSummaryBytes / 2) {
+    out.AddLongLine(status.message());
+  }
+}
+
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {
   size_t up = 0;
   for (const LdapSourceStatus& source : report.sources) {
@@ -51,8 +61,7 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
       if (report.sources.size() > 1) out.AddLongLine(source.uri + ": audited");
       continue;
     }
-    out.Raise(LdapFailureState(*source.error, o));
-    out.AddSummary(source.error->message());
+    AddLdapFailure(*source.error, o, "", out);
   }
   if (up == 0) return;
 
@@ -123,6 +132,8 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& 
   access.starttls = o.starttls;
   access.ca_file = o.ca_file;
   access.insecure_skip_verify = o.insecure_skip_verify;
+  access.ca_file_option = "--ca-file";
+  access.insecure_option = "--insecure-skip-verify";
   access.servers = o.servers;
   std::string warning;
   auto request = MakeAuditRequest(access, &warning);

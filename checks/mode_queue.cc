@@ -160,8 +160,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   if (options.queue_snapshots.empty()) {
     RenderQueue(*tracking, options, out, correlation ? &*correlation : nullptr);
     if (ldap_failure) {
-      out.Raise(LdapFailureState(*ldap_failure, options));
-      out.AddSummary("stalls not tied to stores: " + ldap_failure->message());
+      AddLdapFailure(*ldap_failure, options, "stalls not tied to stores: ", out);
     }
     return out;
   }
@@ -184,8 +183,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   RenderSnapshots(*snapshots, options, wmi);
   out.Absorb(wmi, "WMI snapshot");
   if (ldap_failure) {
-    out.Raise(LdapFailureState(*ldap_failure, options));
-    out.AddSummary("stalls not tied to stores: " + ldap_failure->message());
+    AddLdapFailure(*ldap_failure, options, "stalls not tied to stores: ", out);
   }
   return out;
 }

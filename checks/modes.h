@@ -39,6 +39,10 @@ int64_t EvaluationTime(const CheckOptions& options);
 // DESIGN.md exit codes for an LDAP failure: unreachable or refused bind -> --unreachable-state,
 // own deadline -> the -t state, anything else (no such base, bad URI) -> UNKNOWN. mode_mailbox.cc.
 PluginState LdapFailureState(const Status& status, const CheckOptions& options);
+// Raises to LdapFailureState and puts "<context><message>" in the summary; a message the
+// 200-byte summary would cut (a refused certificate's advice) also goes whole to the long output.
+void AddLdapFailure(const Status& status, const CheckOptions& options, const std::string& context,
+                    PluginOutput& out);
 
 // The LDAP audit request from the options (password from file or environment). mode_mailbox.cc.
 Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOutput& out);

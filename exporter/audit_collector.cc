@@ -29,6 +29,8 @@ LdapAccess ToLdapAccess(const LdapSettings& settings) {
   access.starttls = settings.starttls;
   access.ca_file = settings.ca_file;
   access.insecure_skip_verify = settings.insecure_skip_verify;
+  access.ca_file_option = "ldap.ca_file";
+  access.insecure_option = "ldap.insecure_skip_verify";
   access.servers = settings.servers;
   return access;
 }

@@ -27,6 +27,8 @@ Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string*
   request.connection.starttls = access.starttls;
   request.connection.ca_file = access.ca_file;
   request.connection.insecure_skip_verify = access.insecure_skip_verify;
+  request.connection.ca_file_option = access.ca_file_option;
+  request.connection.insecure_option = access.insecure_option;
   request.discovery.base = access.base;
   request.audit.servers = access.servers;
   if (!access.password_file.empty()) {

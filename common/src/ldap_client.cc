@@ -10,11 +10,15 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "exdm/time_util.h"
 #include "text_util.h"
+#include "tls_certificate.h"
 
 namespace exdm {
 namespace {
@@ -51,13 +55,18 @@ bool IsConnectionFailure(int rc) {
   return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE;
 }
 
-// "<uri>: <what>: <libldap text> (<server diagnostic>)"
+// "<uri>: <libldap text> (<result code>) (<server diagnostic>) during <what>". The code as
+// ldapsearch prints it ("Invalid credentials (49)"): admins search for it, and AD's diagnostic
+// ("80090308: LdapErr: ... data 52e") says more than the text.
 Status LdapFailure(ErrorCode code, const std::string& uri, const std::string& what, int rc,
                    const std::string& diagnostic) {
   // The reason first: a status line is cut to a few hundred bytes, and a search's base and filter
   // alone can fill them.
-  std::string message = uri + ": " + ldap_err2string(rc);
-  if (!diagnostic.empty()) message += " (" + diagnostic + ")";
+  std::string message = uri + ": " + ldap_err2string(rc) + " (" + std::to_string(rc) + ")";
+  // GnuTLS's text for libldap's own TLS failure codes says nothing.
+  if (!diagnostic.empty() && diagnostic != "(unknown error code)") {
+    message += " (" + diagnostic + ")";
+  }
   return Status(code, message + " during " + what);
 }
 
@@ -152,21 +161,144 @@ extern "C" void OnDisconnect(LDAP*, Sockbuf*, ldap_conncb* ctx) {
   static_cast<std::atomic<int>*>(ctx->lc_arg)->store(-1);
 }
 
-}  // namespace
-
-struct LdapConnection::Handle {
-  Handle() {
+// One libldap handle and its socket (for the watchdog).
+struct Session {
+  Session() {
     callbacks.lc_add = OnConnect;
     callbacks.lc_del = OnDisconnect;
     callbacks.lc_arg = &fd;
   }
-  ~Handle() {
+  ~Session() {
     if (ld != nullptr) ldap_unbind_ext_s(ld, nullptr, nullptr);
   }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   LDAP* ld = nullptr;
-  std::atomic<int> fd{-1};  // the connection's socket, for the watchdog
+  std::atomic<int> fd{-1};
   ldap_conncb callbacks{};
 };
+
+// Initializes s for o.uri: protocol v3, no referrals, the deadline's timeouts, the socket
+// callback and, for TLS, certificate checking `require` (LDAP_OPT_X_TLS_DEMAND / NEVER / ALLOW)
+// with the CA file.
+Status Configure(Session& s, const LdapConnectOptions& o, bool tls, int require,
+                 const Deadline& deadline) {
+  const std::string& uri = o.uri;
+  int rc = ldap_initialize(&s.ld, uri.c_str());
+  if (rc != LDAP_SUCCESS) {
+    return LdapFailure(ErrorCode::kInvalidArgument, uri, "invalid URI", rc, "");
+  }
+  const int version = LDAP_VERSION3;
+  ldap_set_option(s.ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(s.ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+  // Bounds the TCP connect and (libldap >= 2.4) the TLS handshake; synchronous calls (StartTLS,
+  // SASL) are bounded by LDAP_OPT_TIMEOUT; everything else waits through WaitOne.
+  const timeval tv = ToTimeval(deadline.Remaining());
+  ldap_set_option(s.ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+  ldap_set_option(s.ld, LDAP_OPT_TIMEOUT, &tv);
+  ldap_set_option(s.ld, LDAP_OPT_CONNECT_CB, &s.callbacks);
+  if (!tls) return Status::Ok();
+  if (ldap_set_option(s.ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS) {
+    return Status(ErrorCode::kInternal, uri + ": cannot set TLS certificate checking");
+  }
+  if (!o.ca_file.empty() &&
+      ldap_set_option(s.ld, LDAP_OPT_X_TLS_CACERTFILE, o.ca_file.c_str()) != LDAP_OPT_SUCCESS) {
+    return Status(ErrorCode::kInvalidArgument, uri + ": cannot use CA file " + o.ca_file);
+  }
+  const int is_server = 0;
+  rc = ldap_set_option(s.ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+  if (rc != LDAP_OPT_SUCCESS) {
+    return LdapFailure(ErrorCode::kInvalidArgument, uri, "TLS setup (CA file " + o.ca_file + ")",
+                       rc, Diagnostic(s.ld));
+  }
+  return Status::Ok();
+}
+
+// A TLS handshake only (ldaps:// connect or StartTLS; no bind) with certificate checking
+// `require`, into s: LDAP_SUCCESS, libldap's code, or LDAP_TIMEOUT when the deadline ended it
+// (or left no time to try).
+int Handshake(Session& s, const LdapConnectOptions& o, bool ldaps, int require,
+              const Deadline& deadline) {
+  if (deadline.Expired() || !Configure(s, o, true, require, deadline).ok()) return LDAP_TIMEOUT;
+  SocketWatchdog watchdog(deadline, s.fd);
+  const int rc = ldaps ? ldap_connect(s.ld) : ldap_start_tls_s(s.ld, nullptr, nullptr);
+  return watchdog.fired() ? LDAP_TIMEOUT : rc;
+}
+
+// libldap reports a certificate it refused as "Can't contact LDAP server (-1)" (ldaps) or
+// "Connect error (-11)" (StartTLS), with GnuTLS's "(unknown error code)" as the diagnostic: the
+// reason only reaches its debug log. That sends admins hunting network problems. So after a TLS
+// connection failed with verification on, the handshake runs again, once with verification
+// relaxed (LDAP_OPT_X_TLS_ALLOW) and once as configured (nothing is sent over either, no bind):
+// when only the relaxed one succeeds, the certificate was the problem (a server that dropped the
+// connection after a good handshake passes both). Returns what the certificate says about itself
+// (no text when it cannot be read), or nullopt when the certificate is not the problem.
+struct RefusedCertificateFacts {
+  std::string text;          // "CN=dc1 issued by CN=contoso-CA", "CN=dc1 expired on ..."
+  bool out_of_date = false;  // expired or not yet valid: no CA file helps
+  bool self_signed = false;
+};
+std::optional<RefusedCertificateFacts> RefusedCertificate(const LdapConnectOptions& o, bool ldaps,
+                                                          const Deadline& deadline) {
+  Session relaxed;
+  if (Handshake(relaxed, o, ldaps, LDAP_OPT_X_TLS_ALLOW, deadline) != LDAP_SUCCESS) {
+    return std::nullopt;
+  }
+  {
+    Session strict;
+    const int rc = Handshake(strict, o, ldaps, LDAP_OPT_X_TLS_DEMAND, deadline);
+    if (rc == LDAP_SUCCESS || rc == LDAP_TIMEOUT) return std::nullopt;
+  }
+  LDAP* probe = relaxed.ld;
+  berval der{0, nullptr};
+  if (ldap_get_option(probe, LDAP_OPT_X_TLS_PEERCERT, &der) != LDAP_OPT_SUCCESS ||
+      der.bv_val == nullptr) {
+    return RefusedCertificateFacts{};
+  }
+  const auto facts = ReadCertificateFacts(std::string_view(der.bv_val, der.bv_len));
+  ber_memfree(der.bv_val);
+  if (!facts) return RefusedCertificateFacts{};
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (facts->not_after && *facts->not_after < now) {
+    return RefusedCertificateFacts{
+        facts->subject + " expired on " + FormatIso8601Utc(*facts->not_after), true, false};
+  }
+  if (facts->not_before && *facts->not_before > now) {
+    return RefusedCertificateFacts{
+        facts->subject + " is not valid before " + FormatIso8601Utc(*facts->not_before), true,
+        false};
+  }
+  if (facts->self_signed)
+    return RefusedCertificateFacts{facts->subject + " is self-signed", false, true};
+  return RefusedCertificateFacts{facts->subject + " issued by " + facts->issuer, false, false};
+}
+
+// The message for a refused certificate: the reason and the certificate first (a status line is
+// cut at 200 bytes), then what fixes it, in the caller's own option names.
+Status CertificateFailure(const LdapConnectOptions& o, const std::string& what,
+                          const RefusedCertificateFacts& certificate) {
+  const std::string ca_option = o.ca_file_option.empty() ? "the CA file" : o.ca_file_option;
+  std::string message = o.uri + ": TLS certificate verification failed during " + what;
+  if (!certificate.text.empty()) message += ": " + certificate.text;
+  if (certificate.out_of_date) {
+    message += "; the server needs a current certificate (or this host's clock is wrong)";
+  } else {
+    const std::string which =
+        certificate.self_signed ? "that certificate" : "the issuing CA's certificate";
+    if (o.ca_file.empty()) {
+      message += "; give " + which + " (PEM) with " + ca_option;
+    } else {
+      message += "; " + ca_option + " " + o.ca_file + " does not hold " + which;
+    }
+    message += "; or the URI's host is not a name in it";
+  }
+  if (!o.insecure_option.empty()) message += "; " + o.insecure_option + " only as a last resort";
+  return Status(ErrorCode::kUnreachable, message);
+}
+
+}  // namespace
+
+struct LdapConnection::Handle : Session {};
 
 LdapConnection::LdapConnection(std::string uri, std::unique_ptr<Handle> handle)
     : uri_(std::move(uri)), handle_(std::move(handle)) {}
@@ -205,44 +337,29 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
   if (deadline.Expired()) return Timeout(uri, "connect");
 
   auto handle = std::make_unique<Handle>();
-  int rc = ldap_initialize(&handle->ld, uri.c_str());
-  if (rc != LDAP_SUCCESS) {
-    return LdapFailure(ErrorCode::kInvalidArgument, uri, "invalid URI", rc, "");
-  }
+  const bool tls = ldaps || o.starttls;
+  const int require = o.insecure_skip_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
+  if (Status s = Configure(*handle, o, tls, require, deadline); !s.ok()) return s;
   LDAP* ld = handle->ld;
-  const int version = LDAP_VERSION3;
-  ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &version);
-  ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
-  // Bounds the TCP connect and (libldap >= 2.4) the TLS handshake; synchronous calls (StartTLS,
-  // SASL) are bounded by LDAP_OPT_TIMEOUT; everything else waits through WaitOne.
-  const timeval tv = ToTimeval(deadline.Remaining());
-  ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
-  ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv);
-  ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &handle->callbacks);
   SocketWatchdog watchdog(deadline, handle->fd);
+  // A connection that fails once TLS is involved may be a refused certificate: say so rather
+  // than "Can't contact LDAP server".
+  auto connect_failure = [&](ErrorCode code, const std::string& what, int failure) {
+    if (tls && !o.insecure_skip_verify && IsConnectionFailure(failure)) {
+      if (auto certificate = RefusedCertificate(o, ldaps, deadline)) {
+        return CertificateFailure(o, what, *certificate);
+      }
+    }
+    return LdapFailure(code, uri, what, failure, Diagnostic(ld));
+  };
 
-  if (ldaps || o.starttls) {
-    const int require = o.insecure_skip_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
-    if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS) {
-      return Status(ErrorCode::kInternal, uri + ": cannot set TLS certificate checking");
-    }
-    if (!o.ca_file.empty() &&
-        ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, o.ca_file.c_str()) != LDAP_OPT_SUCCESS) {
-      return Status(ErrorCode::kInvalidArgument, uri + ": cannot use CA file " + o.ca_file);
-    }
-    const int is_server = 0;
-    rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
-    if (rc != LDAP_OPT_SUCCESS) {
-      return LdapFailure(ErrorCode::kInvalidArgument, uri, "TLS setup (CA file " + o.ca_file + ")",
-                         rc, Diagnostic(ld));
-    }
-  }
+  int rc = LDAP_SUCCESS;
   if (o.starttls && !ldaps) {
     rc = ldap_start_tls_s(ld, nullptr, nullptr);
     if (rc != LDAP_SUCCESS) {
       if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
         return Timeout(uri, "StartTLS");
-      return LdapFailure(ErrorCode::kUnreachable, uri, "StartTLS", rc, Diagnostic(ld));
+      return connect_failure(ErrorCode::kUnreachable, "StartTLS", rc);
     }
   }
 
@@ -253,8 +370,9 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
     if (rc != LDAP_SUCCESS) {
       if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
         return Timeout(uri, "SASL bind");
-      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
-                         uri, "SASL " + o.sasl_mech + " bind", rc, Diagnostic(ld));
+      return connect_failure(
+          IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
+          "SASL " + o.sasl_mech + " bind", rc);
     }
   } else {
     if (!o.bind_dn.empty() && o.password.empty()) {
@@ -271,8 +389,9 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
     if (rc != LDAP_SUCCESS) {
       if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
         return Timeout(uri, "connect");
-      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
-                         uri, "connect", rc, Diagnostic(ld));
+      return connect_failure(
+          IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed, "connect",
+          rc);
     }
     LDAPMessage* res = nullptr;
     auto type = WaitOne(ld, msgid, deadline, uri, "bind", &res);

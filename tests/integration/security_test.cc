@@ -106,7 +106,7 @@ TEST(Security, BindPasswordNeverInCommandLineOrAnyOutput) {
   ASSERT_EQ(argv[6], "--password-file");
   argv[7] = bad;
   const ProgramResult refused = RunProgram(argv);
-  EXPECT_NE(refused.out.find("Invalid credentials"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("Invalid credentials (49)"), std::string::npos) << refused.out;
   for (const ProgramResult* r : {&hung, &ok, &refused}) {
     EXPECT_EQ(r->out.find(password), std::string::npos) << "password on stdout";
     EXPECT_EQ(r->err.find(password), std::string::npos) << "password on stderr";
@@ -194,7 +194,14 @@ TEST(Security, InsecureSkipVerifyIsExplicitAndWarnsOnEveryRun) {
   argv.insert(argv.end(), base.begin(), base.end());
   const ProgramResult refused = RunProgram(argv, no_ca);
   EXPECT_EQ(refused.exit_code, 2) << refused.out;
-  EXPECT_EQ(refused.out.find("insecure"), std::string::npos);
+  EXPECT_NE(refused.out.find("TLS certificate verification failed"), std::string::npos)
+      << refused.out;
+  // Named as the last resort in the advice, never as in force.
+  EXPECT_NE(refused.out.find("; --insecure-skip-verify only as a last resort"), std::string::npos)
+      << refused.out;
+  EXPECT_EQ(refused.out.find("TLS certificates are not verified"), std::string::npos)
+      << refused.out;
+  EXPECT_EQ(refused.err.find("insecure"), std::string::npos) << refused.err;
   argv.push_back("--insecure-skip-verify");
   for (int run = 0; run < 2; ++run) {
     const ProgramResult r = RunProgram(argv, no_ca);

@@ -31,6 +31,8 @@ struct LdapAccess {
   bool starttls = false;
   std::string ca_file;
   bool insecure_skip_verify = false;
+  std::string ca_file_option;        // how the front end names the two settings above, for the
+  std::string insecure_option;       // advice when a certificate is refused (LdapConnectOptions)
   std::vector<std::string> servers;  // -s
 };
 

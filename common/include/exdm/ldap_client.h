@@ -2,7 +2,9 @@
 // v3, referrals off (continuation references are ignored), TLS certificate verification on unless
 // explicitly skipped, network and operation timeouts taken from the run's Deadline, and the paged
 // results control (RFC 2696, 1000 per page like AD's MaxPageSize) on every search.
-// Failures are Status values naming the URI, what failed and libldap's own text; codes:
+// Failures are Status values naming the URI, libldap's own text with the result code ("Invalid
+// credentials (49)") and what failed; a refused TLS certificate is named as such (libldap says
+// "Can't contact LDAP server"), with the certificate's subject and issuer and the fix. Codes:
 // kUnreachable (connect, TLS), kBindFailed (credentials refused), kLdapError (an operation the
 // server refused, e.g. no such base), kTimeout (the deadline expired).
 #pragma once
@@ -26,6 +28,10 @@ struct LdapConnectOptions {
   std::string bind_dn;    // empty: anonymous (or the SASL identity)
   std::string password;   // simple bind; read with ReadPasswordFile / ReadPasswordEnv, never argv
   std::string sasl_mech;  // "GSSAPI": SASL bind with the caller's Kerberos credentials
+  // The caller's names for ca_file and insecure_skip_verify ("--ca-file", "ldap.ca_file"): a
+  // refused certificate's message says which setting fixes it.
+  std::string ca_file_option;
+  std::string insecure_option;
 };
 
 // One search result entry. Attribute names are lower-cased; values are raw bytes.
