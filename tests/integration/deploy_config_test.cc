@@ -181,11 +181,17 @@ object Host "EXCH01" {
   vars.exchange_server = "EXCH01"
   vars.exchange_tracking_dir = "/srv/exchange/EXCH01.log"
   vars.exchange_event_file = "/srv/exchange/EXCH01-application.jsonl"
+  vars.exchange_queue_snapshot = "/srv/exchange/EXCH01.log/EXCH01-queue.csv"
 }
 object Host "EXCH02" {
   check_command = "nothing"
   vars.exchange_server = "EXCH02"
   vars.exchange_tracking_dir = "/srv/exchange/EXCH02.log"
+}
+object Host "EXCH03" {
+  check_command = "nothing"
+  vars.exchange_server = "EXCH03"
+  vars.exchange_queue_snapshot = "/srv/exchange/EXCH03-queue.csv"
 }
 object Host "contoso-ad" {
   check_command = "nothing"
@@ -202,8 +208,9 @@ TEST_F(Icinga2Test, ValidatesTheCheckCommandAndTheExampleApplyRules) {
                                 Command() + "\"\ninclude \"" + Services() + "\"\n" + kHosts);
   const ProgramResult r = Validate(config);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  // Apply rules matched: mailbox on contoso-ad, queue on EXCH01 and EXCH02, events on EXCH01.
-  EXPECT_NE(r.out.find("Instantiated 4 Services."), std::string::npos) << r.out;
+  // Apply rules matched: mailbox on contoso-ad, queue on EXCH01 (tracking logs and WMI snapshot),
+  // EXCH02 (tracking logs) and EXCH03 (WMI snapshot only), events on EXCH01.
+  EXPECT_NE(r.out.find("Instantiated 5 Services."), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("warning/"), std::string::npos) << r.out;
 }
 
@@ -264,10 +271,17 @@ object Service "audit-with-password" {
       "[ldaps://gc1.contoso.com:3269] [--ldap-uri] [ldaps://gc2.contoso.com:3269] "
       "[--password-file] [/etc/exchange-delivery-monitor/ldap.secret] [--remediation-ldif] "
       "[/var/tmp/exchange-delivery-contoso-ad.ldif] [--timeout] [30] ENV[]",
-      "ARGS [queue] [--critical] [1800] [--timeout] [30] [--tracking-dir] "
+      // Both queue sources: each checked against the other.
+      "ARGS [queue] [--critical] [1800] [--queue-snapshot] "
+      "[EXCH01=/srv/exchange/EXCH01.log/EXCH01-queue.csv] [--snapshot-max-age] [900] "
+      "[--snapshot-tolerance] [600] [--timeout] [30] [--tracking-dir] "
       "[EXCH01=/srv/exchange/EXCH01.log] [--warning] [900] ENV[]",
       "ARGS [queue] [--critical] [1800] [--timeout] [30] [--tracking-dir] "
       "[EXCH02=/srv/exchange/EXCH02.log] [--warning] [900] ENV[]",
+      // Message tracking off: the WMI snapshot alone.
+      "ARGS [queue] [--critical] [1800] [--queue-snapshot] [EXCH03=/srv/exchange/EXCH03-queue.csv] "
+      "[--snapshot-max-age] [900] [--snapshot-tolerance] [600] [--timeout] [30] [--warning] [900] "
+      "ENV[]",
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--timeout] "
       "[30] [--window] [3600] ENV[]",
       // The password only in the environment, never in argv.
@@ -279,7 +293,7 @@ object Service "audit-with-password" {
   std::set<std::string> calls;
   {
     Daemon icinga(argv, UserEnv(), dir_ + "/icinga2.log");
-    calls = WaitForDistinctLines(dir_ + "/calls", expected.size(), std::chrono::seconds(30));
+    calls = WaitForDistinctLines(dir_ + "/calls", expected.size(), std::chrono::seconds(60));
   }
   EXPECT_EQ(calls, expected) << ReadFile(dir_ + "/icinga2.log");
 }
@@ -300,6 +314,26 @@ TEST_F(Icinga2Test, CheckCommandCoversEveryPluginOptionAndNoOther) {
   // Command timeout above the plugin's default -t plus its one-second alarm grace.
   EXPECT_NE(conf.find("vars.exchange_delivery_timeout = 30"), std::string::npos);
   EXPECT_NE(conf.find("timeout = 45s"), std::string::npos);
+}
+
+// A misspelt custom variable (exchange_delivery_snapshot_maxage) is no error for Icinga: the
+// option would silently keep its default. Every one the example sets is one the command reads.
+TEST_F(Icinga2Test, ExampleServicesSetOnlyVariablesTheCheckCommandReads) {
+  const std::string conf = ReadFile(Command());
+  const std::string services = ReadFile(Services());
+  const std::regex var(R"(vars\.(exchange_delivery_[a-z_]+))");
+  std::set<std::string> set_by_example;
+  for (auto it = std::sregex_iterator(services.begin(), services.end(), var);
+       it != std::sregex_iterator(); ++it) {
+    set_by_example.insert((*it)[1]);
+  }
+  EXPECT_TRUE(set_by_example.count("exchange_delivery_queue_snapshot"));
+  EXPECT_TRUE(set_by_example.count("exchange_delivery_snapshot_max_age"));
+  EXPECT_TRUE(set_by_example.count("exchange_delivery_snapshot_tolerance"));
+  for (const std::string& name : set_by_example) {
+    EXPECT_NE(conf.find("\"$" + name + "$\""), std::string::npos)
+        << name << " is set by the example but read by no argument";
+  }
 }
 
 // --- Nagios 4 ---------------------------------------------------------------------------------
@@ -351,10 +385,33 @@ class NagiosTest : public DeployConfigTest {
 TEST_F(NagiosTest, ValidatesCommandsTemplatesAndTheExample) {
   const ProgramResult r = RunProgram({"/usr/sbin/nagios4", "-v", MainConfig(dir_)});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("Checked 4 services."), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Checked 5 commands."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 5 services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 7 commands."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Warnings: 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Errors:   0"), std::string::npos) << r.out;
+}
+
+// nagios -v does not run the plugin: an option misspelt in a command_line would only show as an
+// UNKNOWN in production. Every long option the commands use is one the real plugin has.
+TEST_F(NagiosTest, CommandLinesUseOnlyRealPluginOptions) {
+  const std::string cfg = ReadFile(SourceDir() + "/deploy/nagios/exchange-delivery.cfg");
+  const std::set<std::string> options = PluginLongOptions();
+  const std::regex option(R"(--[a-z][a-z-]+)");
+  std::set<std::string> used;
+  for (const std::string& line : SplitLines(cfg)) {
+    if (line.find("command_line") == std::string::npos) continue;
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), option);
+         it != std::sregex_iterator(); ++it) {
+      used.insert(it->str());
+    }
+  }
+  for (const char* expected : {"--tracking-dir", "--event-file", "--queue-snapshot",
+                               "--snapshot-max-age", "--snapshot-tolerance", "--extra-opts"}) {
+    EXPECT_TRUE(used.count(expected)) << expected;
+  }
+  for (const std::string& o : used) {
+    EXPECT_TRUE(options.count(o)) << o << " is not an option of check_exchange_delivery";
+  }
 }
 
 TEST_F(NagiosTest, TheValidatorRejectsABrokenConfiguration) {
@@ -369,15 +426,18 @@ TEST_F(NagiosTest, CommandLinesHandTheRightArgumentsToThePlugin) {
   std::set<std::string> calls;
   {
     Daemon nagios({"/usr/sbin/nagios4", config}, {}, dir_ + "/nagios.out");
-    calls = WaitForDistinctLines(dir_ + "/calls", 4, std::chrono::seconds(30));
+    calls = WaitForDistinctLines(dir_ + "/calls", 5, std::chrono::seconds(60));
   }
   const std::set<std::string> expected = {
       "ARGS [mailbox] [-H] [ldaps://gc1.contoso.com:3269] [-D] "
       "[CN=svc-monitor,OU=Service,DC=contoso,DC=com] [--password-file] "
       "[/etc/exchange-delivery-monitor/ldap.secret] [--remediation-ldif] "
       "[/var/tmp/exchange-delivery.ldif] ENV[]",
-      "ARGS [queue] [--tracking-dir] [EXCH01=/srv/exchange/EXCH01.log] [-w] [900] [-c] [1800] "
-      "ENV[]",
+      "ARGS [queue] [--tracking-dir] [EXCH01=/srv/exchange/EXCH01.log] [--queue-snapshot] "
+      "[EXCH01=/srv/exchange/EXCH01.log/EXCH01-queue.csv] [--snapshot-max-age] [900] "
+      "[--snapshot-tolerance] [600] [-w] [900] [-c] [1800] ENV[]",
+      "ARGS [queue] [--queue-snapshot] [EXCH02=/srv/exchange/EXCH02-queue.csv] "
+      "[--snapshot-max-age] [1200] [-w] [900] [-c] [1800] ENV[]",
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--window] "
       "[86400] [-t] [20:CRITICAL] ENV[]",
       "ARGS [all] [--extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini] ENV[]",
