@@ -386,6 +386,22 @@ std::string_view PayloadReader::Bytes() {
 
 namespace {
 
+// The file cursors as StateFile writes them; both readers (whole file, streamed) share this.
+// A short or broken list leaves r not ok.
+void ReadCursors(PayloadReader& r, std::vector<FileCursor>& out) {
+  const uint64_t n = r.U64();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    FileCursor c;
+    c.path = std::string(r.Bytes());
+    c.identity.device = r.U64();
+    c.identity.inode = r.U64();
+    c.identity.head_length = r.U64();
+    c.identity.head_hash = r.U64();
+    c.offset = r.U64();
+    out.push_back(std::move(c));
+  }
+}
+
 // Temp files "<state>.tmp.<pid>" of runs killed between writing and renaming: nobody else can be
 // writing one while we hold the lock (commits happen under it), so they are litter. Removed so a
 // crash-looping check cannot fill /var/tmp with copies of a large state.
@@ -516,17 +532,7 @@ void StateFile::Load(PayloadLoad load) {
   }
   if (inputs != inputs_key_) return discard("was written for other inputs");
   StateSnapshot snap;
-  const uint64_t n = r.U64();
-  for (uint64_t i = 0; i < n && r.ok(); ++i) {
-    FileCursor c;
-    c.path = std::string(r.Bytes());
-    c.identity.device = r.U64();
-    c.identity.inode = r.U64();
-    c.identity.head_length = r.U64();
-    c.identity.head_hash = r.U64();
-    c.offset = r.U64();
-    snap.files.push_back(std::move(c));
-  }
+  ReadCursors(r, snap.files);
   const std::string_view payload = r.Bytes();
   if (!r.ok() || !r.at_end()) return discard("is corrupt (bad body)");
   // Keep the payload in the buffer it was read into (it can be tens of MB): no second copy.
@@ -607,17 +613,7 @@ void StateFile::LoadStreamed() {
     const std::string consumer(r.Bytes());
     const std::string inputs(r.Bytes());
     StateSnapshot snap;
-    const uint64_t n = r.U64();
-    for (uint64_t i = 0; i < n && r.ok(); ++i) {
-      FileCursor c;
-      c.path = std::string(r.Bytes());
-      c.identity.device = r.U64();
-      c.identity.inode = r.U64();
-      c.identity.head_length = r.U64();
-      c.identity.head_hash = r.U64();
-      c.offset = r.U64();
-      snap.files.push_back(std::move(c));
-    }
+    ReadCursors(r, snap.files);
     const uint64_t payload_size = r.U64();
     if (!r.ok()) {
       if (want < size) continue;  // the head goes on beyond what was read
