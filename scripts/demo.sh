@@ -5,7 +5,8 @@
 # exist, and a WMI queue snapshot. Stops everything it started, also on failure or Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh
+# The suite runs the demo against the tree it just built (ctest demo.RunsEveryModeOnTheSample).
+[[ -n ${EXDM_DEMO_SKIP_BOOTSTRAP:-} ]] || scripts/bootstrap.sh
 
 B=$(realpath "${EXDM_BUILD_DIR:-build}")
 CHECK=$B/checks/check_exchange_delivery
@@ -75,8 +76,12 @@ if [[ -x $GEN/exdm_gen_tracking ]]; then
   IFS=, read -r -a users <<< "$BROKEN_USERS"
   for u in "${users[@]}"; do stalled+=(--stalled-recipient "$u"); done
   mkdir -p "$WORK/tracking"
+  # About 60 messages an hour whatever the time of day (the log covers today up to the end of
+  # this hour), a fifth of them to the broken store's users once the stall begins: a dozen or so
+  # stalled deliveries at any hour, never a demo that happens to show none.
   if "$GEN/exdm_gen_tracking" --out "$WORK/tracking/$SERVER" --server "$SERVER" --start "$TODAY" \
-    --end-hour $((NOW_HOUR + 1)) --messages 400 --stall-start "$STALL_START" --stall-share 0.05 \
+    --end-hour $((NOW_HOUR + 1)) --messages $((60 * (NOW_HOUR + 1))) \
+    --stall-start "$STALL_START" --stall-share 0.2 \
     "${stalled[@]}" --truth "$WORK/tracking.truth"; then
   ls -l "$WORK/tracking/$SERVER" | tail -n +2 | sed 's/^/  /'
   echo "  stalled local deliveries to: $BROKEN_USERS (since $STALL_START)"
