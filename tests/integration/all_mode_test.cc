@@ -17,24 +17,14 @@
 #include "run_program.h"
 #include "slapd_fixture.h"
 #include "temp_dir.h"
+#include "tracking_rows.h"
 
 namespace exdm::testing {
 namespace {
 
-constexpr const char kHeader[] =
-    "# Message Tracking Log File\n"
-    "# Exchange System Attendant Version 6.5.7638.1\n"
-    "# Date\tTime\tclient-ip\tClient-hostname\tPartner-Name\tServer-hostname\tserver-IP\t"
-    "Recipient-Address\tEvent-ID\tMSGID\tPriority\tRecipient-Report-Status\ttotal-bytes\t"
-    "Number-Recipients\tOrigination-Time\tEncryption\tservice-Version\tLinked-MSGID\t"
-    "Message-Subject\tSender-Address\n";
-
 std::string Row(const std::string& time, const std::string& rcpt, int event,
                 const std::string& msgid) {
-  return "2026-11-25\t" + time + " GMT\t-\t-\t-\tEXCH01.contoso.com\t192.0.2.10\t" + rcpt + "\t" +
-         std::to_string(event) + "\t" + msgid +
-         "\t0\t0\t4512\t1\t2026-11-25 9:00:00 GMT\t0\tVersion: 6.0.3790.1830\t-\tStatus\t"
-         "sender@fabrikam.example\n";
+  return TrackingRow("2026-11-25", time, rcpt, event, msgid);
 }
 
 // One delivery to `rcpt` stuck since 09:00 (KB pattern: attempt + retry every 5 minutes), and one
@@ -42,7 +32,7 @@ std::string Row(const std::string& time, const std::string& rcpt, int event,
 void WriteTrackingLog(const std::string& dir, const std::string& rcpt,
                       const std::string& healthy_rcpt) {
   std::ofstream f(dir + "/20261125.log");
-  f << kHeader;
+  f << kTrackingLogHeader;
   f << Row("9:00:00", rcpt, 1036, "stuck01@EXCH01.contoso.com");
   for (const char* t : {"9:00:01", "9:05:01", "9:10:01", "9:15:01", "9:20:01"}) {
     f << Row(t, rcpt, 1028, "stuck01@EXCH01.contoso.com");
@@ -272,7 +262,7 @@ class AllModeHealthyOrg : public ::testing::Test {
     const std::string dir = tmp_.File("EXCH01.log");
     ::mkdir(dir.c_str(), 0755);
     std::ofstream f(dir + "/20261125.log");
-    f << kHeader;
+    f << kTrackingLogHeader;
     for (size_t i = 0; i < stuck.size(); ++i) {
       const std::string id = "stuck" + std::to_string(i) + "@EXCH01.contoso.com";
       f << Row("9:00:00", stuck[i], 1036, id);

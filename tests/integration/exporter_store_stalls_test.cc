@@ -13,25 +13,13 @@
 #include "org_fixture.h"
 #include "slapd_fixture.h"
 #include "temp_dir.h"
+#include "tracking_rows.h"
 
 namespace exdm::testing {
 namespace {
 
-constexpr const char kHeader[] =
-    "# Date\tTime\tclient-ip\tClient-hostname\tPartner-Name\tServer-hostname\tserver-IP\t"
-    "Recipient-Address\tEvent-ID\tMSGID\tPriority\tRecipient-Report-Status\ttotal-bytes\t"
-    "Number-Recipients\tOrigination-Time\tEncryption\tservice-Version\tLinked-MSGID\t"
-    "Message-Subject\tSender-Address\n";
-
-// A row at unix time `t` (date and time fields as Exchange writes them, not zero padded).
 std::string Row(int64_t t, const std::string& rcpt, int event, const std::string& msgid) {
-  const std::string iso = FormatIso8601Utc(t);  // 2026-11-25T09:05:01Z
-  const std::string date = iso.substr(0, 10);
-  const int h = std::stoi(iso.substr(11, 2));
-  const std::string time = std::to_string(h) + iso.substr(13, 6) + " GMT";
-  return date + "\t" + time + "\t-\t-\t-\tEXCH01.contoso.com\t192.0.2.10\t" + rcpt + "\t" +
-         std::to_string(event) + "\t" + msgid + "\t0\t0\t4512\t1\t" + date + " " + time +
-         "\t0\tVersion: 6.0.3790.1830\t-\tStatus\tsender@fabrikam.example\n";
+  return TrackingRowAt(t, rcpt, event, msgid);
 }
 
 TEST(ExporterStoreStalls, AStoreThatStopsStallingReadsZero) {
@@ -50,7 +38,7 @@ TEST(ExporterStoreStalls, AStoreThatStopsStallingReadsZero) {
       logs + "/" + iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2) + ".log";
   {
     std::ofstream f(file);
-    f << kHeader << Row(start, "carol@contoso.com", 1036, "stuck1@EXCH01.contoso.com");
+    f << kTrackingLogHeader << Row(start, "carol@contoso.com", 1036, "stuck1@EXCH01.contoso.com");
     for (int64_t t = start + 1; t < start + 1200; t += 300) {
       f << Row(t, "carol@contoso.com", 1028, "stuck1@EXCH01.contoso.com")
         << Row(t, "carol@contoso.com", 1037, "stuck1@EXCH01.contoso.com");

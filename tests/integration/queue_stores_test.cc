@@ -16,23 +16,14 @@
 #include "run_program.h"
 #include "slapd_fixture.h"
 #include "temp_dir.h"
+#include "tracking_rows.h"
 
 namespace exdm::testing {
 namespace {
 
-constexpr const char kHeader[] =
-    "# Message Tracking Log File\n"
-    "# Date\tTime\tclient-ip\tClient-hostname\tPartner-Name\tServer-hostname\tserver-IP\t"
-    "Recipient-Address\tEvent-ID\tMSGID\tPriority\tRecipient-Report-Status\ttotal-bytes\t"
-    "Number-Recipients\tOrigination-Time\tEncryption\tservice-Version\tLinked-MSGID\t"
-    "Message-Subject\tSender-Address\n";
-
 std::string Row(const std::string& time, const std::string& rcpt, int event,
                 const std::string& msgid) {
-  return "2026-11-25\t" + time + " GMT\t-\t-\t-\tEXCH01.contoso.com\t192.0.2.10\t" + rcpt + "\t" +
-         std::to_string(event) + "\t" + msgid +
-         "\t0\t0\t4512\t1\t2026-11-25 9:00:00 GMT\t0\tVersion: 6.0.3790.1830\t-\tStatus\t"
-         "sender@fabrikam.example\n";
+  return TrackingRow("2026-11-25", time, rcpt, event, msgid);
 }
 
 // One stalled delivery per entry of `stuck` (KB pattern: attempt + retry every 5 minutes since
@@ -59,7 +50,7 @@ std::string Log(const std::vector<std::string>& stuck, const std::vector<std::st
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::string log = kHeader;
+  std::string log = kTrackingLogHeader;
   for (const auto& r : rows)
     log += r.second;
   return log;

@@ -13,24 +13,14 @@
 
 #include "exdm/time_util.h"
 #include "paths.h"
+#include "tracking_rows.h"
 
 namespace exdm {
 namespace {
 
-constexpr const char kHeader[] =
-    "# Message Tracking Log File\n"
-    "# Exchange System Attendant Version 6.5.7638.1\n"
-    "# Date\tTime\tclient-ip\tClient-hostname\tPartner-Name\tServer-hostname\tserver-IP\t"
-    "Recipient-Address\tEvent-ID\tMSGID\tPriority\tRecipient-Report-Status\ttotal-bytes\t"
-    "Number-Recipients\tOrigination-Time\tEncryption\tservice-Version\tLinked-MSGID\t"
-    "Message-Subject\tSender-Address\n";
-
 std::string Row(const std::string& time, const std::string& rcpt, int id, const std::string& msgid,
                 const std::string& date = "2026-11-24") {
-  return date + "\t" + time + " GMT\t-\t-\t-\tEXCH01.contoso.com\t192.0.2.10\t" + rcpt + "\t" +
-         std::to_string(id) + "\t" + msgid +
-         "\t0\t0\t4512\t1\t2026-11-24 9:59:58 GMT\t0\tVersion: 6.0.3790.1830\t-\tStatus\t"
-         "sender@fabrikam.example\n";
+  return testing::TrackingRow(date, time, rcpt, id, msgid);
 }
 
 int64_t At(const std::string& iso) {
@@ -118,7 +108,8 @@ TEST(LocalDeliveryTest, AttemptAndRetrySplitAcrossIncrementalReadsKeepsTheAge) {
   LocalDeliveryConfig cfg;
   auto first = LocalDeliveryAnalyzer("EXCH01", cfg);
   first.BeginFile("20261124.log", 0);
-  Feed(first, std::string(kHeader) + Row("10:00:00", "bob@contoso.com", 1036, "s1@x") +
+  Feed(first, std::string(testing::kTrackingLogHeader) +
+                  Row("10:00:00", "bob@contoso.com", 1036, "s1@x") +
                   Row("10:05:00", "bob@contoso.com", 1028, "s1@x"));
   // The run ends right after the attempt: it is tentative, not yet a delivery.
   LocalDeliveryReport r1 = first.Evaluate(At("2026-11-24T10:05:00Z"));
@@ -129,7 +120,7 @@ TEST(LocalDeliveryTest, AttemptAndRetrySplitAcrossIncrementalReadsKeepsTheAge) {
   auto second = LocalDeliveryAnalyzer("EXCH01", cfg);
   ASSERT_TRUE(second.LoadPayload(payload).ok());
   second.BeginFile("20261124.log", 1000);
-  ASSERT_TRUE(second.LearnHeader(kHeader));
+  ASSERT_TRUE(second.LearnHeader(testing::kTrackingLogHeader));
   Feed(second, Row("10:05:00", "bob@contoso.com", 1037, "s1@x"));
   LocalDeliveryReport r2 = second.Evaluate(At("2026-11-24T10:20:00Z"));
   EXPECT_EQ(r2.stalled_deliveries, 1u);
@@ -142,7 +133,8 @@ TEST(LocalDeliveryTest, AttemptAndRetrySplitAcrossIncrementalReadsKeepsTheAge) {
 TEST(LocalDeliveryTest, TentativeAttemptIsConfirmedOnlyByLaterLogTime) {
   auto a = Fresh();
   a.BeginFile("20261124.log", 0);
-  Feed(a, std::string(kHeader) + Row("10:00:00", "bob@contoso.com", 1036, "t1@x") +
+  Feed(a, std::string(testing::kTrackingLogHeader) +
+              Row("10:00:00", "bob@contoso.com", 1036, "t1@x") +
               Row("10:00:01", "bob@contoso.com", 1028, "t1@x"));
   // Wall-clock time alone does not confirm (the retry row may not be written yet)...
   EXPECT_EQ(a.Evaluate(At("2026-11-24T10:30:00Z")).deliveries_total, 0u);
@@ -156,7 +148,8 @@ TEST(LocalDeliveryTest, TentativeAttemptIsConfirmedOnlyByLaterLogTime) {
 TEST(LocalDeliveryTest, SilentStalledPairVanishes) {
   auto a = Fresh();
   a.BeginFile("20261124.log", 0);
-  Feed(a, std::string(kHeader) + Row("10:00:00", "bob@contoso.com", 1036, "v1@x") +
+  Feed(a, std::string(testing::kTrackingLogHeader) +
+              Row("10:00:00", "bob@contoso.com", 1036, "v1@x") +
               Row("10:00:01", "bob@contoso.com", 1028, "v1@x") +
               Row("10:00:01", "bob@contoso.com", 1037, "v1@x"));
   // A log that stopped being written does not make the stall vanish...
@@ -176,7 +169,7 @@ TEST(LocalDeliveryTest, FullTableCountsOverflow) {
   cfg.max_in_flight = 2;
   LocalDeliveryAnalyzer a("EXCH01", cfg);
   a.BeginFile("20261124.log", 0);
-  Feed(a, std::string(kHeader) + Row("10:00:00", "a@c", 1036, "o1@x") +
+  Feed(a, std::string(testing::kTrackingLogHeader) + Row("10:00:00", "a@c", 1036, "o1@x") +
               Row("10:00:00", "b@c", 1036, "o2@x") + Row("10:00:00", "c@c", 1036, "o3@x"));
   const LocalDeliveryReport r = a.Evaluate(At("2026-11-24T10:01:00Z"));
   EXPECT_EQ(r.in_flight, 2u);
@@ -212,20 +205,21 @@ TEST(LocalDeliveryTest, TruncatedLastLineIsLeftForTheNextRead) {
   auto a = Fresh();
   a.BeginFile("20261124.log", 0);
   const std::string row = Row("10:00:00", "bob@contoso.com", 1036, "p1@x");
-  const std::string text = std::string(kHeader) + row.substr(0, 40);
+  const std::string text = std::string(testing::kTrackingLogHeader) + row.substr(0, 40);
   const size_t used = Feed(a, text);
-  EXPECT_EQ(used, std::string(kHeader).size());
+  EXPECT_EQ(used, std::string(testing::kTrackingLogHeader).size());
   EXPECT_EQ(a.Evaluate(At("2026-11-24T10:00:00Z")).parse_errors_total, 0u);
   // The writer finishes the line; the next read starts at the line's beginning.
   a.BeginFile("20261124.log", used);
-  a.LearnHeader(kHeader);
+  a.LearnHeader(testing::kTrackingLogHeader);
   Feed(a, row);
   EXPECT_EQ(a.InFlight(), 1u);
   // At the end of a finished file the partial line is read as it is.
   auto b = Fresh();
   b.BeginFile("20261124.log", 0);
-  EXPECT_EQ(Feed(b, std::string(kHeader) + row.substr(0, row.size() - 1), /*final=*/true),
-            std::string(kHeader).size() + row.size() - 1);
+  EXPECT_EQ(Feed(b, std::string(testing::kTrackingLogHeader) + row.substr(0, row.size() - 1),
+                 /*final=*/true),
+            std::string(testing::kTrackingLogHeader).size() + row.size() - 1);
   EXPECT_EQ(b.InFlight(), 1u);
 }
 
@@ -257,7 +251,7 @@ TEST(LocalDeliveryTest, UnknownIdsCountAsOtherAndConfiguredRolesApply) {
   ASSERT_FALSE(cfg.events.SetRole(DeliveryRole::kEnd, "10x").ok());
   LocalDeliveryAnalyzer a("EXCH01", cfg);
   a.BeginFile("20261124.log", 0);
-  Feed(a, std::string(kHeader) + Row("10:00:00", "bob@c", 1036, "e1@x") +
+  Feed(a, std::string(testing::kTrackingLogHeader) + Row("10:00:00", "bob@c", 1036, "e1@x") +
               Row("10:00:01", "bob@c", 1037, "e1@x") + Row("10:01:00", "bob@c", 1039, "e1@x") +
               Row("10:01:00", "bob@c", 4711, "e2@x") + Row("10:01:00", "bob@c", 123456, "e3@x"));
   const LocalDeliveryReport r = a.Evaluate(At("2026-11-24T10:02:00Z"));
