@@ -30,4 +30,11 @@ class Collector {
   virtual std::vector<prometheus::MetricFamily> Families() const = 0;
 };
 
+// How long one refresh waits for its file reads: `configured` ([exporter] read_timeout) when set,
+// else the collector's own default.
+inline std::chrono::seconds ReadBudget(std::chrono::seconds configured,
+                                       std::chrono::seconds automatic) {
+  return configured.count() > 0 ? configured : automatic;
+}
+
 }  // namespace exdm::exporter

@@ -21,15 +21,17 @@ Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterCon
   if (!config.tracking_dirs.empty()) {
     collectors.push_back(std::make_unique<TrackingCollector>(
         config.tracking_dirs, config.state_dir, config.tracking_interval, share, config.ldap,
-        config.tracking_events, config.tracking_max_in_flight));
+        config.tracking_events, config.tracking_max_in_flight, config.read_timeout));
   }
   if (!config.event_files.empty()) {
-    collectors.push_back(std::make_unique<EventsCollector>(
-        config.event_files, config.event_tz, config.state_dir, config.events_interval));
+    collectors.push_back(std::make_unique<EventsCollector>(config.event_files, config.event_tz,
+                                                           config.state_dir, config.events_interval,
+                                                           config.read_timeout));
   }
   if (!config.queue_snapshots.empty()) {
     collectors.push_back(std::make_unique<QueueSnapshotCollector>(
-        config.queue_snapshots, config.queue_snapshot_max_age, config.queue_snapshot_interval));
+        config.queue_snapshots, config.queue_snapshot_max_age, config.queue_snapshot_interval,
+        config.read_timeout));
   }
   return collectors;
 }

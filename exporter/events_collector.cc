@@ -8,11 +8,13 @@
 
 namespace exdm::exporter {
 EventsCollector::EventsCollector(std::vector<NamedPath> files, std::string time_zone,
-                                 std::string state_dir, std::chrono::seconds interval)
+                                 std::string state_dir, std::chrono::seconds interval,
+                                 std::chrono::seconds read_timeout)
     : files_(std::move(files)),
       time_zone_(std::move(time_zone)),
       state_path_(state_dir + "/events.state"),
-      interval_(interval) {
+      interval_(interval),
+      read_timeout_(read_timeout) {
   for (const NamedPath& f : files_) {
     ServerEventEvidence empty;
     empty.server = f.server;
@@ -28,8 +30,9 @@ Status EventsCollector::Refresh() {
   run.consumer = "exporter";  // the check's events state is never touched
   run.now = static_cast<int64_t>(std::time(nullptr));
   run.window_start = run.now - 86400;  // counters are totals; the window is unused here
-  const Deadline deadline =
-      Deadline::After(std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60)));
+  run.reader_slot = reader_slot_;
+  const Deadline deadline = Deadline::After(ReadBudget(
+      read_timeout_, std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60))));
   Result<EventRunResult> collected = RunEventAnalysis(run, deadline);
   if (!collected.ok()) return collected.status();
   if (!collected->state_commit.ok()) return collected->state_commit.WithContext("state file");

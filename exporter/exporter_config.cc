@@ -56,6 +56,9 @@ po::options_description FileOptions() {
       "seconds between event file reads (default 60)")(
       "exporter.queue_snapshot_interval", po::value<int>(),
       "seconds between queue snapshot reads (default 60)")(
+      "exporter.read_timeout", po::value<int>(),
+      "seconds a refresh waits on a hung file share (default: tracking and events 4 x their "
+      "interval, at least 60; queue snapshots their interval, at least 10)")(
       "exporter.state_dir", po::value<std::string>(),
       "directory for incremental read state (default /var/lib/exchange-delivery-monitor)");
   po::options_description web("Web ([web] section)");
@@ -149,6 +152,11 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   c.audit_interval = *audit;
   c.tracking_interval = *tracking;
   c.events_interval = *events;
+  if (vm.count("exporter.read_timeout")) {
+    auto read_timeout = Interval(vm, "exporter.read_timeout", c.read_timeout);
+    if (!read_timeout.ok()) return read_timeout.status();
+    c.read_timeout = *read_timeout;
+  }
   Take(vm, "exporter.state_dir", c.state_dir);
   // --web.listen-address wins over [exporter] listen_address; both default to :9755.
   Take(vm, "exporter.listen_address", c.listen_addresses);

@@ -50,6 +50,10 @@ struct ExporterConfig {
   std::chrono::seconds tracking_interval{15};
   std::chrono::seconds events_interval{60};
   std::chrono::seconds queue_snapshot_interval{60};
+  // How long a refresh waits on a file share before giving up; 0: each collector's default
+  // (tracking and events 4 x their interval, at least 60 s; queue snapshots their interval, at
+  // least 10 s).
+  std::chrono::seconds read_timeout{0};
   std::string state_dir = "/var/lib/exchange-delivery-monitor";
 
   bool AuditEnabled() const { return !ldap.uris.empty(); }

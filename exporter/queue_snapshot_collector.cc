@@ -43,8 +43,12 @@ std::vector<prometheus::MetricFamily> QueueSnapshotFamilies(
 
 QueueSnapshotCollector::QueueSnapshotCollector(std::vector<NamedPath> files,
                                                std::chrono::seconds max_age,
-                                               std::chrono::seconds interval)
-    : files_(std::move(files)), max_age_(max_age), interval_(interval) {
+                                               std::chrono::seconds interval,
+                                               std::chrono::seconds read_timeout)
+    : files_(std::move(files)),
+      max_age_(max_age),
+      interval_(interval),
+      read_timeout_(read_timeout) {
   for (const NamedPath& f : files_)
     last_good_.push_back({f.server, std::nullopt});
 }
@@ -54,8 +58,10 @@ Status QueueSnapshotCollector::Refresh() {
   read.files = files_;
   read.now = static_cast<int64_t>(std::time(nullptr));
   read.max_age_seconds = max_age_.count();
+  read.reader_slot = reader_slot_;
   // A few hundred bytes per file: anything slower than this is a hung share.
-  const auto budget = std::max<std::chrono::seconds>(interval_, std::chrono::seconds(10));
+  const auto budget = ReadBudget(
+      read_timeout_, std::max<std::chrono::seconds>(interval_, std::chrono::seconds(10)));
   auto reads = ReadQueueSnapshots(read, Deadline::After(budget));
   if (!reads) return reads.status();
   std::string errors;

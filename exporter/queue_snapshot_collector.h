@@ -11,6 +11,7 @@
 // different things (messages vs (message, recipient) pairs), so one family would mix units.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,7 +34,8 @@ std::vector<prometheus::MetricFamily> QueueSnapshotFamilies(
 class QueueSnapshotCollector : public Collector {
  public:
   QueueSnapshotCollector(std::vector<NamedPath> files, std::chrono::seconds max_age,
-                         std::chrono::seconds interval);
+                         std::chrono::seconds interval,
+                         std::chrono::seconds read_timeout = std::chrono::seconds(0));
 
   std::string name() const override { return "queue_snapshot"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -44,6 +46,9 @@ class QueueSnapshotCollector : public Collector {
   const std::vector<NamedPath> files_;
   const std::chrono::seconds max_age_;
   const std::chrono::seconds interval_;
+  const std::chrono::seconds read_timeout_;
+  // Held while a read runs; a read stuck on a hung share keeps it (see bounded_call.h).
+  const std::shared_ptr<ReaderSlot> reader_slot_ = std::make_shared<ReaderSlot>();
   std::vector<ServerQueueSnapshot> last_good_;
 };
 

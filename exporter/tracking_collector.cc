@@ -16,12 +16,14 @@ namespace exdm::exporter {
 TrackingCollector::TrackingCollector(std::vector<NamedPath> dirs, std::string state_dir,
                                      std::chrono::seconds interval,
                                      std::shared_ptr<AuditShare> audit, LdapSettings ldap,
-                                     TrackingEventTable events, size_t max_in_flight)
+                                     TrackingEventTable events, size_t max_in_flight,
+                                     std::chrono::seconds read_timeout)
     : dirs_(std::move(dirs)),
       state_path_(state_dir + "/tracking.state"),
       interval_(interval),
       events_(events),
       max_in_flight_(max_in_flight),
+      read_timeout_(read_timeout),
       audit_(std::move(audit)),
       ldap_(std::move(ldap)) {
   // Until the first run, every configured server is present at 0.
@@ -40,9 +42,10 @@ Status TrackingCollector::Refresh() {
   run.config.events = events_;
   run.now = static_cast<int64_t>(std::time(nullptr));
   run.config.max_in_flight = max_in_flight_;
-  run.reader_busy = reader_busy_;
+  run.reader_slot = reader_slot_;
   // A hung share must not stop the collector for long, but a big first read needs time.
-  const auto budget = std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60));
+  const auto budget = ReadBudget(
+      read_timeout_, std::max<std::chrono::seconds>(interval_ * 4, std::chrono::seconds(60)));
   Result<TrackingRunResult> result = RunTrackingAnalysis(run, Deadline::After(budget));
   if (!result.ok()) return result.status();
   // State rebuilt, leftovers removed, files truncated or replaced: each happens once, so each is

@@ -6,13 +6,13 @@
 // store_stalls.h, through a bounded recipient cache) for exchange_store_stalled_deliveries.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "audit_share.h"
 #include "collector.h"
+#include "exdm/bounded_call.h"
 #include "exdm/local_delivery.h"
 #include "exdm/recipient_stores.h"
 #include "exdm/store_stalls.h"
@@ -27,7 +27,8 @@ class TrackingCollector : public Collector {
                     std::chrono::seconds interval, std::shared_ptr<AuditShare> audit = nullptr,
                     LdapSettings ldap = {},
                     TrackingEventTable events = TrackingEventTable::Default(),
-                    size_t max_in_flight = 2'000'000);
+                    size_t max_in_flight = 2'000'000,
+                    std::chrono::seconds read_timeout = std::chrono::seconds(0));
 
   std::string name() const override { return "tracking"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -40,9 +41,9 @@ class TrackingCollector : public Collector {
   const std::chrono::seconds interval_;
   const TrackingEventTable events_;
   const size_t max_in_flight_;
-  // Set while a read runs; a read stuck on a hung share keeps it set (see TrackingRunOptions).
-  const std::shared_ptr<std::atomic<bool>> reader_busy_ =
-      std::make_shared<std::atomic<bool>>(false);
+  const std::chrono::seconds read_timeout_;
+  // Held while a read runs; a read stuck on a hung share keeps it (see bounded_call.h).
+  const std::shared_ptr<ReaderSlot> reader_slot_ = std::make_shared<ReaderSlot>();
   // Ties this refresh's stalls to stores; on failure the previous per-store values stay.
   Status CorrelateWithStores();
 

@@ -27,6 +27,8 @@ std::vector<std::string> EventInputs(const std::vector<NamedPath>& files) {
 
 Result<EventRunResult> RunEventAnalysis(const EventRunOptions& o, const Deadline& deadline) {
   EventRunResult result;
+  auto claim = ReaderClaim::Take(o.reader_slot, "the event exports");
+  if (!claim) return claim.status();
   std::optional<StateFile> state;
   auto previous = std::make_shared<StateSnapshot>();
   if (!o.state_path.empty()) {
@@ -44,15 +46,16 @@ Result<EventRunResult> RunEventAnalysis(const EventRunOptions& o, const Deadline
   collect.now = o.now;
   collect.window_start = o.window_start;
   // The reading runs on a helper thread that owns everything it touches (see bounded_call.h).
-  auto work = RunBounded<WorkOutput>(
-      deadline, [collect, previous](WorkProgress& progress) -> Result<WorkOutput> {
-        progress.Set("reading event exports");
-        WorkOutput w;
-        auto r = CollectEventEvidence(collect, *previous, &w.next, &w.notes);
-        if (!r) return r.status();
-        w.evidence = std::move(*r);
-        return w;
-      });
+  auto work =
+      RunBounded<WorkOutput>(deadline, std::move(*claim),
+                             [collect, previous](WorkProgress& progress) -> Result<WorkOutput> {
+                               progress.Set("reading event exports");
+                               WorkOutput w;
+                               auto r = CollectEventEvidence(collect, *previous, &w.next, &w.notes);
+                               if (!r) return r.status();
+                               w.evidence = std::move(*r);
+                               return w;
+                             });
   if (!work) return work.status();
   if (state) result.state_commit = state->Commit(work->next);
   result.evidence = std::move(work->evidence);

@@ -273,10 +273,13 @@ QueueSnapshotRead ReadOne(const NamedPath& file, const QueueSnapshotOptions& o) 
 
 Result<std::vector<QueueSnapshotRead>> ReadQueueSnapshots(const QueueSnapshotOptions& options,
                                                           const Deadline& deadline) {
+  auto claim = ReaderClaim::Take(options.reader_slot, "the queue snapshots");
+  if (!claim) return claim.status();
   // The helper thread owns its copy of the options (it may outlive this call, bounded_call.h).
   auto opts = std::make_shared<QueueSnapshotOptions>(options);
   return RunBounded<std::vector<QueueSnapshotRead>>(
-      deadline, [opts](WorkProgress& progress) -> Result<std::vector<QueueSnapshotRead>> {
+      deadline, std::move(*claim),
+      [opts](WorkProgress& progress) -> Result<std::vector<QueueSnapshotRead>> {
         std::vector<QueueSnapshotRead> reads;
         for (const NamedPath& file : opts->files) {
           progress.Set("reading queue snapshot " + file.path);

@@ -258,11 +258,8 @@ std::optional<int64_t> TrackingLogDay(std::string_view name) {
 Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
                                               const Deadline& deadline) {
   TrackingRunResult result;
-  if (o.reader_busy && o.reader_busy->load()) {
-    return Status(ErrorCode::kTimeout,
-                  "the previous read of the tracking logs is still blocked (hung share?); not "
-                  "starting another");
-  }
+  auto claim = ReaderClaim::Take(o.reader_slot, "the tracking logs");
+  if (!claim) return claim.status();
   std::vector<std::string> keys;
   for (const NamedPath& d : o.dirs)
     keys.push_back(d.server + "=" + d.path);
@@ -342,13 +339,10 @@ Result<TrackingRunResult> RunTrackingAnalysis(const TrackingRunOptions& o,
   auto cancelled = std::make_shared<std::atomic<bool>>(false);
   auto opts = std::make_shared<TrackingRunOptions>(o);
   auto prev = std::make_shared<StateSnapshot>(std::move(previous));
-  if (o.reader_busy) o.reader_busy->store(true);
-  auto work =
-      RunBounded<WorkOutput>(deadline, [opts, servers, prev, cancelled](WorkProgress& progress) {
-        Result<WorkOutput> out = ReadAll(*opts, *servers, *prev, progress, *cancelled);
-        if (opts->reader_busy) opts->reader_busy->store(false);
-        return out;
-      });
+  auto work = RunBounded<WorkOutput>(deadline, std::move(*claim),
+                                     [opts, servers, prev, cancelled](WorkProgress& progress) {
+                                       return ReadAll(*opts, *servers, *prev, progress, *cancelled);
+                                     });
   if (!work) {
     cancelled->store(true);
     return work.status();

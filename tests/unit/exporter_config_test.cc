@@ -47,7 +47,15 @@ TEST_F(ExporterConfigTest, DefaultsFollowTheDesign) {
   EXPECT_EQ(c.audit_interval.count(), 300);
   EXPECT_EQ(c.tracking_interval.count(), 15);
   EXPECT_EQ(c.state_dir, "/var/lib/exchange-delivery-monitor");
+  EXPECT_EQ(c.read_timeout.count(), 0) << "each collector's own read budget";
   EXPECT_FALSE(c.AuditEnabled());
+}
+
+TEST_F(ExporterConfigTest, ReadTimeoutIsSecondsFromOneUp) {
+  auto parsed = Parse({"--config.file", Write("[exporter]\nread_timeout = 30\n")});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.read_timeout.count(), 30);
+  EXPECT_FALSE(Parse({"--exporter.read_timeout=0"}).ok());
 }
 
 TEST_F(ExporterConfigTest, ReadsTheDesignExampleFile) {

@@ -1,5 +1,5 @@
 // RunTrackingAnalysis on a day file that blocks (a FIFO standing in for a hung share): the run ends
-// at its deadline, and with reader_busy a long-lived caller starts no second read while the first
+// at its deadline, and with a reader slot a long-lived caller starts no second read while the first
 // is still blocked (the exporter would otherwise strand one thread per refresh on a hung share).
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -49,13 +49,13 @@ class TrackingRunTest : public ::testing::Test {
 
 TEST_F(TrackingRunTest, ABlockedReadStrandsNoSecondReader) {
   TrackingRunOptions o = Options();
-  o.reader_busy = std::make_shared<std::atomic<bool>>(false);
+  o.reader_slot = std::make_shared<ReaderSlot>();
   auto first = RunTrackingAnalysis(o, Deadline::After(std::chrono::milliseconds(200)));
   ASSERT_FALSE(first.ok());
   EXPECT_EQ(first.status().code(), ErrorCode::kTimeout);
   EXPECT_NE(first.status().message().find("while reading " + fifo_), std::string::npos)
       << first.status().message();
-  EXPECT_TRUE(o.reader_busy->load());
+  EXPECT_TRUE(o.reader_slot->busy());
 
   const auto t0 = std::chrono::steady_clock::now();
   auto second = RunTrackingAnalysis(o, Deadline::After(std::chrono::seconds(5)));
@@ -69,9 +69,9 @@ TEST_F(TrackingRunTest, ABlockedReadStrandsNoSecondReader) {
   const int w = ::open(fifo_.c_str(), O_WRONLY);
   ASSERT_GE(w, 0);
   ::close(w);
-  for (int i = 0; i < 200 && o.reader_busy->load(); ++i)
+  for (int i = 0; i < 200 && o.reader_slot->busy(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  EXPECT_FALSE(o.reader_busy->load());
+  EXPECT_FALSE(o.reader_slot->busy());
   std::thread writer([this] {
     const int fd = ::open(fifo_.c_str(), O_WRONLY);
     if (fd >= 0) ::close(fd);

@@ -13,9 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "exdm/bounded_call.h"
 #include "exdm/deadline.h"
 #include "exdm/event_evidence.h"
 #include "exdm/inputs.h"
@@ -30,6 +32,9 @@ struct EventRunOptions {
   std::string consumer = "events";  // keeps events and all (or the exporter) apart
   int64_t now = 0;                  // evaluation time (UNIX seconds)
   int64_t window_start = 0;         // evidence older than this is dropped
+  // Optional, for long-lived callers (the exporter), as TrackingRunOptions::reader_slot: while a
+  // read abandoned at an earlier deadline is still blocked, the run fails at once (kTimeout).
+  std::shared_ptr<ReaderSlot> reader_slot;
 };
 
 struct EventRunResult {

@@ -17,11 +17,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "exdm/bounded_call.h"
 #include "exdm/deadline.h"
 #include "exdm/inputs.h"
 #include "exdm/local_delivery.h"
@@ -78,6 +80,9 @@ struct QueueSnapshotOptions {
   int64_t max_age_seconds = 900;   // three missed runs of the 5-minute task
   int64_t max_skew_seconds = 300;  // a snapshot this far in the future is still believed
   size_t max_bytes = 1u << 20;     // a snapshot is a few hundred bytes; more is not one
+  // Optional, for long-lived callers (the exporter), as TrackingRunOptions::reader_slot: while a
+  // read abandoned at an earlier deadline is still blocked, the call fails at once (kTimeout).
+  std::shared_ptr<ReaderSlot> reader_slot;
 };
 
 // One file's outcome: the snapshot, or why there is none (missing, unreadable, stale, garbage).

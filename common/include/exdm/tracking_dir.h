@@ -13,12 +13,12 @@
 // report (the other servers are still analyzed).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "exdm/bounded_call.h"
 #include "exdm/deadline.h"
 #include "exdm/inputs.h"
 #include "exdm/local_delivery.h"
@@ -34,10 +34,10 @@ struct TrackingRunOptions {
   int lookback_days = 2;           // today plus this many previous days on a first read
   size_t read_chunk = 4u << 20;    // bytes per read()
   LocalDeliveryConfig config;
-  // Optional, for long-lived callers (the exporter): true while a read runs on its helper thread.
+  // Optional, for long-lived callers (the exporter): held while a read runs on its helper thread.
   // A read abandoned at the deadline may stay blocked for good (a hard-mounted hung share); a run
-  // that finds the flag still set fails at once (kTimeout) instead of stranding one more thread.
-  std::shared_ptr<std::atomic<bool>> reader_busy;
+  // that finds the slot still held fails at once (kTimeout) instead of stranding one more thread.
+  std::shared_ptr<ReaderSlot> reader_slot;
 };
 
 struct TrackingRunResult {
