@@ -15,6 +15,8 @@ PACKAGES=(
   # Samba AD DC: samba alone cannot provision a DC (its Recommends carry the provisioning data,
   # the DSDB modules and the VFS modules provisioning needs), and bootstrap skips Recommends.
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
+  # Kerberos (GSSAPI) bind against the Samba DC's KDC: kinit, and libldap's SASL GSSAPI plugin
+  krb5-user libsasl2-modules-gssapi-mit
   mawk curl ca-certificates openssl procps tzdata
   # rsyslog: the shipped event receiver (deploy/collect/) is checked and run by the tests
   rsyslog

@@ -115,6 +115,28 @@ extern "C" int SaslDefaults(LDAP*, unsigned, void*, void* interact) {
   return LDAP_SUCCESS;
 }
 
+// A refused SASL bind. libldap's code for it is only "Local error"; the reason is in the
+// diagnostic (Cyrus SASL's text with the Kerberos library's inside: "No Kerberos credentials
+// available (default cache: FILE:/run/...)"), so it comes first, after what failed.
+Status SaslBindFailure(const std::string& uri, const std::string& mech, int rc,
+                       std::string diagnostic) {
+  const std::string what =
+      EqualsIgnoreCase(mech, "GSSAPI") ? "Kerberos (SASL GSSAPI) bind" : "SASL " + mech + " bind";
+  const std::string noise = "SASL(-1): generic failure: ";
+  if (diagnostic.rfind(noise, 0) == 0) diagnostic.erase(0, noise.size());
+  std::string message = uri + ": " + what + " failed: ";
+  // A ticket for ldap/<host of the URI> does not exist: the usual cause is a URI naming the DC
+  // by its address or an alias where AD registers ldap/<its DNS name>.
+  if (diagnostic.find("Server not found in Kerberos database") != std::string::npos) {
+    message +=
+        "the KDC knows no service principal ldap/<host of the URI> (name the DC by the "
+        "DNS name it is registered under): ";
+  }
+  const std::string code = std::string(ldap_err2string(rc)) + " (" + std::to_string(rc) + ")";
+  message += diagnostic.empty() ? code : diagnostic + " (" + code + ")";
+  return Status(ErrorCode::kBindFailed, message);
+}
+
 // libldap 2.5 spins in its TLS handshake loop when the server accepted the connection and then
 // went silent (even `ldapsearch -o nettimeout=3` never returns), and a blocking read of a partial
 // TLS record is not bounded by ldap_result's timeout either. The watchdog shuts the socket down
@@ -370,9 +392,8 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
     if (rc != LDAP_SUCCESS) {
       if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
         return Timeout(uri, "SASL bind");
-      return connect_failure(
-          IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed,
-          "SASL " + o.sasl_mech + " bind", rc);
+      if (!IsConnectionFailure(rc)) return SaslBindFailure(uri, o.sasl_mech, rc, Diagnostic(ld));
+      return connect_failure(ErrorCode::kUnreachable, "SASL " + o.sasl_mech + " bind", rc);
     }
   } else {
     if (!o.bind_dn.empty() && o.password.empty()) {

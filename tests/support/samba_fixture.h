@@ -16,6 +16,8 @@
 // runs Samba tests one at a time (RESOURCE_LOCK samba) to keep the load down. Samba runs as this
 // process's child with a parent-death signal and is stopped by that pid only.
 //
+// Samba serves LDAP and Kerberos (its KDC, port 88 of address(): kinit svc-monitor with a
+// krb5.conf naming it; samba_kerberos_test.cc shows the setup for a GSSAPI bind).
 // Domain: CONTOSO.COM, DC=contoso,DC=com (the slapd fixture's default, so organization LDIF fits
 // both). Accounts: the domain Administrator, and svc-monitor, an ordinary domain user (what the
 // product should bind as). Samba runs as root only: Available() says why not.
