@@ -214,6 +214,27 @@ int main(int argc, char** argv) {
   }
   Seed("ldap_entries", "hostile-names", "\x01", hostile);
 
+  // A server certificate as libldap hands it over (DER): openssl req -x509, EC P-256, subject
+  // "CN=dc1.contoso.com,O=Contoso\\, Ltd,OU=IT+UID=x", self-signed.
+  const std::string cert_hex =
+      "308201f330820199a00302010202143cafe9e576b940fdd219c5196896297e39d7d16e300a06082a8648ce3d04"
+      "0302304f3118301606035504030c0f6463312e636f6e746f736f2e636f6d31153013060355040a0c0c436f6e74"
+      "6f736f2c204c7464311c3009060355040b0c024954300f060a0992268993f22c6401010c0178301e170d323631"
+      "3132363030323234315a170d3336313132333030323234315a304f3118301606035504030c0f6463312e636f6e"
+      "746f736f2e636f6d31153013060355040a0c0c436f6e746f736f2c204c7464311c3009060355040b0c02495430"
+      "0f060a0992268993f22c6401010c01783059301306072a8648ce3d020106082a8648ce3d030107034200040086"
+      "913eaa1cb1d52edf6ad3a7f53121d73e4bd18d95e794c781465a734471e76e6623c22e2e8e946beeccfc5f3352"
+      "f1f9c192d0f2944e87fc9ef2e7bc07688ca3533051301d0603551d0e04160414b857a5f1b9ba19bac9d4efae2b"
+      "c055b68dc375c8301f0603551d23041830168014b857a5f1b9ba19bac9d4efae2bc055b68dc375c8300f060355"
+      "1d130101ff040530030101ff300a06082a8648ce3d040302034800304502210081592f6f653f88d4a66963ffcd"
+      "c1317b1adeae54cb3f0c1bb509d2090e1b72eb022015338e2dc842ae11880d52ceab836b1882e709710863b056"
+      "e8eaa71f3927606c";
+  std::string cert;
+  for (size_t at = 0; at + 1 < cert_hex.size(); at += 2)
+    cert += static_cast<char>(std::stoi(cert_hex.substr(at, 2), nullptr, 16));
+  Seed("tls_certificate", "self-signed", "", cert);
+  Seed("tls_certificate", "cut", "", cert.substr(0, cert.size() / 2));
+
   std::printf("wrote %d seeds into %s\n", g_count, g_out.c_str());
   return 0;
 }
