@@ -8,11 +8,22 @@
 #include <vector>
 
 #include "collector.h"
+#include "exdm/bounded_call.h"
 #include "exdm/status.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {
 
-Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterConfig& config);
+// One reader slot per collector that reads files (bounded_call.h), owned by the process and handed
+// to the collectors each load and reload builds: a read stuck on a hung share keeps its slot across
+// SIGHUP, so reloads cannot strand one more thread each.
+struct ReaderSlots {
+  std::shared_ptr<ReaderSlot> tracking = std::make_shared<ReaderSlot>();
+  std::shared_ptr<ReaderSlot> events = std::make_shared<ReaderSlot>();
+  std::shared_ptr<ReaderSlot> queue_snapshot = std::make_shared<ReaderSlot>();
+};
+
+Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterConfig& config,
+                                                               const ReaderSlots& slots);
 
 }  // namespace exdm::exporter

@@ -9,12 +9,14 @@
 namespace exdm::exporter {
 EventsCollector::EventsCollector(std::vector<NamedPath> files, std::string time_zone,
                                  std::string state_dir, std::chrono::seconds interval,
-                                 std::chrono::seconds read_timeout)
+                                 std::chrono::seconds read_timeout,
+                                 std::shared_ptr<ReaderSlot> reader_slot)
     : files_(std::move(files)),
       time_zone_(std::move(time_zone)),
       state_path_(state_dir + "/events.state"),
       interval_(interval),
-      read_timeout_(read_timeout) {
+      read_timeout_(read_timeout),
+      reader_slot_(std::move(reader_slot)) {
   for (const NamedPath& f : files_) {
     ServerEventEvidence empty;
     empty.server = f.server;

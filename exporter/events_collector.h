@@ -19,7 +19,8 @@ class EventsCollector : public Collector {
  public:
   EventsCollector(std::vector<NamedPath> files, std::string time_zone, std::string state_dir,
                   std::chrono::seconds interval,
-                  std::chrono::seconds read_timeout = std::chrono::seconds(0));
+                  std::chrono::seconds read_timeout = std::chrono::seconds(0),
+                  std::shared_ptr<ReaderSlot> reader_slot = std::make_shared<ReaderSlot>());
 
   std::string name() const override { return "events"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -33,7 +34,7 @@ class EventsCollector : public Collector {
   const std::chrono::seconds interval_;
   const std::chrono::seconds read_timeout_;
   // Held while a read runs; a read stuck on a hung share keeps it (see bounded_call.h).
-  const std::shared_ptr<ReaderSlot> reader_slot_ = std::make_shared<ReaderSlot>();
+  const std::shared_ptr<ReaderSlot> reader_slot_;
   std::vector<ServerEventEvidence> last_good_;
 };
 

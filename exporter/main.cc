@@ -31,8 +31,9 @@ Result<std::shared_ptr<BasicAuth>> LoadAuth(const ExporterConfig& config) {
 }
 
 Result<std::vector<std::unique_ptr<CollectorRunner>>> StartCollectors(const ExporterConfig& config,
+                                                                      const ReaderSlots& slots,
                                                                       SnapshotStore& store) {
-  auto collectors = MakeCollectors(config);
+  auto collectors = MakeCollectors(config, slots);
   if (!collectors.ok()) return collectors.status();
   std::vector<std::unique_ptr<CollectorRunner>> runners;
   for (auto& collector : *collectors) {
@@ -52,7 +53,7 @@ void StopCollectors(std::vector<std::unique_ptr<CollectorRunner>>& runners, Snap
 
 std::vector<std::string> CollectorNames(const ExporterConfig& config) {
   std::vector<std::string> names;
-  auto collectors = MakeCollectors(config);
+  auto collectors = MakeCollectors(config, ReaderSlots());
   if (collectors.ok()) {
     for (const auto& c : *collectors)
       names.push_back(c->name());
@@ -110,7 +111,8 @@ int Run(int argc, const char* const argv[]) {
     return 1;
   }
   LogListening(**server, config.telemetry_path);
-  auto runners = StartCollectors(config, store);
+  const ReaderSlots slots;  // outlive every reload (see collectors.h)
+  auto runners = StartCollectors(config, slots, store);
   if (!runners.ok()) {
     Log(LogPriority::kError, runners.status().message());
     return 2;
@@ -164,7 +166,7 @@ int Run(int argc, const char* const argv[]) {
     StopCollectors(*runners, store, CollectorNames(config));
     config = again->config;
     (*server)->SetAuth(*new_auth);
-    runners = StartCollectors(config, store);
+    runners = StartCollectors(config, slots, store);
     if (!runners.ok()) {
       Log(LogPriority::kError, "reload: " + runners.status().message());
       runners = std::vector<std::unique_ptr<CollectorRunner>>();

@@ -44,11 +44,13 @@ std::vector<prometheus::MetricFamily> QueueSnapshotFamilies(
 QueueSnapshotCollector::QueueSnapshotCollector(std::vector<NamedPath> files,
                                                std::chrono::seconds max_age,
                                                std::chrono::seconds interval,
-                                               std::chrono::seconds read_timeout)
+                                               std::chrono::seconds read_timeout,
+                                               std::shared_ptr<ReaderSlot> reader_slot)
     : files_(std::move(files)),
       max_age_(max_age),
       interval_(interval),
-      read_timeout_(read_timeout) {
+      read_timeout_(read_timeout),
+      reader_slot_(std::move(reader_slot)) {
   for (const NamedPath& f : files_)
     last_good_.push_back({f.server, std::nullopt});
 }

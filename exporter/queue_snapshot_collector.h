@@ -35,7 +35,8 @@ class QueueSnapshotCollector : public Collector {
  public:
   QueueSnapshotCollector(std::vector<NamedPath> files, std::chrono::seconds max_age,
                          std::chrono::seconds interval,
-                         std::chrono::seconds read_timeout = std::chrono::seconds(0));
+                         std::chrono::seconds read_timeout = std::chrono::seconds(0),
+                         std::shared_ptr<ReaderSlot> reader_slot = std::make_shared<ReaderSlot>());
 
   std::string name() const override { return "queue_snapshot"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -48,7 +49,7 @@ class QueueSnapshotCollector : public Collector {
   const std::chrono::seconds interval_;
   const std::chrono::seconds read_timeout_;
   // Held while a read runs; a read stuck on a hung share keeps it (see bounded_call.h).
-  const std::shared_ptr<ReaderSlot> reader_slot_ = std::make_shared<ReaderSlot>();
+  const std::shared_ptr<ReaderSlot> reader_slot_;
   std::vector<ServerQueueSnapshot> last_good_;
 };
 

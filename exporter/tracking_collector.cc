@@ -17,13 +17,15 @@ TrackingCollector::TrackingCollector(std::vector<NamedPath> dirs, std::string st
                                      std::chrono::seconds interval,
                                      std::shared_ptr<AuditShare> audit, LdapSettings ldap,
                                      TrackingEventTable events, size_t max_in_flight,
-                                     std::chrono::seconds read_timeout)
+                                     std::chrono::seconds read_timeout,
+                                     std::shared_ptr<ReaderSlot> reader_slot)
     : dirs_(std::move(dirs)),
       state_path_(state_dir + "/tracking.state"),
       interval_(interval),
       events_(events),
       max_in_flight_(max_in_flight),
       read_timeout_(read_timeout),
+      reader_slot_(std::move(reader_slot)),
       audit_(std::move(audit)),
       ldap_(std::move(ldap)) {
   // Until the first run, every configured server is present at 0.

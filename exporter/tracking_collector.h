@@ -28,7 +28,8 @@ class TrackingCollector : public Collector {
                     LdapSettings ldap = {},
                     TrackingEventTable events = TrackingEventTable::Default(),
                     size_t max_in_flight = 2'000'000,
-                    std::chrono::seconds read_timeout = std::chrono::seconds(0));
+                    std::chrono::seconds read_timeout = std::chrono::seconds(0),
+                    std::shared_ptr<ReaderSlot> reader_slot = std::make_shared<ReaderSlot>());
 
   std::string name() const override { return "tracking"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -43,7 +44,7 @@ class TrackingCollector : public Collector {
   const size_t max_in_flight_;
   const std::chrono::seconds read_timeout_;
   // Held while a read runs; a read stuck on a hung share keeps it (see bounded_call.h).
-  const std::shared_ptr<ReaderSlot> reader_slot_ = std::make_shared<ReaderSlot>();
+  const std::shared_ptr<ReaderSlot> reader_slot_;
   // Ties this refresh's stalls to stores; on failure the previous per-store values stay.
   Status CorrelateWithStores();
 

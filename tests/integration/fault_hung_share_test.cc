@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -116,6 +117,27 @@ TEST(FaultHungShare, ExporterKeepsOneStuckReaderPerCollector) {
               0.5)
         << name << ": a refresh that found the reader blocked should fail at once";
   }
+  // A reload (SIGHUP) builds new collectors; the stuck readers keep their slots (owned by the
+  // process, not the collectors), so the new collectors start no reader of their own and each
+  // reload adds no thread. Without that, every reload would strand three more.
+  for (int reload = 1; reload <= 3; ++reload) {
+    exporter->process().Signal(SIGHUP);
+    EXPECT_TRUE(exporter->process().WaitForLog(
+        [&](const std::string& log) {
+          int n = 0;
+          for (size_t at = log.find("configuration reloaded"); at != std::string::npos;
+               at = log.find("configuration reloaded", at + 1))
+            ++n;
+          return n >= reload;
+        },
+        seconds(30)))
+        << exporter->Log();
+  }
+  std::this_thread::sleep_for(seconds(3));  // every new collector refreshes (and fails) again
+  const int after_reloads = ThreadCount(pid);
+  std::cout << "threads after 3 reloads: " << after_reloads << "\n";
+  EXPECT_LE(after_reloads, baseline + 1) << "reloads stranded more readers";
+
   // The exporter still stops promptly with three readers stuck in the kernel.
   const auto t0 = steady_clock::now();
   EXPECT_EQ(exporter->process().Stop(seconds(10)), 0) << exporter->Log();
