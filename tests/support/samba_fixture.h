@@ -32,6 +32,13 @@
 
 #include "process.h"
 
+// First line of a Samba test: skips it (with the reason) where no DC can run, i.e. not as root.
+#define REQUIRE_SAMBA()                                                          \
+  do {                                                                           \
+    std::string why_not;                                                         \
+    if (!::exdm::testing::SambaDc::Available(&why_not)) GTEST_SKIP() << why_not; \
+  } while (0)
+
 namespace exdm::testing {
 
 class SambaDc {

@@ -27,12 +27,6 @@
 namespace exdm::testing {
 namespace {
 
-#define REQUIRE_SAMBA()                                         \
-  do {                                                          \
-    std::string why_not;                                        \
-    if (!SambaDc::Available(&why_not)) GTEST_SKIP() << why_not; \
-  } while (0)
-
 std::string Key(const std::string& finding, const std::string& server, const std::string& sg,
                 const std::string& store, const std::string& object_dn) {
   auto dn = Dn::Parse(object_dn);

@@ -19,12 +19,6 @@
 namespace exdm::testing {
 namespace {
 
-#define REQUIRE_SAMBA()                                         \
-  do {                                                          \
-    std::string why_not;                                        \
-    if (!SambaDc::Available(&why_not)) GTEST_SKIP() << why_not; \
-  } while (0)
-
 const std::string kOrg =
     "CN=Contoso,CN=Microsoft Exchange,CN=Services," + SambaDc::configuration_dn();
 const std::string kServer =

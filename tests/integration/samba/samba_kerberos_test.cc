@@ -25,12 +25,6 @@
 namespace exdm::testing {
 namespace {
 
-#define REQUIRE_SAMBA()                                         \
-  do {                                                          \
-    std::string why_not;                                        \
-    if (!SambaDc::Available(&why_not)) GTEST_SKIP() << why_not; \
-  } while (0)
-
 using Env = std::vector<std::pair<std::string, std::string>>;
 
 // A client's Kerberos setup for the DC at dc.address(), all in the test's directory: no DNS

@@ -20,8 +20,7 @@ namespace exdm::testing {
 namespace {
 
 TEST(SambaLogonFailureLookup, FindsStoresByObjectGuidAndGatewaysByLegacyDn) {
-  std::string why_not;
-  if (!SambaDc::Available(&why_not)) GTEST_SKIP() << why_not;
+  REQUIRE_SAMBA();
   TempDir tmp;
   auto dc = SambaDc::Start();
   ASSERT_TRUE(dc);
