@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exdm/version.h"
 
 namespace po = boost::program_options;
@@ -29,7 +29,7 @@ const char* ModeName(Mode mode) {
 
 PluginState CheckOptions::SeverityOf(FindingKind kind) const {
   auto it = finding_severity.find(kind);
-  return it != finding_severity.end() ? it->second : DefaultSeverity(kind);
+  return it != finding_severity.end() ? it->second : StateOf(DefaultSeverity(kind));
 }
 
 namespace {

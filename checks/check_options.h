@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "exdm/inputs.h"
-#include "exdm/model.h"
-#include "exdm/plugin_state.h"
-#include "exdm/range.h"
-#include "exdm/status.h"
-#include "exdm/tracking_events.h"
+#include "exdm/base/inputs.h"
+#include "exdm/ad/findings.h"
+#include "plugin_state.h"
+#include "range.h"
+#include "exdm/base/status.h"
+#include "exdm/tracking/event_ids.h"
 
 namespace exdm::check {
 

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "check_options.h"
-#include "exdm/sanitize.h"
+#include "exdm/base/sanitize.h"
 #include "exdm/version.h"
 #include "modes.h"
 #include "preflight.h"

@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <optional>
 
-#include "exdm/diagnosis.h"
-#include "exdm/logon_failure_lookup.h"
-#include "exdm/store_stalls.h"
+#include "exdm/diagnosis/diagnosis.h"
+#include "exdm/diagnosis/logon_failure_lookup.h"
+#include "exdm/diagnosis/store_stalls.h"
 #include "modes.h"
 
 namespace exdm::check {

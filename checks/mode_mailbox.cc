@@ -3,7 +3,7 @@
 #include <fstream>
 #include <set>
 
-#include "exdm/ldap_audit.h"
+#include "exdm/ad/ldap_audit.h"
 #include "modes.h"
 
 namespace exdm::check {
@@ -66,7 +66,8 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   if (up == 0) return;
 
   auto severity = [&o](FindingKind kind) { return o.SeverityOf(kind); };
-  const size_t failing = report.FailingStores(severity);
+  const size_t failing = report.FailingStores(
+      [&severity](FindingKind kind) { return severity(kind) == PluginState::kCritical; });
   size_t orphans = 0;
   for (const auto& [server, n] : report.orphans_per_server)
     orphans += n;

@@ -4,10 +4,10 @@
 #include <map>
 #include <optional>
 
-#include "exdm/state_file.h"
-#include "exdm/store_stalls.h"
-#include "exdm/time_util.h"
-#include "exdm/tracking_dir.h"
+#include "exdm/state/state_file.h"
+#include "exdm/diagnosis/store_stalls.h"
+#include "exdm/base/time_util.h"
+#include "exdm/tracking/run.h"
 #include "modes.h"
 
 namespace exdm::check {

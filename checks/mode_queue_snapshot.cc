@@ -3,7 +3,7 @@
 // where both sources exist, whether they agree.
 #include <algorithm>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "modes.h"
 
 namespace exdm::check {

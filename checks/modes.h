@@ -3,13 +3,13 @@
 #pragma once
 
 #include "check_options.h"
-#include "exdm/deadline.h"
-#include "exdm/event_evidence.h"
-#include "exdm/ldap_audit.h"
-#include "exdm/queue_snapshot.h"
-#include "exdm/smtp_mailbox_audit.h"
-#include "exdm/store_stalls.h"
-#include "exdm/tracking_dir.h"
+#include "exdm/base/deadline.h"
+#include "exdm/events/evidence.h"
+#include "exdm/ad/ldap_audit.h"
+#include "exdm/tracking/queue_snapshot.h"
+#include "exdm/ad/mailbox_audit.h"
+#include "exdm/diagnosis/store_stalls.h"
+#include "exdm/tracking/run.h"
 #include "plugin_output.h"
 
 namespace exdm::check {

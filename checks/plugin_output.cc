@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "exdm/sanitize.h"
+#include "exdm/base/sanitize.h"
 
 namespace exdm::check {
 namespace {

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "exdm/plugin_state.h"
-#include "exdm/range.h"
+#include "plugin_state.h"
+#include "range.h"
 
 namespace exdm::check {
 

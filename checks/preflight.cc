@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "exdm/bounded_call.h"
+#include "exdm/base/bounded_call.h"
 
 namespace exdm::check {
 namespace {

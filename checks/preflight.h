@@ -10,8 +10,8 @@
 #pragma once
 
 #include "check_options.h"
-#include "exdm/deadline.h"
-#include "exdm/status.h"
+#include "exdm/base/deadline.h"
+#include "exdm/base/status.h"
 
 namespace exdm::check {
 

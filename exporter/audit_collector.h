@@ -11,8 +11,8 @@
 
 #include "audit_share.h"
 #include "collector.h"
-#include "exdm/ldap_audit.h"
-#include "exdm/smtp_mailbox_audit.h"
+#include "exdm/ad/ldap_audit.h"
+#include "exdm/ad/mailbox_audit.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {

@@ -37,7 +37,7 @@ std::vector<prometheus::MetricFamily> AuditFamilies(const AuditReport& report,
   for (const Finding& f : report.findings) {
     if (f.kind == FindingKind::kOrphan || f.store.store.empty()) continue;
     ++per_store[f.store][f.kind];
-    if (DefaultSeverity(f.kind) == PluginState::kCritical) broken.insert(f.store);
+    if (DefaultSeverity(f.kind) == Severity::kCritical) broken.insert(f.store);
   }
   for (const StoreInfo& store : report.stores) {
     Labels labels = StoreLabels(store.ref);

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "exdm/smtp_mailbox_audit.h"
+#include "exdm/ad/mailbox_audit.h"
 
 namespace exdm::exporter {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <mutex>
 
-#include "exdm/smtp_mailbox_audit.h"
+#include "exdm/ad/mailbox_audit.h"
 
 namespace exdm::exporter {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/status.h"
+#include "exdm/base/status.h"
 
 namespace exdm::exporter {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "collector.h"
-#include "exdm/bounded_call.h"
-#include "exdm/status.h"
+#include "exdm/base/bounded_call.h"
+#include "exdm/base/status.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {

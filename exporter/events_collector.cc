@@ -4,7 +4,7 @@
 #include <ctime>
 
 #include "events_metrics.h"
-#include "exdm/event_run.h"
+#include "exdm/events/run.h"
 
 namespace exdm::exporter {
 EventsCollector::EventsCollector(std::vector<NamedPath> files, std::string time_zone,

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "collector.h"
-#include "exdm/bounded_call.h"
-#include "exdm/event_evidence.h"
+#include "exdm/base/bounded_call.h"
+#include "exdm/events/evidence.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {

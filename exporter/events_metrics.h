@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "exdm/event_evidence.h"
+#include "exdm/events/evidence.h"
 
 namespace exdm::exporter {
 

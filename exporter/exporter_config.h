@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "exdm/inputs.h"
-#include "exdm/status.h"
-#include "exdm/tracking_events.h"
+#include "exdm/base/inputs.h"
+#include "exdm/base/status.h"
+#include "exdm/tracking/event_ids.h"
 
 namespace exdm::exporter {
 

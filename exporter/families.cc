@@ -1,6 +1,6 @@
 #include "families.h"
 
-#include "exdm/sanitize.h"
+#include "exdm/base/sanitize.h"
 
 namespace exdm::exporter {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "basic_auth.h"
-#include "exdm/status.h"
+#include "exdm/base/status.h"
 #include "snapshot.h"
 
 struct mg_context;

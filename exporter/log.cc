@@ -4,7 +4,7 @@
 #include <mutex>
 #include <string>
 
-#include "exdm/sanitize.h"
+#include "exdm/base/sanitize.h"
 
 namespace exdm::exporter {
 

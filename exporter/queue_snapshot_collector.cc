@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "exdm/deadline.h"
+#include "exdm/base/deadline.h"
 #include "families.h"
 
 namespace exdm::exporter {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "collector.h"
-#include "exdm/queue_snapshot.h"
+#include "exdm/tracking/queue_snapshot.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {

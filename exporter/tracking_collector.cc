@@ -4,10 +4,10 @@
 #include <ctime>
 
 #include "audit_collector.h"
-#include "exdm/deadline.h"
-#include "exdm/ldap_audit.h"
-#include "exdm/model.h"
-#include "exdm/tracking_dir.h"
+#include "exdm/base/deadline.h"
+#include "exdm/ad/ldap_audit.h"
+#include "exdm/base/store_ref.h"
+#include "exdm/tracking/run.h"
 #include "log.h"
 #include "tracking_metrics.h"
 

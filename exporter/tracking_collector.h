@@ -12,10 +12,10 @@
 
 #include "audit_share.h"
 #include "collector.h"
-#include "exdm/bounded_call.h"
-#include "exdm/local_delivery.h"
-#include "exdm/recipient_stores.h"
-#include "exdm/store_stalls.h"
+#include "exdm/base/bounded_call.h"
+#include "exdm/tracking/local_delivery.h"
+#include "exdm/diagnosis/recipient_stores.h"
+#include "exdm/diagnosis/store_stalls.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {

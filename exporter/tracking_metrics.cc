@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "exdm/tracking_events.h"
+#include "exdm/tracking/event_ids.h"
 #include "families.h"
 
 namespace exdm::exporter {

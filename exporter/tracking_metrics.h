@@ -8,8 +8,8 @@
 
 #include <vector>
 
-#include "exdm/local_delivery.h"
-#include "exdm/store_stalls.h"
+#include "exdm/tracking/local_delivery.h"
+#include "exdm/diagnosis/store_stalls.h"
 
 namespace exdm::exporter {
 

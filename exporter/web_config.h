@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-#include "exdm/status.h"
+#include "exdm/base/status.h"
 
 namespace exdm::exporter {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "background_process.h"
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "http_client.h"
 #include "paths.h"

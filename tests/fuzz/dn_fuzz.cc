@@ -6,7 +6,7 @@
 // FoldDirectoryString is idempotent (keys built from folded text are stable).
 #include <string>
 
-#include "exdm/dn.h"
+#include "exdm/ad/dn.h"
 #include "fuzz_support.h"
 
 namespace {

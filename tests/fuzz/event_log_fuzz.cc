@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "exdm/event_evidence.h"
-#include "exdm/event_log.h"
-#include "exdm/guid.h"
+#include "exdm/events/evidence.h"
+#include "exdm/events/event_log.h"
+#include "exdm/base/guid.h"
 #include "fuzz_support.h"
 
 namespace {

@@ -6,9 +6,9 @@
 #include <cctype>
 #include <string>
 
-#include "exdm/guid.h"
+#include "exdm/base/guid.h"
 #include "fuzz_support.h"
-#include "guid_scan.h"
+#include "exdm/base/guid_scan.h"
 
 namespace {
 

@@ -20,11 +20,11 @@
 #include <string_view>
 #include <vector>
 
-#include "exdm/smtp_mailbox_audit.h"
-#include "exdm/topology_entries.h"
+#include "exdm/ad/mailbox_audit.h"
+#include "exdm/ad/topology_entries.h"
 #include "fuzz_support.h"
 #include "ldif_reader.h"
-#include "text_util.h"
+#include "exdm/base/text_util.h"
 
 namespace {
 

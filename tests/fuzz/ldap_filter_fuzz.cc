@@ -5,7 +5,7 @@
 #include <cctype>
 #include <string>
 
-#include "exdm/ldap_filter.h"
+#include "exdm/ad/ldap_filter.h"
 #include "fuzz_support.h"
 
 namespace {

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/deadline.h"
-#include "exdm/event_evidence.h"
-#include "exdm/local_delivery.h"
-#include "exdm/state_file.h"
+#include "exdm/base/deadline.h"
+#include "exdm/events/evidence.h"
+#include "exdm/tracking/local_delivery.h"
+#include "exdm/state/state_file.h"
 
 namespace fs = std::filesystem;
 

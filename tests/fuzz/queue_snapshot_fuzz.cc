@@ -6,7 +6,7 @@
 // reports never crashes.
 #include <string>
 
-#include "exdm/queue_snapshot.h"
+#include "exdm/tracking/queue_snapshot.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "exdm/range.h"
+#include "range.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

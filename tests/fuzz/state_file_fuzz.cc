@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "exdm/deadline.h"
-#include "exdm/state_file.h"
+#include "exdm/base/deadline.h"
+#include "exdm/state/state_file.h"
 #include "fuzz_support.h"
 
 namespace {

@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "exdm/event_evidence.h"
-#include "exdm/local_delivery.h"
-#include "exdm/state_file.h"
+#include "exdm/events/evidence.h"
+#include "exdm/tracking/local_delivery.h"
+#include "exdm/state/state_file.h"
 #include "fuzz_support.h"
 
 namespace {

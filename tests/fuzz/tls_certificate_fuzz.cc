@@ -1,4 +1,4 @@
-// The server certificate reader (common/src/tls_certificate.h): after a refused TLS handshake the
+// The server certificate reader (common/ad/src/tls_certificate.h): after a refused TLS handshake the
 // core reads the peer's DER certificate - bytes from whatever answered on the LDAP port - to name
 // it in the error message.
 // Input: the DER bytes.

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "exdm/local_delivery.h"
+#include "exdm/tracking/local_delivery.h"
 #include "fuzz_support.h"
 
 namespace {

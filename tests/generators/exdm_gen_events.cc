@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "exdm/time_util.h"
-#include "exdm/time_zone.h"
+#include "exdm/base/time_util.h"
+#include "exdm/events/time_zone.h"
 
 namespace {
 

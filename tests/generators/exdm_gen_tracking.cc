@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 
 namespace {
 

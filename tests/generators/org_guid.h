@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "exdm/guid.h"
+#include "exdm/base/guid.h"
 
 namespace exdm::gen {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/guid.h"
+#include "exdm/base/guid.h"
 #include "org_fixture.h"
 #include "paths.h"
 #include "run_program.h"

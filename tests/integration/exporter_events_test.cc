@@ -8,7 +8,7 @@
 #include <regex>
 
 #include "background_process.h"
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "paths.h"
 #include "process.h"

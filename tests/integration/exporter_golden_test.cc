@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "background_process.h"
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_metric_names.h"
 #include "exporter_process.h"
 #include "paths.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "paths.h"
 #include "run_program.h"

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "org_fixture.h"
 #include "slapd_fixture.h"

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "background_process.h"
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "paths.h"
 #include "process.h"

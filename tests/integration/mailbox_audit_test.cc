@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "exdm/dn.h"
-#include "exdm/ldap_audit.h"
+#include "exdm/ad/dn.h"
+#include "exdm/ad/ldap_audit.h"
 #include "paths.h"
 #include "process.h"
 #include "slapd_fixture.h"

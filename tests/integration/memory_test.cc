@@ -13,7 +13,7 @@
 #include <fstream>
 #include <string>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "fault_support.h"
 #include "temp_dir.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/range.h"
+#include "range.h"
 #include "paths.h"
 #include "plugin_output.h"
 #include "run_program.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/state_file.h"
+#include "exdm/state/state_file.h"
 #include "paths.h"
 #include "run_program.h"
 #include "temp_dir.h"

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "exdm/ldap_audit.h"
-#include "exdm/recipient_stores.h"
+#include "exdm/ad/ldap_audit.h"
+#include "exdm/diagnosis/recipient_stores.h"
 #include "org_fixture.h"
 #include "paths.h"
 #include "run_program.h"

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_metric_names.h"
 #include "exporter_process.h"
 #include "fault_support.h"

@@ -1,4 +1,4 @@
-// ReadCertificateFacts (common/src/tls_certificate.h) on certificates made by the real openssl:
+// ReadCertificateFacts (common/ad/src/tls_certificate.h) on certificates made by the real openssl:
 // what a refused server certificate's message names (subject, issuer, self-signed, validity), and
 // that no cut of the bytes is read past its end or taken for a certificate.
 #include "tls_certificate.h"

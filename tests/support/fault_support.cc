@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "paths.h"
 

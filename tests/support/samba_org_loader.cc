@@ -12,8 +12,8 @@
 #include <unordered_set>
 #include <utility>
 
-#include "exdm/dn.h"
-#include "exdm/guid.h"
+#include "exdm/ad/dn.h"
+#include "exdm/base/guid.h"
 #include "ldif_reader.h"
 #include "process.h"
 

@@ -1,6 +1,6 @@
 #include "tracking_rows.h"
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 
 namespace exdm::testing {
 

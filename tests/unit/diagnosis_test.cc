@@ -1,9 +1,9 @@
 // One diagnosis per store from audit findings, stalls and events; one test per look-alike.
-#include "exdm/diagnosis.h"
+#include "exdm/diagnosis/diagnosis.h"
 
 #include <gtest/gtest.h>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 
 namespace exdm {
 namespace {

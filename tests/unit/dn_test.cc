@@ -1,9 +1,9 @@
 // RFC 4514 DN parsing and case-folded comparison.
-#include "exdm/dn.h"
+#include "exdm/ad/dn.h"
 
 #include <gtest/gtest.h>
 
-#include "exdm/ldap_filter.h"
+#include "exdm/ad/ldap_filter.h"
 
 namespace exdm {
 namespace {

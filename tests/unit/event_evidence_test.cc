@@ -1,13 +1,13 @@
 // Event evidence: recognised by source + ID, pieces read from structure (DN, GUIDs, codes), kept
 // across incremental reads within the window.
-#include "exdm/event_evidence.h"
+#include "exdm/events/evidence.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "paths.h"
 
 namespace exdm {

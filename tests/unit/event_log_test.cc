@@ -1,11 +1,11 @@
 // Reading exported application logs: Log Parser CSV (RFC 4180) and NXLog JSON lines.
-#include "exdm/event_log.h"
+#include "exdm/events/event_log.h"
 
 #include <gtest/gtest.h>
 
 #include <vector>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "paths.h"
 
 namespace exdm {

@@ -1,14 +1,14 @@
 // RunEventAnalysis: the one events orchestration both front ends use (state lock, bounded read,
 // commit), on the hand-written fixtures and real state files.
-#include "exdm/event_run.h"
+#include "exdm/events/run.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 
-#include "exdm/state_file.h"
-#include "exdm/time_util.h"
+#include "exdm/state/state_file.h"
+#include "exdm/base/time_util.h"
 #include "paths.h"
 #include "temp_dir.h"
 

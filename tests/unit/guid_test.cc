@@ -1,5 +1,5 @@
 // objectGUID byte/text vectors from DOMAIN.md ("GUIDs") and the spellings Exchange prints.
-#include "exdm/guid.h"
+#include "exdm/base/guid.h"
 
 #include <gtest/gtest.h>
 

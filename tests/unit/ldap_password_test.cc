@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "exdm/ldap_client.h"
+#include "exdm/ad/ldap_client.h"
 
 namespace exdm {
 namespace {

@@ -1,6 +1,6 @@
 // The tracking-log reader and the stall model (DESIGN.md "Stall model"), fed from memory and from
 // the hand-written fixtures in tests/fixtures/tracking/.
-#include "exdm/local_delivery.h"
+#include "exdm/tracking/local_delivery.h"
 
 #include <gtest/gtest.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "paths.h"
 #include "tracking_rows.h"
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <string>
 
-#include "exdm/range.h"
+#include "range.h"
 
 namespace exdm::check {
 namespace {

@@ -1,7 +1,7 @@
 // The WMI queue snapshot reader (exdm/queue_snapshot.h) against the format the shipped script
 // writes: its documented column list is read out of deploy/collect/exchange-queue-snapshot.vbs,
 // and every fixture's header must be exactly that list.
-#include "exdm/queue_snapshot.h"
+#include "exdm/tracking/queue_snapshot.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,7 +11,7 @@
 #include <regex>
 #include <sstream>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 #include "paths.h"
 #include "temp_dir.h"
 

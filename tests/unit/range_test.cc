@@ -1,5 +1,5 @@
 // The Monitoring Plugins range vectors (guidelines, "Threshold and ranges").
-#include "exdm/range.h"
+#include "range.h"
 
 #include <gtest/gtest.h>
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <thread>
 
-#include "exdm/bounded_call.h"
-#include "exdm/event_run.h"
-#include "exdm/queue_snapshot.h"
+#include "exdm/base/bounded_call.h"
+#include "exdm/events/run.h"
+#include "exdm/tracking/queue_snapshot.h"
 #include "temp_dir.h"
 
 namespace exdm {

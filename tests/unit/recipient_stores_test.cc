@@ -1,4 +1,4 @@
-#include "exdm/recipient_stores.h"
+#include "exdm/diagnosis/recipient_stores.h"
 
 #include <gtest/gtest.h>
 

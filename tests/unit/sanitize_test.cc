@@ -1,5 +1,5 @@
 // SanitizeForOutput is what stands between hostile AD/log text and the plugin's output.
-#include "exdm/sanitize.h"
+#include "exdm/base/sanitize.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // The audit rules on in-memory topologies: one fault at a time, each on the right store with the
 // right expected value and nothing else reported.
-#include "exdm/smtp_mailbox_audit.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "exdm/ad/mailbox_audit.h"
 
 namespace exdm {
 namespace {
@@ -313,10 +313,9 @@ TEST(SmtpMailboxAuditTest, FailingStoresFollowSeverity) {
   org.GatewayOf(0).home_mdb.reset();
   org.t.system_mailboxes.erase(G(4));
   AuditReport r = org.Audit();
-  EXPECT_EQ(r.FailingStores(DefaultSeverity), 2u);
-  EXPECT_EQ(r.FailingStores([](FindingKind k) {
-    return k == FindingKind::kSystemMailboxMissing ? PluginState::kWarning : PluginState::kCritical;
-  }),
+  EXPECT_EQ(
+      r.FailingStores([](FindingKind k) { return DefaultSeverity(k) == Severity::kCritical; }), 2u);
+  EXPECT_EQ(r.FailingStores([](FindingKind k) { return k != FindingKind::kSystemMailboxMissing; }),
             1u);
   EXPECT_EQ(
       r.FindingsFor(StoreRef{"EXCH01", "First Storage Group", "Mailbox Store (EXCH01)"}).size(),

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "exdm/state_file.h"
+#include "exdm/state/state_file.h"
 
 namespace exdm {
 namespace {

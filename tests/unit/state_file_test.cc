@@ -1,5 +1,5 @@
 // The generic incremental-reading state: identity, resume decisions, locking, corruption handling.
-#include "exdm/state_file.h"
+#include "exdm/state/state_file.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

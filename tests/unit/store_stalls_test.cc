@@ -1,4 +1,4 @@
-#include "exdm/store_stalls.h"
+#include "exdm/diagnosis/store_stalls.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Time zones read from the system's TZif files, daylight-saving changes included.
-#include "exdm/time_zone.h"
+#include "exdm/events/time_zone.h"
 
 #include <gtest/gtest.h>
 
-#include "exdm/time_util.h"
+#include "exdm/base/time_util.h"
 
 namespace exdm {
 namespace {

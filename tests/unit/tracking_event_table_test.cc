@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "check_options.h"
-#include "exdm/tracking_events.h"
+#include "exdm/tracking/event_ids.h"
 #include "exporter_config.h"
 
 namespace exdm {

@@ -12,8 +12,8 @@
 #include <string>
 #include <thread>
 
-#include "exdm/time_util.h"
-#include "exdm/tracking_dir.h"
+#include "exdm/base/time_util.h"
+#include "exdm/tracking/run.h"
 
 namespace exdm {
 namespace {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/deadline.h"
-#include "exdm/guid.h"
-#include "exdm/ldap_client.h"
-#include "exdm/logon_failure_lookup.h"
+#include "exdm/base/deadline.h"
+#include "exdm/base/guid.h"
+#include "exdm/ad/ldap_client.h"
+#include "exdm/diagnosis/logon_failure_lookup.h"
 #include "org_fixture.h"
 #include "samba_fixture.h"
 #include "samba_org_loader.h"

@@ -1,0 +1,32 @@
+// The pure half of LDAP discovery (ldap_discovery.h): what each search's entries add to the
+// topology, with no connection in sight. Kept apart so that whatever a directory returns -
+// hostile names, broken DNs, objectGUIDs of the wrong length, entries in unexpected places - can be
+// fuzzed without a server (tests/fuzz/ldap_entries_fuzz.cc). An entry that does not fit is skipped,
+// never fatal: the audit then reports what is missing.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "exdm/ad/topology.h"
+#include "exdm/ad/ldap_client.h"
+#include "exdm/base/status.h"
+
+namespace exdm {
+
+// The one-level search for msExchOrganizationContainer: the first entry is the organization.
+// kLdapError (naming `uri`) when there is none or its DN does not parse.
+Status AddOrganization(const std::vector<LdapEntry>& organizations, const std::string& uri,
+                       ExchangeTopology& topology);
+
+// The subtree search under CN=Administrative Groups: admin groups, servers, MTAs, storage groups
+// and stores, linked to their parents by DN. Needs the organization.
+void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& topology);
+
+// One entry of the one-level mailGateway search under CN=Connections.
+void AddSmtpGateway(const LdapEntry& entry, ExchangeTopology& topology);
+
+// One entry of the SystemMailbox* search under CN=Microsoft Exchange System Objects.
+void AddSystemMailbox(const LdapEntry& entry, ExchangeTopology& topology);
+
+}  // namespace exdm

@@ -1,0 +1,69 @@
+#include "exdm/ad/ldap_audit.h"
+
+#include <chrono>
+#include <future>
+
+namespace exdm {
+namespace {
+
+Result<AuditReport> AuditOne(const LdapAuditRequest& request, const std::string& uri,
+                             const Deadline& deadline) {
+  LdapConnectOptions options = request.connection;
+  options.uri = uri;
+  auto connection = LdapConnection::Open(options, deadline);
+  if (!connection.ok()) return connection.status();
+  auto topology = DiscoverTopology(**connection, request.discovery, deadline);
+  if (!topology.ok()) return topology.status();
+  return AuditSmtpMailboxes(*topology, request.audit);
+}
+
+}  // namespace
+
+Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string* warning) {
+  LdapAuditRequest request;
+  request.uris = access.uris;
+  request.connection.bind_dn = access.bind_dn;
+  request.connection.sasl_mech = access.sasl_mech;
+  request.connection.starttls = access.starttls;
+  request.connection.ca_file = access.ca_file;
+  request.connection.insecure_skip_verify = access.insecure_skip_verify;
+  request.connection.ca_file_option = access.ca_file_option;
+  request.connection.insecure_option = access.insecure_option;
+  request.discovery.base = access.base;
+  request.audit.servers = access.servers;
+  if (!access.password_file.empty()) {
+    auto password = ReadPasswordFile(access.password_file, warning);
+    if (!password.ok()) return password.status();
+    request.connection.password = std::move(*password);
+  } else if (!access.password_env.empty()) {
+    auto password = ReadPasswordEnv(access.password_env);
+    if (!password.ok()) return password.status();
+    request.connection.password = std::move(*password);
+  }
+  if (!access.bind_dn.empty() && access.sasl_mech.empty() && request.connection.password.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "a bind DN needs a password (password file or environment variable)");
+  }
+  return request;
+}
+
+AuditReport AuditOverLdap(const LdapAuditRequest& request, const Deadline& deadline) {
+  const auto start = std::chrono::steady_clock::now();
+  // One thread per DC: a hanging DC costs the deadline once, not once per URI.
+  std::vector<std::future<Result<AuditReport>>> pending;
+  for (const std::string& uri : request.uris) {
+    pending.push_back(std::async(std::launch::async, [&request, uri, deadline] {
+      return AuditOne(request, uri, deadline);
+    }));
+  }
+  std::vector<AuditView> views;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    views.push_back(AuditView{request.uris[i], pending[i].get()});
+  }
+  AuditReport report = CombineViews(std::move(views));
+  report.audit_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace exdm

@@ -1,0 +1,584 @@
+#include "exdm/ad/ldap_client.h"
+
+#include <ldap.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "exdm/base/time_util.h"
+#include "exdm/base/text_util.h"
+#include "tls_certificate.h"
+
+namespace exdm {
+namespace {
+
+constexpr int kPageSize = 1000;  // AD's MaxPageSize: asking for more gets 1000 anyway
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv;
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  if (tv.tv_sec == 0 && tv.tv_usec == 0) tv.tv_usec = 1000;  // 0 would mean "poll" or "forever"
+  return tv;
+}
+
+std::string Diagnostic(LDAP* ld) {
+  char* text = nullptr;
+  if (ld == nullptr ||
+      ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) != LDAP_OPT_SUCCESS ||
+      text == nullptr) {
+    return "";
+  }
+  std::string out(text);
+  ldap_memfree(text);
+  return out;
+}
+
+int ResultCode(LDAP* ld) {
+  int rc = LDAP_OTHER;
+  ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+  return rc;
+}
+
+bool IsConnectionFailure(int rc) {
+  return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_UNAVAILABLE;
+}
+
+// "<uri>: <libldap text> (<result code>) (<server diagnostic>) during <what>". The code as
+// ldapsearch prints it ("Invalid credentials (49)"): admins search for it, and AD's diagnostic
+// ("80090308: LdapErr: ... data 52e") says more than the text.
+Status LdapFailure(ErrorCode code, const std::string& uri, const std::string& what, int rc,
+                   const std::string& diagnostic) {
+  // The reason first: a status line is cut to a few hundred bytes, and a search's base and filter
+  // alone can fill them.
+  std::string message = uri + ": " + ldap_err2string(rc) + " (" + std::to_string(rc) + ")";
+  // GnuTLS's text for libldap's own TLS failure codes says nothing.
+  if (!diagnostic.empty() && diagnostic != "(unknown error code)") {
+    message += " (" + diagnostic + ")";
+  }
+  return Status(code, message + " during " + what);
+}
+
+Status Timeout(const std::string& uri, const std::string& what) {
+  return Status(ErrorCode::kTimeout, uri + ": no answer before the deadline during " + what);
+}
+
+// Waits for one message of msgid, never past the deadline. Returns the message type (> 0) with
+// *out set, or a Status.
+Result<int> WaitOne(LDAP* ld, int msgid, const Deadline& deadline, const std::string& uri,
+                    const std::string& what, LDAPMessage** out) {
+  while (true) {
+    const auto left = deadline.Remaining();
+    if (left.count() <= 0) {
+      ldap_abandon_ext(ld, msgid, nullptr, nullptr);
+      return Timeout(uri, what);
+    }
+    timeval tv = ToTimeval(left);
+    const int type = ldap_result(ld, msgid, LDAP_MSG_ONE, &tv, out);
+    if (type > 0) return type;
+    if (type < 0) {
+      const int rc = ResultCode(ld);
+      if (rc == LDAP_TIMEOUT) continue;  // the loop re-checks the deadline
+      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kLdapError,
+                         uri, what, rc, Diagnostic(ld));
+    }
+  }
+}
+
+// Cyrus SASL's sasl_interact_t, mirrored because Debian ships its header only in libsasl2-dev:
+// GSSAPI normally asks nothing; any prompt gets its default (LDAP_SASL_QUIET never asks a user).
+struct SaslInteract {
+  unsigned long id;
+  const char* challenge;
+  const char* prompt;
+  const char* defresult;
+  const void* result;
+  unsigned len;
+};
+
+extern "C" int SaslDefaults(LDAP*, unsigned, void*, void* interact) {
+  for (auto* in = static_cast<SaslInteract*>(interact); in != nullptr && in->id != 0; ++in) {
+    in->result = in->defresult ? in->defresult : "";
+    in->len = static_cast<unsigned>(std::strlen(static_cast<const char*>(in->result)));
+  }
+  return LDAP_SUCCESS;
+}
+
+// A refused SASL bind. libldap's code for it is only "Local error"; the reason is in the
+// diagnostic (Cyrus SASL's text with the Kerberos library's inside: "No Kerberos credentials
+// available (default cache: FILE:/run/...)"), so it comes first, after what failed.
+Status SaslBindFailure(const std::string& uri, const std::string& mech, int rc,
+                       std::string diagnostic) {
+  const std::string what =
+      EqualsIgnoreCase(mech, "GSSAPI") ? "Kerberos (SASL GSSAPI) bind" : "SASL " + mech + " bind";
+  const std::string noise = "SASL(-1): generic failure: ";
+  if (diagnostic.rfind(noise, 0) == 0) diagnostic.erase(0, noise.size());
+  std::string message = uri + ": " + what + " failed: ";
+  // A ticket for ldap/<host of the URI> does not exist: the usual cause is a URI naming the DC
+  // by its address or an alias where AD registers ldap/<its DNS name>.
+  if (diagnostic.find("Server not found in Kerberos database") != std::string::npos) {
+    message +=
+        "the KDC knows no service principal ldap/<host of the URI> (name the DC by the "
+        "DNS name it is registered under): ";
+  }
+  const std::string code = std::string(ldap_err2string(rc)) + " (" + std::to_string(rc) + ")";
+  message += diagnostic.empty() ? code : diagnostic + " (" + code + ")";
+  return Status(ErrorCode::kBindFailed, message);
+}
+
+// libldap 2.5 spins in its TLS handshake loop when the server accepted the connection and then
+// went silent (even `ldapsearch -o nettimeout=3` never returns), and a blocking read of a partial
+// TLS record is not bounded by ldap_result's timeout either. The watchdog shuts the socket down
+// when the deadline passes, which turns any such wait into a prompt error.
+class SocketWatchdog {
+ public:
+  SocketWatchdog(const Deadline& deadline, const std::atomic<int>& fd)
+      : thread_([this, deadline, &fd] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (cv_.wait_for(lock, deadline.Remaining(), [this] { return done_; })) return;
+          fired_ = true;
+          const int socket = fd.load();
+          if (socket >= 0) shutdown(socket, SHUT_RDWR);
+        }) {}
+  // True once the deadline passed and the socket was shut: any failure since is a timeout.
+  bool fired() const { return fired_.load(); }
+  ~SocketWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  SocketWatchdog(const SocketWatchdog&) = delete;
+  SocketWatchdog& operator=(const SocketWatchdog&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::atomic<bool> fired_{false};
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
+extern "C" int OnConnect(LDAP*, Sockbuf* sb, LDAPURLDesc*, struct sockaddr*, ldap_conncb* ctx) {
+  int fd = -1;
+  ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd);
+  static_cast<std::atomic<int>*>(ctx->lc_arg)->store(fd);
+  return 0;
+}
+
+extern "C" void OnDisconnect(LDAP*, Sockbuf*, ldap_conncb* ctx) {
+  static_cast<std::atomic<int>*>(ctx->lc_arg)->store(-1);
+}
+
+// One libldap handle and its socket (for the watchdog).
+struct Session {
+  Session() {
+    callbacks.lc_add = OnConnect;
+    callbacks.lc_del = OnDisconnect;
+    callbacks.lc_arg = &fd;
+  }
+  ~Session() {
+    if (ld != nullptr) ldap_unbind_ext_s(ld, nullptr, nullptr);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  LDAP* ld = nullptr;
+  std::atomic<int> fd{-1};
+  ldap_conncb callbacks{};
+};
+
+// Initializes s for o.uri: protocol v3, no referrals, the deadline's timeouts, the socket
+// callback and, for TLS, certificate checking `require` (LDAP_OPT_X_TLS_DEMAND / NEVER / ALLOW)
+// with the CA file.
+Status Configure(Session& s, const LdapConnectOptions& o, bool tls, int require,
+                 const Deadline& deadline) {
+  const std::string& uri = o.uri;
+  int rc = ldap_initialize(&s.ld, uri.c_str());
+  if (rc != LDAP_SUCCESS) {
+    return LdapFailure(ErrorCode::kInvalidArgument, uri, "invalid URI", rc, "");
+  }
+  const int version = LDAP_VERSION3;
+  ldap_set_option(s.ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  ldap_set_option(s.ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
+  // Bounds the TCP connect and (libldap >= 2.4) the TLS handshake; synchronous calls (StartTLS,
+  // SASL) are bounded by LDAP_OPT_TIMEOUT; everything else waits through WaitOne.
+  const timeval tv = ToTimeval(deadline.Remaining());
+  ldap_set_option(s.ld, LDAP_OPT_NETWORK_TIMEOUT, &tv);
+  ldap_set_option(s.ld, LDAP_OPT_TIMEOUT, &tv);
+  ldap_set_option(s.ld, LDAP_OPT_CONNECT_CB, &s.callbacks);
+  if (!tls) return Status::Ok();
+  if (ldap_set_option(s.ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS) {
+    return Status(ErrorCode::kInternal, uri + ": cannot set TLS certificate checking");
+  }
+  if (!o.ca_file.empty() &&
+      ldap_set_option(s.ld, LDAP_OPT_X_TLS_CACERTFILE, o.ca_file.c_str()) != LDAP_OPT_SUCCESS) {
+    return Status(ErrorCode::kInvalidArgument, uri + ": cannot use CA file " + o.ca_file);
+  }
+  const int is_server = 0;
+  rc = ldap_set_option(s.ld, LDAP_OPT_X_TLS_NEWCTX, &is_server);
+  if (rc != LDAP_OPT_SUCCESS) {
+    return LdapFailure(ErrorCode::kInvalidArgument, uri, "TLS setup (CA file " + o.ca_file + ")",
+                       rc, Diagnostic(s.ld));
+  }
+  return Status::Ok();
+}
+
+// A TLS handshake only (ldaps:// connect or StartTLS; no bind) with certificate checking
+// `require`, into s: LDAP_SUCCESS, libldap's code, or LDAP_TIMEOUT when the deadline ended it
+// (or left no time to try).
+int Handshake(Session& s, const LdapConnectOptions& o, bool ldaps, int require,
+              const Deadline& deadline) {
+  if (deadline.Expired() || !Configure(s, o, true, require, deadline).ok()) return LDAP_TIMEOUT;
+  SocketWatchdog watchdog(deadline, s.fd);
+  const int rc = ldaps ? ldap_connect(s.ld) : ldap_start_tls_s(s.ld, nullptr, nullptr);
+  return watchdog.fired() ? LDAP_TIMEOUT : rc;
+}
+
+// libldap reports a certificate it refused as "Can't contact LDAP server (-1)" (ldaps) or
+// "Connect error (-11)" (StartTLS), with GnuTLS's "(unknown error code)" as the diagnostic: the
+// reason only reaches its debug log. That sends admins hunting network problems. So after a TLS
+// connection failed with verification on, the handshake runs again, once with verification
+// relaxed (LDAP_OPT_X_TLS_ALLOW) and once as configured (nothing is sent over either, no bind):
+// when only the relaxed one succeeds, the certificate was the problem (a server that dropped the
+// connection after a good handshake passes both). Returns what the certificate says about itself
+// (no text when it cannot be read), or nullopt when the certificate is not the problem.
+struct RefusedCertificateFacts {
+  std::string text;          // "CN=dc1 issued by CN=contoso-CA", "CN=dc1 expired on ..."
+  bool out_of_date = false;  // expired or not yet valid: no CA file helps
+  bool self_signed = false;
+};
+std::optional<RefusedCertificateFacts> RefusedCertificate(const LdapConnectOptions& o, bool ldaps,
+                                                          const Deadline& deadline) {
+  Session relaxed;
+  if (Handshake(relaxed, o, ldaps, LDAP_OPT_X_TLS_ALLOW, deadline) != LDAP_SUCCESS) {
+    return std::nullopt;
+  }
+  {
+    Session strict;
+    const int rc = Handshake(strict, o, ldaps, LDAP_OPT_X_TLS_DEMAND, deadline);
+    if (rc == LDAP_SUCCESS || rc == LDAP_TIMEOUT) return std::nullopt;
+  }
+  LDAP* probe = relaxed.ld;
+  berval der{0, nullptr};
+  if (ldap_get_option(probe, LDAP_OPT_X_TLS_PEERCERT, &der) != LDAP_OPT_SUCCESS ||
+      der.bv_val == nullptr) {
+    return RefusedCertificateFacts{};
+  }
+  const auto facts = ReadCertificateFacts(std::string_view(der.bv_val, der.bv_len));
+  ber_memfree(der.bv_val);
+  if (!facts) return RefusedCertificateFacts{};
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (facts->not_after && *facts->not_after < now) {
+    return RefusedCertificateFacts{
+        facts->subject + " expired on " + FormatIso8601Utc(*facts->not_after), true, false};
+  }
+  if (facts->not_before && *facts->not_before > now) {
+    return RefusedCertificateFacts{
+        facts->subject + " is not valid before " + FormatIso8601Utc(*facts->not_before), true,
+        false};
+  }
+  if (facts->self_signed)
+    return RefusedCertificateFacts{facts->subject + " is self-signed", false, true};
+  return RefusedCertificateFacts{facts->subject + " issued by " + facts->issuer, false, false};
+}
+
+// The message for a refused certificate: the reason and the certificate first (a status line is
+// cut at 200 bytes), then what fixes it, in the caller's own option names.
+Status CertificateFailure(const LdapConnectOptions& o, const std::string& what,
+                          const RefusedCertificateFacts& certificate) {
+  const std::string ca_option = o.ca_file_option.empty() ? "the CA file" : o.ca_file_option;
+  std::string message = o.uri + ": TLS certificate verification failed during " + what;
+  if (!certificate.text.empty()) message += ": " + certificate.text;
+  if (certificate.out_of_date) {
+    message += "; the server needs a current certificate (or this host's clock is wrong)";
+  } else {
+    const std::string which =
+        certificate.self_signed ? "that certificate" : "the issuing CA's certificate";
+    if (o.ca_file.empty()) {
+      message += "; give " + which + " (PEM) with " + ca_option;
+    } else {
+      message += "; " + ca_option + " " + o.ca_file + " does not hold " + which;
+    }
+    message += "; or the URI's host is not a name in it";
+  }
+  if (!o.insecure_option.empty()) message += "; " + o.insecure_option + " only as a last resort";
+  return Status(ErrorCode::kUnreachable, message);
+}
+
+}  // namespace
+
+struct LdapConnection::Handle : Session {};
+
+LdapConnection::LdapConnection(std::string uri, std::unique_ptr<Handle> handle)
+    : uri_(std::move(uri)), handle_(std::move(handle)) {}
+
+LdapConnection::~LdapConnection() = default;
+
+const std::vector<std::string>* LdapEntry::Values(std::string_view name) const {
+  for (const auto& [attribute, values] : attributes) {
+    if (EqualsIgnoreCase(attribute, name)) return &values;
+  }
+  return nullptr;
+}
+
+const std::string* LdapEntry::First(std::string_view name) const {
+  const auto* values = Values(name);
+  return values && !values->empty() ? &values->front() : nullptr;
+}
+
+bool LdapEntry::HasObjectClass(std::string_view cls) const {
+  if (const auto* classes = Values("objectClass")) {
+    for (const std::string& c : *classes) {
+      if (EqualsIgnoreCase(c, cls)) return true;
+    }
+  }
+  return false;
+}
+
+Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOptions& o,
+                                                             const Deadline& deadline) {
+  const std::string& uri = o.uri;
+  const std::string lower = ToLowerAscii(uri);
+  const bool ldaps = lower.rfind("ldaps://", 0) == 0;
+  if (!ldaps && lower.rfind("ldap://", 0) != 0 && lower.rfind("ldapi://", 0) != 0) {
+    return Status(ErrorCode::kInvalidArgument, uri + ": not an ldap://, ldaps:// or ldapi:// URI");
+  }
+  if (deadline.Expired()) return Timeout(uri, "connect");
+
+  auto handle = std::make_unique<Handle>();
+  const bool tls = ldaps || o.starttls;
+  const int require = o.insecure_skip_verify ? LDAP_OPT_X_TLS_NEVER : LDAP_OPT_X_TLS_DEMAND;
+  if (Status s = Configure(*handle, o, tls, require, deadline); !s.ok()) return s;
+  LDAP* ld = handle->ld;
+  SocketWatchdog watchdog(deadline, handle->fd);
+  // A connection that fails once TLS is involved may be a refused certificate: say so rather
+  // than "Can't contact LDAP server".
+  auto connect_failure = [&](ErrorCode code, const std::string& what, int failure) {
+    if (tls && !o.insecure_skip_verify && IsConnectionFailure(failure)) {
+      if (auto certificate = RefusedCertificate(o, ldaps, deadline)) {
+        return CertificateFailure(o, what, *certificate);
+      }
+    }
+    return LdapFailure(code, uri, what, failure, Diagnostic(ld));
+  };
+
+  int rc = LDAP_SUCCESS;
+  if (o.starttls && !ldaps) {
+    rc = ldap_start_tls_s(ld, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
+        return Timeout(uri, "StartTLS");
+      return connect_failure(ErrorCode::kUnreachable, "StartTLS", rc);
+    }
+  }
+
+  if (!o.sasl_mech.empty()) {
+    rc = ldap_sasl_interactive_bind_s(ld, o.bind_dn.empty() ? nullptr : o.bind_dn.c_str(),
+                                      o.sasl_mech.c_str(), nullptr, nullptr, LDAP_SASL_QUIET,
+                                      SaslDefaults, nullptr);
+    if (rc != LDAP_SUCCESS) {
+      if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
+        return Timeout(uri, "SASL bind");
+      if (!IsConnectionFailure(rc)) return SaslBindFailure(uri, o.sasl_mech, rc, Diagnostic(ld));
+      return connect_failure(ErrorCode::kUnreachable, "SASL " + o.sasl_mech + " bind", rc);
+    }
+  } else {
+    if (!o.bind_dn.empty() && o.password.empty()) {
+      return Status(ErrorCode::kBindFailed, uri + ": bind as " + o.bind_dn +
+                                                ": no password (an empty password would be "
+                                                "an unauthenticated bind)");
+    }
+    berval cred;
+    cred.bv_val = const_cast<char*>(o.password.data());
+    cred.bv_len = o.password.size();
+    int msgid = -1;
+    rc = ldap_sasl_bind(ld, o.bind_dn.empty() ? nullptr : o.bind_dn.c_str(), LDAP_SASL_SIMPLE,
+                        &cred, nullptr, nullptr, &msgid);
+    if (rc != LDAP_SUCCESS) {
+      if (deadline.Expired() || watchdog.fired() || rc == LDAP_TIMEOUT)
+        return Timeout(uri, "connect");
+      return connect_failure(
+          IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kBindFailed, "connect",
+          rc);
+    }
+    LDAPMessage* res = nullptr;
+    auto type = WaitOne(ld, msgid, deadline, uri, "bind", &res);
+    if (!type.ok()) return watchdog.fired() ? Timeout(uri, "bind") : type.status();
+    int err = LDAP_OTHER;
+    char* text = nullptr;
+    rc = ldap_parse_result(ld, res, &err, nullptr, &text, nullptr, nullptr, 1);
+    const std::string diagnostic = text ? text : "";
+    if (text) ldap_memfree(text);
+    if (rc != LDAP_SUCCESS) return LdapFailure(ErrorCode::kUnreachable, uri, "bind", rc, "");
+    if (err != LDAP_SUCCESS) {
+      return LdapFailure(ErrorCode::kBindFailed, uri,
+                         "bind as " + (o.bind_dn.empty() ? std::string("anonymous") : o.bind_dn),
+                         err, diagnostic);
+    }
+  }
+  return std::unique_ptr<LdapConnection>(new LdapConnection(uri, std::move(handle)));
+}
+
+Status LdapConnection::Search(const std::string& base, LdapScope scope, const std::string& filter,
+                              const std::vector<std::string>& attributes, const Deadline& deadline,
+                              const EntryHandler& on_entry) {
+  LDAP* ld = handle_->ld;
+  const std::string what = "search " + base + " " + filter;
+  SocketWatchdog watchdog(deadline, handle_->fd);
+  std::vector<char*> attrs;
+  for (const std::string& a : attributes)
+    attrs.push_back(const_cast<char*>(a.c_str()));
+  attrs.push_back(nullptr);
+  const int ldap_scope = scope == LdapScope::kBase       ? LDAP_SCOPE_BASE
+                         : scope == LdapScope::kOneLevel ? LDAP_SCOPE_ONELEVEL
+                                                         : LDAP_SCOPE_SUBTREE;
+  berval cookie{0, nullptr};
+  struct CookieGuard {
+    berval* c;
+    ~CookieGuard() {
+      if (c->bv_val) ber_memfree(c->bv_val);
+    }
+  } guard{&cookie};
+  LdapEntry entry;
+  do {
+    if (deadline.Expired()) return Timeout(uri_, what);
+    LDAPControl* page = nullptr;
+    int rc = ldap_create_page_control(ld, kPageSize, cookie.bv_val ? &cookie : nullptr, 0, &page);
+    if (rc != LDAP_SUCCESS) return LdapFailure(ErrorCode::kInternal, uri_, what, rc, "");
+    LDAPControl* controls[] = {page, nullptr};
+    int msgid = -1;
+    rc = ldap_search_ext(ld, base.c_str(), ldap_scope, filter.c_str(), attrs.data(), 0, controls,
+                         nullptr, nullptr, LDAP_NO_LIMIT, &msgid);
+    ldap_control_free(page);
+    if (rc != LDAP_SUCCESS) {
+      return LdapFailure(IsConnectionFailure(rc) ? ErrorCode::kUnreachable : ErrorCode::kLdapError,
+                         uri_, what, rc, Diagnostic(ld));
+    }
+    bool page_done = false;
+    while (!page_done) {
+      LDAPMessage* msg = nullptr;
+      auto type = WaitOne(ld, msgid, deadline, uri_, what, &msg);
+      if (!type.ok()) return watchdog.fired() ? Timeout(uri_, what) : type.status();
+      std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(msg, ldap_msgfree);
+      if (*type == LDAP_RES_SEARCH_ENTRY) {
+        entry.attributes.clear();
+        char* dn = ldap_get_dn(ld, msg);
+        entry.dn = dn ? dn : "";
+        if (dn) ldap_memfree(dn);
+        BerElement* ber = nullptr;
+        for (char* a = ldap_first_attribute(ld, msg, &ber); a != nullptr;
+             a = ldap_next_attribute(ld, msg, ber)) {
+          std::vector<std::string> values;
+          if (berval** vals = ldap_get_values_len(ld, msg, a)) {
+            for (berval** v = vals; *v != nullptr; ++v)
+              values.emplace_back((*v)->bv_val, (*v)->bv_len);
+            ldap_value_free_len(vals);
+          }
+          entry.attributes.emplace_back(ToLowerAscii(a), std::move(values));
+          ldap_memfree(a);
+        }
+        if (ber) ber_free(ber, 0);
+        Status s = on_entry(entry);
+        if (!s.ok()) {
+          ldap_abandon_ext(ld, msgid, nullptr, nullptr);
+          return s;
+        }
+      } else if (*type == LDAP_RES_SEARCH_RESULT) {
+        int err = LDAP_OTHER;
+        char* text = nullptr;
+        LDAPControl** response = nullptr;
+        rc = ldap_parse_result(ld, msg, &err, nullptr, &text, nullptr, &response, 0);
+        const std::string diagnostic = text ? text : "";
+        if (text) ldap_memfree(text);
+        if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+          if (response) ldap_controls_free(response);
+          const int code = rc != LDAP_SUCCESS ? rc : err;
+          return LdapFailure(
+              IsConnectionFailure(code) ? ErrorCode::kUnreachable : ErrorCode::kLdapError, uri_,
+              what, code, diagnostic);
+        }
+        if (cookie.bv_val) {
+          ber_memfree(cookie.bv_val);
+          cookie = berval{0, nullptr};
+        }
+        if (LDAPControl* pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, response, nullptr)) {
+          ber_int_t estimate = 0;
+          ldap_parse_pageresponse_control(ld, pr, &estimate, &cookie);
+        }
+        if (response) ldap_controls_free(response);
+        page_done = true;
+      }
+      // LDAP_RES_SEARCH_REFERENCE: continuation references (AD's other partitions) are ignored.
+    }
+  } while (cookie.bv_len > 0);
+  return Status::Ok();
+}
+
+Result<LdapEntry> LdapConnection::ReadRootDse(const std::vector<std::string>& attributes,
+                                              const Deadline& deadline) {
+  std::optional<LdapEntry> root;
+  Status s = Search("", LdapScope::kBase, "(objectClass=*)", attributes, deadline,
+                    [&](const LdapEntry& e) {
+                      root = e;
+                      return Status::Ok();
+                    });
+  if (!s.ok()) return s;
+  if (!root) return Status(ErrorCode::kLdapError, uri_ + ": root DSE not readable");
+  return *root;
+}
+
+Result<std::string> LdapConnection::ReadNamingContext(const std::string& attribute,
+                                                      const Deadline& deadline) {
+  auto dse = ReadRootDse({attribute}, deadline);
+  if (!dse) return dse.status();
+  const std::string* nc = dse->First(attribute);
+  if (!nc || nc->empty()) {
+    return Status(ErrorCode::kLdapError, uri_ + ": the root DSE names no " + attribute);
+  }
+  return *nc;
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    return Status(ErrorCode::kIoError, "password file " + path + ": " + std::strerror(errno));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kIoError, "password file " + path + ": cannot open");
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+    line.pop_back();
+  if (line.empty())
+    return Status(ErrorCode::kInvalidArgument, "password file " + path + " is empty");
+  if (warning != nullptr && (st.st_mode & S_IROTH) != 0) {
+    *warning = "password file " + path + " is readable by every user (chmod 600 or 640)";
+  }
+  return line;
+}
+
+Result<std::string> ReadPasswordEnv(const std::string& variable) {
+  const char* value = std::getenv(variable.c_str());
+  if (value == nullptr) {
+    return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is not set");
+  }
+  if (*value == '\0') {
+    return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is empty");
+  }
+  return std::string(value);
+}
+
+}  // namespace exdm

@@ -1,0 +1,451 @@
+#include "exdm/ad/mailbox_audit.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "exdm/base/text_util.h"
+
+namespace exdm {
+namespace {
+
+constexpr const char kCorrectDeliveryMechanism[] = "2";
+
+bool InScope(const AuditOptions& options, const std::string& server) {
+  if (options.servers.empty()) return true;
+  for (const std::string& s : options.servers) {
+    if (FoldDirectoryString(s) == FoldDirectoryString(server)) return true;
+  }
+  return false;
+}
+
+// A tombstone reads back as "<old rdn>\nDEL:<guid>" (DOMAIN.md "How real AD shows a broken
+// reference"); a replication collision as "\nCNF:<guid>".
+bool IsDeletedObject(const Dn& dn) {
+  for (const Rdn& rdn : dn.rdns()) {
+    for (const Ava& ava : rdn) {
+      if (ava.value.find("\nDEL:") != std::string::npos) return true;
+    }
+  }
+  return false;
+}
+
+std::optional<Dn> ParseDn(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  auto dn = Dn::Parse(*text);
+  if (!dn.ok()) return std::nullopt;
+  return *dn;
+}
+
+std::string ExpectedCn(const std::string& server, const Guid& guid) {
+  return "SMTP (" + server + "-" + guid.ToBracedUpper() + ")";
+}
+
+// The cn with the hyphen, or the KB article's own example without it.
+bool NameAccepted(const std::string& cn, const std::string& server, const Guid& guid) {
+  const std::string folded = FoldDirectoryString(cn);
+  return folded == FoldDirectoryString(ExpectedCn(server, guid)) ||
+         folded == FoldDirectoryString("SMTP (" + server + guid.ToBracedUpper() + ")");
+}
+
+// Server named by a gateway that belongs to no store: from "SMTP (X-{G})" / "SMTP (X{G})" /
+// "SMTP (X)", else from ".../cn=SMTP (X)/..." in legacyExchangeDN, else from homeMTA's parent.
+std::string OrphanServer(const SmtpGateway& gw) {
+  auto from_smtp_name = [](std::string_view text) -> std::string {
+    const std::string_view prefix = "SMTP (";
+    if (text.size() <= prefix.size() || !EqualsIgnoreCase(text.substr(0, prefix.size()), prefix))
+      return "";
+    text.remove_prefix(prefix.size());
+    size_t end = text.find_first_of("{)");
+    if (end == std::string_view::npos) return "";
+    std::string_view server = text.substr(0, end);
+    if (!server.empty() && server.back() == '-' && text[end] == '{') server.remove_suffix(1);
+    return std::string(server);
+  };
+  std::string server = from_smtp_name(gw.dn.LeafValue());
+  if (!server.empty()) return server;
+  if (gw.legacy_dn) {
+    const std::string folded = ToLowerAscii(*gw.legacy_dn);
+    const size_t at = folded.find("/cn=smtp (");
+    if (at != std::string::npos) {
+      server = from_smtp_name(std::string_view(*gw.legacy_dn).substr(at + 4));
+      if (!server.empty()) return server;
+    }
+  }
+  if (auto mta = ParseDn(gw.home_mta); mta && mta->size() > 1 && !IsDeletedObject(*mta)) {
+    return mta->Parent().LeafValue();
+  }
+  return "";
+}
+
+struct Expected {
+  GatewaySpec spec;
+  std::optional<Dn> mta;
+};
+
+Expected ExpectedGateway(const ExchangeTopology& t, const Dn& connections,
+                         const ExchangeStore& store) {
+  const ExchangeServer& server = t.ServerOf(store);
+  Expected e;
+  e.spec.cn = ExpectedCn(server.name, store.guid);
+  e.spec.dn = connections.Child("CN", e.spec.cn).ToString();
+  e.spec.home_mdb = store.dn.ToString();
+  if (server.mta) e.spec.home_mta = server.mta->ToString();
+  e.mta = server.mta;
+  e.spec.legacy_dn = t.AdminGroupLegacyDn(server) + "/cn=Configuration/cn=Connections/cn=SMTP (" +
+                     server.name + ")/cn=" + store.guid.ToBracedUpper();
+  return e;
+}
+
+Finding MakeFinding(FindingKind kind, const StoreRef& ref, const std::string& guid,
+                    const std::string& object_dn) {
+  Finding f;
+  f.kind = kind;
+  f.store = ref;
+  f.store_guid = guid;
+  f.object_dn = object_dn;
+  return f;
+}
+
+// Everything wrong with one gateway judged as store S's SMTP mailbox.
+std::vector<Finding> CheckGateway(const SmtpGateway& gw, const ExchangeStore& store,
+                                  const ExchangeServer& server, const Expected& e,
+                                  const StoreRef& ref) {
+  std::vector<Finding> out;
+  const std::string guid = store.guid.ToString();
+  const std::string dn = gw.dn.ToString();
+  auto add = [&](FindingKind kind, const char* attribute, const std::optional<std::string>& actual,
+                 const std::string& expected, std::string note = "") {
+    Finding f = MakeFinding(kind, ref, guid, dn);
+    f.attribute = attribute;
+    f.actual = actual.value_or("");
+    f.expected = expected;
+    f.note = std::move(note);
+    out.push_back(std::move(f));
+  };
+  if (!NameAccepted(gw.dn.LeafValue(), server.name, store.guid)) {
+    add(FindingKind::kWrongName, "cn", gw.dn.LeafValue(), e.spec.cn);
+  }
+  const auto home_mdb = ParseDn(gw.home_mdb);
+  if (!home_mdb || *home_mdb != store.dn) {
+    add(FindingKind::kWrongHomeMdb, "homeMDB", gw.home_mdb, e.spec.home_mdb,
+        gw.home_mdb ? "" : "not set (the store it named was deleted, or it was never set)");
+  }
+  if (e.mta) {  // without an MTA there is no right value: mta_missing says so
+    const auto home_mta = ParseDn(gw.home_mta);
+    if (!home_mta || *home_mta != *e.mta) {
+      std::string note;
+      if (!gw.home_mta)
+        note = "not set";
+      else if (home_mta && IsDeletedObject(*home_mta))
+        note = "dangling: points at a deleted object";
+      add(FindingKind::kWrongHomeMta, "homeMTA", gw.home_mta, e.spec.home_mta, note);
+    }
+  }
+  if (!gw.delivery_mechanism ||
+      std::string(TrimAscii(*gw.delivery_mechanism)) != kCorrectDeliveryMechanism) {
+    add(FindingKind::kWrongDeliveryMechanism, "deliveryMechanism", gw.delivery_mechanism,
+        kCorrectDeliveryMechanism, gw.delivery_mechanism ? "" : "not set");
+  }
+  if (!gw.legacy_dn ||
+      FoldDirectoryString(*gw.legacy_dn) != FoldDirectoryString(e.spec.legacy_dn)) {
+    add(FindingKind::kWrongLegacyDn, "legacyExchangeDN", gw.legacy_dn, e.spec.legacy_dn,
+        gw.legacy_dn ? "" : "not set");
+  }
+  return out;
+}
+
+bool IsOrphan(const Finding& f) {
+  return f.kind == FindingKind::kOrphan;
+}
+
+void SortFindings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return std::make_tuple(IsOrphan(a), a.store, static_cast<int>(a.kind), a.object_dn,
+                           a.attribute) < std::make_tuple(IsOrphan(b), b.store,
+                                                          static_cast<int>(b.kind), b.object_dn,
+                                                          b.attribute);
+  });
+}
+
+}  // namespace
+
+size_t AuditReport::FailingStores(const std::function<bool(FindingKind)>& is_critical) const {
+  std::set<StoreRef> failing;
+  for (const Finding& f : findings) {
+    if (!IsOrphan(f) && is_critical(f.kind)) failing.insert(f.store);
+  }
+  return failing.size();
+}
+
+std::map<FindingKind, size_t> AuditReport::FindingsFor(const StoreRef& store) const {
+  std::map<FindingKind, size_t> out;
+  for (const Finding& f : findings) {
+    if (!IsOrphan(f) && f.store == store) ++out[f.kind];
+  }
+  return out;
+}
+
+AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& options) {
+  AuditReport r;
+  for (const ExchangeServer& s : t.servers) {
+    if (!InScope(options, s.name)) continue;
+    r.servers.push_back(s.name);
+    r.orphans_per_server[s.name] = 0;
+  }
+
+  std::map<Guid, size_t> by_guid;
+  std::unordered_map<std::string, size_t> by_dn;
+  for (size_t i = 0; i < t.stores.size(); ++i) {
+    by_guid.emplace(t.stores[i].guid, i);
+    by_dn.emplace(t.stores[i].dn.key(), i);
+  }
+
+  // Attribute each gateway to a store: the GUID in its name first (the identity Exchange gave
+  // it), then the GUID in legacyExchangeDN, then homeMDB, so a gateway whose homeMDB vanished or
+  // points elsewhere still lands on its own store.
+  const Dn connections = t.ConnectionsDn();
+  std::vector<std::vector<const SmtpGateway*>> attributed(t.stores.size());
+  for (const SmtpGateway& gw : t.gateways) {
+    if (!connections.IsParentOf(gw.dn)) continue;  // connectors elsewhere are not SMTP mailboxes
+    std::optional<size_t> store;
+    std::optional<Guid> named_guid = FindBracedGuid(gw.dn.LeafValue());
+    if (named_guid) {
+      if (auto it = by_guid.find(*named_guid); it != by_guid.end()) store = it->second;
+    }
+    std::optional<Guid> legacy_guid = gw.legacy_dn ? FindBracedGuid(*gw.legacy_dn) : std::nullopt;
+    if (!store && legacy_guid) {
+      if (auto it = by_guid.find(*legacy_guid); it != by_guid.end()) store = it->second;
+    }
+    if (!store) {
+      if (auto mdb = ParseDn(gw.home_mdb)) {
+        if (auto it = by_dn.find(mdb->key()); it != by_dn.end()) store = it->second;
+      }
+    }
+    if (store) {
+      if (!InScope(options, t.ServerOf(t.stores[*store]).name)) continue;
+      attributed[*store].push_back(&gw);
+      ++r.gateways;
+      continue;
+    }
+    // Orphan: its store does not exist.
+    std::string server = OrphanServer(gw);
+    if (!options.servers.empty() && !InScope(options, server)) continue;
+    ++r.gateways;
+    // Count under the audited server's own spelling when it is one.
+    for (const std::string& s : r.servers) {
+      if (FoldDirectoryString(s) == FoldDirectoryString(server)) server = s;
+    }
+    ++r.orphans_per_server[server.empty() ? "unknown" : server];
+    const std::optional<Guid> guid = named_guid ? named_guid : legacy_guid;
+    Finding f = MakeFinding(FindingKind::kOrphan, StoreRef{server, "", ""},
+                            guid ? guid->ToString() : "", gw.dn.ToString());
+    f.attribute = "homeMDB";
+    f.actual = gw.home_mdb.value_or("");
+    f.note = guid ? "no store has objectGUID " + guid->ToBracedUpper() : "names no existing store";
+    r.findings.push_back(f);
+    GatewayRepair repair;
+    repair.store = f.store;
+    repair.store_guid = f.store_guid;
+    repair.delete_dns.push_back(f.object_dn);
+    repair.reasons.push_back("orphan");
+    r.repairs.push_back(std::move(repair));
+  }
+
+  for (size_t i = 0; i < t.stores.size(); ++i) {
+    const ExchangeStore& store = t.stores[i];
+    const ExchangeServer& server = t.ServerOf(store);
+    if (!InScope(options, server.name)) continue;
+    const StoreRef ref = t.RefOf(store);
+    const std::string guid = store.guid.ToString();
+    r.stores.push_back(StoreInfo{ref, store.type, guid, store.dn.ToString()});
+    const Expected e = ExpectedGateway(t, connections, store);
+
+    if (!server.mta) {
+      Finding f = MakeFinding(FindingKind::kMtaMissing, ref, guid,
+                              server.dn.Child("CN", "Microsoft MTA").ToString());
+      f.attribute = "homeMTA";
+      f.expected = f.object_dn;
+      f.note = "server has no Microsoft MTA object; homeMTA has nothing to point at";
+      r.findings.push_back(std::move(f));
+    }
+    if (store.type == StoreType::kMailbox && t.system_mailboxes_known &&
+        t.system_mailboxes.count(store.guid) == 0) {
+      const std::string name = "SystemMailbox" + store.guid.ToBracedUpper();
+      const std::string where = t.domain_nc.empty()
+                                    ? name
+                                    : t.domain_nc.Child("CN", "Microsoft Exchange System Objects")
+                                          .Child("CN", name)
+                                          .ToString();
+      Finding f = MakeFinding(FindingKind::kSystemMailboxMissing, ref, guid, where);
+      f.expected = where;
+      f.note = "remounting the store recreates it (KB 316622)";
+      r.findings.push_back(std::move(f));
+    }
+
+    GatewayRepair repair;
+    repair.store = ref;
+    repair.store_guid = guid;
+    const auto& mine = attributed[i];
+    if (mine.empty()) {
+      Finding f = MakeFinding(FindingKind::kMissing, ref, guid, e.spec.dn);
+      f.expected = e.spec.dn;
+      r.findings.push_back(std::move(f));
+      repair.add = e.spec;
+      repair.reasons.push_back("missing");
+    } else {
+      // The best candidate is judged; the others are duplicates to delete.
+      std::vector<std::vector<Finding>> checks;
+      size_t best = 0;
+      for (size_t g = 0; g < mine.size(); ++g) {
+        checks.push_back(CheckGateway(*mine[g], store, server, e, ref));
+        auto rank = [&](size_t k) {
+          return std::make_tuple(checks[k].size(), mine[k]->dn.ToString() != e.spec.dn,
+                                 mine[k]->dn.key());
+        };
+        if (g > 0 && rank(g) < rank(best)) best = g;
+      }
+      for (Finding& f : checks[best]) {
+        repair.reasons.push_back(std::string(FindingName(f.kind)));
+        r.findings.push_back(std::move(f));
+      }
+      if (!checks[best].empty()) {
+        repair.delete_dns.push_back(mine[best]->dn.ToString());
+        repair.add = e.spec;
+      }
+      for (size_t g = 0; g < mine.size(); ++g) {
+        if (g == best) continue;
+        Finding f = MakeFinding(FindingKind::kDuplicate, ref, guid, mine[g]->dn.ToString());
+        f.note = "the store's SMTP mailbox is " + mine[best]->dn.ToString();
+        r.findings.push_back(std::move(f));
+        repair.delete_dns.push_back(mine[g]->dn.ToString());
+        repair.reasons.push_back("duplicate");
+      }
+    }
+    if (!repair.delete_dns.empty() || repair.add) r.repairs.push_back(std::move(repair));
+  }
+  SortFindings(r.findings);
+  return r;
+}
+
+AuditReport CombineViews(std::vector<AuditView> views) {
+  AuditReport out;
+  std::vector<AuditReport*> up;
+  std::vector<std::string> up_uris;
+  for (AuditView& v : views) {
+    LdapSourceStatus s;
+    s.uri = v.uri;
+    s.up = v.report.ok();
+    if (!s.up) s.error = v.report.status();
+    out.sources.push_back(std::move(s));
+    if (v.report.ok()) {
+      up.push_back(&v.report.value());
+      up_uris.push_back(v.uri);
+    }
+  }
+  if (up.empty()) return out;
+
+  std::vector<LdapSourceStatus> sources = std::move(out.sources);
+  out = std::move(*up[0]);
+  out.sources = std::move(sources);
+  for (Finding& f : out.findings)
+    f.seen_on = {up_uris[0]};
+  if (up.size() == 1) return out;
+
+  auto finding_key = [](const Finding& f) {
+    auto dn = Dn::Parse(f.object_dn);
+    return std::string(FindingName(f.kind)) + '\x1f' + f.store.Display() + '\x1f' +
+           (dn.ok() ? dn->key() : f.object_dn) + '\x1f' + f.attribute + '\x1f' + f.actual + '\x1f' +
+           f.expected;
+  };
+  // Equal findings within one view (a directory that returned an entry twice) stay apart: each
+  // view's copies match the first view's one by one, so no view is counted twice for one of them.
+  std::map<std::string, std::vector<size_t>> index;
+  for (size_t i = 0; i < out.findings.size(); ++i)
+    index[finding_key(out.findings[i])].push_back(i);
+  std::map<std::string, std::set<size_t>> store_views;  // store key -> views holding it
+  auto store_key = [](const StoreInfo& s) { return s.ref.Display() + '\x1f' + s.guid; };
+  for (const StoreInfo& s : out.stores)
+    store_views[store_key(s)].insert(0);
+
+  for (size_t v = 1; v < up.size(); ++v) {
+    AuditReport& other = *up[v];
+    std::map<std::string, size_t> matched;  // per key: how many of this view's copies so far
+    for (Finding& f : other.findings) {
+      const std::string key = finding_key(f);
+      std::vector<size_t>& copies = index[key];
+      size_t& n = matched[key];
+      if (n < copies.size()) {
+        out.findings[copies[n]].seen_on.push_back(up_uris[v]);
+      } else {
+        f.seen_on = {up_uris[v]};
+        copies.push_back(out.findings.size());
+        out.findings.push_back(std::move(f));
+      }
+      ++n;
+    }
+    for (const StoreInfo& s : other.stores) {
+      auto& seen = store_views[store_key(s)];
+      if (seen.empty()) out.stores.push_back(s);
+      seen.insert(v);
+    }
+    for (const std::string& server : other.servers) {
+      if (std::find(out.servers.begin(), out.servers.end(), server) == out.servers.end()) {
+        out.servers.push_back(server);
+      }
+    }
+    for (const auto& [server, n] : other.orphans_per_server) {
+      size_t& mine = out.orphans_per_server[server];
+      mine = std::max(mine, n);
+    }
+    out.gateways = std::max(out.gateways, other.gateways);
+  }
+
+  // One dc_disagree per (store, object, attribute) where the views differ.
+  std::map<std::tuple<StoreRef, std::string, std::string>, Finding> disagreements;
+  auto views_text = [&](const std::vector<std::string>& seen) {
+    std::string have, lack;
+    for (const std::string& uri : up_uris) {
+      std::string& dst = std::find(seen.begin(), seen.end(), uri) != seen.end() ? have : lack;
+      dst += (dst.empty() ? "" : ", ") + uri;
+    }
+    return std::make_pair(have, lack);
+  };
+  for (const Finding& f : out.findings) {
+    if (f.seen_on.size() == up_uris.size()) continue;
+    auto [have, lack] = views_text(f.seen_on);
+    auto key = std::make_tuple(f.store, f.object_dn, f.attribute);
+    auto [it, inserted] = disagreements.try_emplace(key);
+    Finding& d = it->second;
+    if (inserted) {
+      d = MakeFinding(FindingKind::kDcDisagree, f.store, f.store_guid, f.object_dn);
+      d.attribute = f.attribute;
+      d.expected = "the same on every domain controller";
+    } else {
+      d.note += "; ";
+    }
+    d.note += std::string(FindingName(f.kind)) + " seen on " + have + ", not on " + lack;
+    d.actual += (d.actual.empty() ? "" : "; ") + have + ": " + (f.actual.empty() ? "-" : f.actual);
+    d.seen_on = f.seen_on;
+  }
+  for (const StoreInfo& s : out.stores) {
+    const auto& seen = store_views[store_key(s)];
+    if (seen.size() == up.size()) continue;
+    std::vector<std::string> seen_uris;
+    for (size_t v : seen)
+      seen_uris.push_back(up_uris[v]);
+    auto [have, lack] = views_text(seen_uris);
+    Finding d = MakeFinding(FindingKind::kDcDisagree, s.ref, s.guid, s.dn);
+    d.note = "store exists on " + have + ", not on " + lack;
+    d.expected = "the same on every domain controller";
+    d.seen_on = seen_uris;
+    disagreements.emplace(std::make_tuple(s.ref, s.dn, std::string("(store)")), std::move(d));
+  }
+  for (auto& [key, d] : disagreements)
+    out.findings.push_back(std::move(d));
+  SortFindings(out.findings);
+  return out;
+}
+
+}  // namespace exdm

@@ -1,0 +1,77 @@
+#include "exdm/base/sanitize.h"
+
+namespace exdm {
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid. `printable` says
+// whether its code point may be shown (not a C1 control, not a line/paragraph separator).
+size_t Utf8SequenceLength(std::string_view s, size_t i, bool& printable) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  size_t len = 0;
+  unsigned cp = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+    cp = b0 & 0x1Fu;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    cp = b0 & 0x0Fu;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    cp = b0 & 0x07u;
+  } else {
+    return 0;  // ASCII is handled by the caller; 0x80..0xC1 and 0xF5..0xFF never start a sequence
+  }
+  if (i + len > s.size()) return 0;
+  for (size_t k = 1; k < len; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0u) != 0x80u) return 0;
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  const bool surrogate = cp >= 0xD800 && cp <= 0xDFFF;
+  if (overlong || surrogate || cp > 0x10FFFF) return 0;
+  const bool c1_control = cp >= 0x80 && cp <= 0x9F;
+  const bool line_separator = cp == 0x2028 || cp == 0x2029;
+  printable = !c1_control && !line_separator;
+  return len;
+}
+
+}  // namespace
+
+std::string SanitizeForOutput(std::string_view text, size_t max_bytes) {
+  static constexpr std::string_view kEllipsis = "...";
+  std::string out;
+  out.reserve(text.size() < max_bytes ? text.size() : max_bytes);
+  // Length of `out` at the last character boundary that still leaves room for the ellipsis.
+  size_t cut = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::string_view piece = text.substr(i, 1);
+    size_t consumed = 1;
+    if (c < 0x20 || c == 0x7F) {
+      piece = "?";
+    } else if (c == '|') {
+      piece = "/";
+    } else if (c >= 0x80) {
+      bool printable = false;
+      const size_t len = Utf8SequenceLength(text, i, printable);
+      // An invalid sequence is replaced byte by byte; a valid but unprintable one as a whole.
+      piece = len > 0 && printable ? text.substr(i, len) : "?";
+      consumed = len > 0 ? len : 1;
+    }
+    if (out.size() + piece.size() > max_bytes) {
+      // Does not fit: back up to the last boundary with room for "..." (or as much of it as fits).
+      out.resize(cut);
+      out.append(kEllipsis.substr(
+          0, max_bytes - cut < kEllipsis.size() ? max_bytes - cut : kEllipsis.size()));
+      return out;
+    }
+    out.append(piece);
+    if (out.size() + kEllipsis.size() <= max_bytes) cut = out.size();
+    i += consumed;
+  }
+  return out;
+}
+
+}  // namespace exdm

@@ -1,0 +1,179 @@
+#include "exdm/diagnosis/recipient_stores.h"
+
+#include <functional>
+#include <set>
+
+#include "exdm/ad/dn.h"
+#include "exdm/ad/ldap_filter.h"
+#include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/text_util.h"
+
+namespace exdm {
+
+std::string RecipientFilter(const std::vector<std::string>& addresses) {
+  std::string filter = "(|";
+  for (const std::string& a : addresses) {
+    const std::string v = EscapeFilterValue(a);
+    // proxyAddresses matching is case-insensitive in AD, so "smtp:" also finds the primary
+    // "SMTP:" address.
+    filter += "(mail=" + v + ")(proxyAddresses=smtp:" + v + ")";
+  }
+  return filter + ")";
+}
+
+namespace {
+
+// The addresses an entry answers to, lower-cased: mail and every smtp: proxy address.
+std::set<std::string> AddressesOf(const LdapEntry& entry) {
+  std::set<std::string> out;
+  if (const auto* mail = entry.Values("mail")) {
+    for (const std::string& m : *mail)
+      out.insert(ToLowerAscii(m));
+  }
+  if (const auto* proxies = entry.Values("proxyAddresses")) {
+    for (const std::string& p : *proxies) {
+      if (p.size() > 5 && EqualsIgnoreCase(std::string_view(p).substr(0, 5), "smtp:")) {
+        out.insert(ToLowerAscii(std::string_view(p).substr(5)));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
+                                               const std::vector<std::string>& addresses,
+                                               const std::vector<StoreInfo>& stores,
+                                               const Deadline& deadline) {
+  RecipientStores result;
+  std::vector<std::string> wanted;
+  {
+    std::set<std::string> seen;
+    for (const std::string& a : addresses) {
+      std::string lower = ToLowerAscii(TrimAscii(a));
+      if (lower.empty() || !seen.insert(lower).second) continue;
+      if (wanted.size() == lookup.max_addresses) {
+        ++result.skipped;
+        continue;
+      }
+      wanted.push_back(std::move(lower));
+    }
+  }
+  if (wanted.empty()) return result;
+
+  std::map<std::string, const StoreInfo*> store_by_dn;  // Dn::key() -> store
+  for (const StoreInfo& s : stores) {
+    if (auto dn = Dn::Parse(s.dn)) store_by_dn[dn->key()] = &s;
+  }
+
+  auto conn = LdapConnection::Open(lookup.connection, deadline);
+  if (!conn) return conn.status();
+  std::string base = lookup.base;
+  if (base.empty()) {
+    auto b = (*conn)->ReadNamingContext("defaultNamingContext", deadline);
+    if (!b) return b.status();
+    base = *b;
+  }
+
+  const std::set<std::string> wanted_set(wanted.begin(), wanted.end());
+  const size_t batch = lookup.batch == 0 ? 1 : lookup.batch;
+  for (size_t i = 0; i < wanted.size(); i += batch) {
+    const std::vector<std::string> part(
+        wanted.begin() + static_cast<std::ptrdiff_t>(i),
+        wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + batch)));
+    Status s = (*conn)->Search(base, LdapScope::kSubtree, RecipientFilter(part),
+                               {"mail", "proxyAddresses", "homeMDB"}, deadline,
+                               [&](const LdapEntry& entry) {
+                                 const std::string* home = entry.First("homeMDB");
+                                 if (!home) return Status::Ok();
+                                 auto home_dn = Dn::Parse(*home);
+                                 if (!home_dn) return Status::Ok();
+                                 auto store = store_by_dn.find(home_dn->key());
+                                 if (store == store_by_dn.end()) return Status::Ok();
+                                 for (const std::string& a : AddressesOf(entry)) {
+                                   if (wanted_set.count(a)) result.store_of[a] = store->second->ref;
+                                 }
+                                 return Status::Ok();
+                               });
+    if (!s.ok()) return s;
+  }
+  result.looked_up = wanted.size();
+  result.not_found = wanted.size() - result.store_of.size();
+  return result;
+}
+
+namespace {
+
+uint64_t StoresFingerprint(const std::vector<StoreInfo>& stores) {
+  uint64_t h = stores.size();
+  for (const StoreInfo& s : stores) {
+    h = h * 1099511628211ULL ^ std::hash<std::string>()(s.dn);
+    h = h * 1099511628211ULL ^ std::hash<std::string>()(s.ref.Display());
+  }
+  return h;
+}
+
+}  // namespace
+
+Result<RecipientStores> RecipientStoreCache::Resolve(const RecipientLookup& lookup,
+                                                     const std::vector<std::string>& addresses,
+                                                     const std::vector<StoreInfo>& stores,
+                                                     int64_t now, const Deadline& deadline) {
+  const uint64_t fingerprint = StoresFingerprint(stores);
+  if (fingerprint != stores_fingerprint_) {
+    entries_.clear();
+    stores_fingerprint_ = fingerprint;
+  }
+  RecipientStores result;
+  std::vector<std::string> missing;
+  std::set<std::string> seen;
+  for (const std::string& a : addresses) {
+    std::string lower = ToLowerAscii(TrimAscii(a));
+    if (lower.empty() || !seen.insert(lower).second) continue;
+    auto it = entries_.find(lower);
+    if (it != entries_.end() && now - it->second.at <= ttl_ && now >= it->second.at) {
+      ++hits_;
+      ++result.looked_up;
+      if (it->second.found) {
+        result.store_of[lower] = it->second.store;
+      } else {
+        ++result.not_found;
+      }
+      continue;
+    }
+    ++misses_;
+    missing.push_back(std::move(lower));
+  }
+  if (missing.empty()) return result;
+
+  auto fresh = ResolveRecipientStores(lookup, missing, stores, deadline);
+  if (!fresh) return fresh.status();
+  result.looked_up += fresh->looked_up;
+  result.not_found += fresh->not_found;
+  result.skipped += fresh->skipped;
+
+  // Only what was actually looked up is an answer (ResolveRecipientStores keeps the first
+  // max_addresses of its input, in order).
+  const size_t answered = std::min(missing.size(), lookup.max_addresses);
+  if (entries_.size() + answered > max_entries_) {
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      it = now - it->second.at > ttl_ ? entries_.erase(it) : std::next(it);
+    }
+    if (entries_.size() + answered > max_entries_) entries_.clear();
+  }
+  for (size_t i = 0; i < answered; ++i) {
+    Entry e;
+    e.at = now;
+    auto found = fresh->store_of.find(missing[i]);
+    if (found != fresh->store_of.end()) {
+      e.found = true;
+      e.store = found->second;
+      result.store_of[missing[i]] = found->second;
+    }
+    if (entries_.size() < max_entries_) entries_[missing[i]] = std::move(e);
+  }
+  return result;
+}
+
+}  // namespace exdm

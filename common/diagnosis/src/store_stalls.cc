@@ -1,0 +1,182 @@
+#include "exdm/diagnosis/store_stalls.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "exdm/base/text_util.h"
+
+namespace exdm {
+
+std::string_view StallScopeName(StallScope scope) {
+  switch (scope) {
+    case StallScope::kWholeServer:
+      return "whole_server";
+    case StallScope::kSpecificMessages:
+      return "specific_messages";
+    case StallScope::kOneStore:
+      return "one_store";
+    case StallScope::kSomeStores:
+      return "some_stores";
+    case StallScope::kUnmapped:
+      return "unmapped";
+  }
+  return "unmapped";
+}
+
+namespace {
+
+std::string StoresPhrase(size_t n) {
+  return std::to_string(n) + (n == 1 ? " store" : " stores");
+}
+
+ServerStallScope ScopeOf(const LocalDeliveryReport& r, const std::vector<const StoreStall*>& mine,
+                         size_t stores) {
+  ServerStallScope s;
+  s.server = r.server;
+  s.stalled_stores = mine.size();
+  s.stores = stores;
+  if (mine.empty()) {
+    s.scope = StallScope::kUnmapped;
+    s.description = "no stalled recipient tied to a store of " + r.server;
+    return s;
+  }
+  const bool few = std::all_of(mine.begin(), mine.end(), [](const StoreStall* st) {
+    return st->deliveries <= kFewDeliveries && st->received_other_mail;
+  });
+  if (mine.size() == stores && stores >= 2) {
+    s.scope = StallScope::kWholeServer;
+    s.description = "every mailbox store of " + r.server + " (" + StoresPhrase(stores) + ")";
+  } else if (few) {
+    uint64_t deliveries = 0;
+    for (const StoreStall* st : mine)
+      deliveries += st->deliveries;
+    s.scope = StallScope::kSpecificMessages;
+    s.description = "specific messages: " + std::to_string(deliveries) + " stalled on " +
+                    mine.front()->store.Display() +
+                    (mine.size() > 1 ? " and " + StoresPhrase(mine.size() - 1) + " more" : "") +
+                    " while other mail is delivered there";
+  } else if (mine.size() == 1) {
+    s.scope = StallScope::kOneStore;
+    s.description = "one of " + StoresPhrase(std::max<size_t>(stores, 1)) + " (" +
+                    mine.front()->store.Display() + ")";
+  } else {
+    s.scope = StallScope::kSomeStores;
+    s.description = std::to_string(mine.size()) + " of " + StoresPhrase(stores) + " (worst " +
+                    mine.front()->store.Display() + ")";
+  }
+  return s;
+}
+
+}  // namespace
+
+StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers,
+                                 std::map<std::string, StoreRef> store_of,
+                                 const std::vector<StoreInfo>& stores) {
+  StallCorrelation out;
+  std::map<StoreRef, StoreStall> by_store;
+  std::set<StoreRef> receiving;
+  for (const LocalDeliveryReport& r : servers) {
+    for (const std::string& d : r.delivered_recipients) {
+      auto m = store_of.find(d);
+      if (m != store_of.end()) receiving.insert(m->second);
+    }
+    out.not_looked_up += r.stalled_recipients_omitted;
+    for (const StalledRecipient& rec : r.stalled_recipients) {
+      auto m = store_of.find(ToLowerAscii(rec.address));
+      if (m == store_of.end()) {
+        ++out.unmapped_recipients;
+        out.unmapped_deliveries += rec.deliveries;
+        continue;
+      }
+      StoreStall& s = by_store[m->second];
+      if (s.recipients == 0 || rec.oldest_first_seen < s.oldest_first_seen) {
+        s.oldest_first_seen = rec.oldest_first_seen;
+        s.example_message_id = rec.example_message_id;
+      }
+      s.store = m->second;
+      s.deliveries += rec.deliveries;
+      ++s.recipients;
+    }
+  }
+  for (auto& [ref, stall] : by_store) {
+    stall.received_other_mail = receiving.count(ref) > 0;
+    out.stores.push_back(std::move(stall));
+  }
+  std::sort(out.stores.begin(), out.stores.end(), [](const StoreStall& a, const StoreStall& b) {
+    if (a.deliveries != b.deliveries) return a.deliveries > b.deliveries;
+    if (a.oldest_first_seen != b.oldest_first_seen)
+      return a.oldest_first_seen < b.oldest_first_seen;
+    return a.store < b.store;
+  });
+
+  // Only mailbox stores hold recipients (homeMDB), so only they count towards "every store".
+  std::map<std::string, size_t> stores_per_server;  // lower-case server -> mailbox stores
+  for (const StoreInfo& s : stores) {
+    if (s.type == StoreType::kMailbox) ++stores_per_server[ToLowerAscii(s.ref.server)];
+  }
+  for (const LocalDeliveryReport& r : servers) {
+    if (r.stalled_deliveries == 0) continue;
+    const std::string key = ToLowerAscii(r.server);
+    std::vector<const StoreStall*> mine;  // worst first, as out.stores
+    for (const StoreStall& s : out.stores) {
+      if (ToLowerAscii(s.store.server) == key) mine.push_back(&s);
+    }
+    auto n = stores_per_server.find(key);
+    out.scopes.push_back(ScopeOf(r, mine, n == stores_per_server.end() ? 0 : n->second));
+  }
+  out.store_of = std::move(store_of);
+  return out;
+}
+
+Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>& servers,
+                                         const AuditReport& audit,
+                                         const LdapConnectOptions& connection,
+                                         const Deadline& deadline, RecipientStoreCache* cache) {
+  // Stalled recipients first: when the lookup bound cuts, it cuts the scope hints, not stalls.
+  std::vector<std::string> addresses;
+  for (const LocalDeliveryReport& r : servers) {
+    for (const StalledRecipient& s : r.stalled_recipients)
+      addresses.push_back(s.address);
+  }
+  if (addresses.empty()) return AggregateStalls(servers, {}, audit.stores);
+  const LdapSourceStatus* up = nullptr;
+  for (const LdapSourceStatus& s : audit.sources) {
+    if (s.up) {
+      up = &s;
+      break;
+    }
+  }
+  if (!up) {
+    // The first failure's code decides the state (unreachable, bind refused, own deadline).
+    std::string why;
+    ErrorCode code = ErrorCode::kUnreachable;
+    for (const LdapSourceStatus& s : audit.sources) {
+      if (!s.error) continue;
+      if (why.empty()) code = s.error->code();
+      why += (why.empty() ? "" : "; ") + s.error->message();
+    }
+    return Status(code, why.empty() ? "no LDAP server answered" : why);
+  }
+  for (const LocalDeliveryReport& r : servers) {
+    if (r.stalled_deliveries == 0) continue;
+    addresses.insert(addresses.end(), r.delivered_recipients.begin(), r.delivered_recipients.end());
+  }
+
+  RecipientLookup lookup;
+  lookup.connection = connection;
+  lookup.connection.uri = up->uri;
+  Result<RecipientStores> found = [&]() -> Result<RecipientStores> {
+    if (!cache) return ResolveRecipientStores(lookup, addresses, audit.stores, deadline);
+    const auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
+    return cache->Resolve(lookup, addresses, audit.stores,
+                          std::chrono::duration_cast<std::chrono::seconds>(since_boot).count(),
+                          deadline);
+  }();
+  if (!found) return found.status();
+  StallCorrelation out = AggregateStalls(servers, std::move(found->store_of), audit.stores);
+  out.not_looked_up += found->skipped;
+  return out;
+}
+
+}  // namespace exdm
