@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "exdm/base/inputs.h"
 #include "exdm/ad/findings.h"
-#include "plugin_state.h"
-#include "range.h"
+#include "exdm/base/inputs.h"
 #include "exdm/base/status.h"
 #include "exdm/tracking/event_ids.h"
+#include "plugin_state.h"
+#include "range.h"
 
 namespace exdm::check {
 

@@ -3,10 +3,10 @@
 #include <ctime>
 #include <set>
 
+#include "exdm/base/time_util.h"
 #include "exdm/events/evidence.h"
 #include "exdm/events/run.h"
 #include "exdm/state/state_file.h"
-#include "exdm/base/time_util.h"
 #include "modes.h"
 
 namespace exdm::check {

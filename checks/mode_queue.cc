@@ -4,9 +4,9 @@
 #include <map>
 #include <optional>
 
-#include "exdm/state/state_file.h"
-#include "exdm/diagnosis/store_stalls.h"
 #include "exdm/base/time_util.h"
+#include "exdm/diagnosis/store_stalls.h"
+#include "exdm/state/state_file.h"
 #include "exdm/tracking/run.h"
 #include "modes.h"
 

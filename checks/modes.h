@@ -3,12 +3,12 @@
 #pragma once
 
 #include "check_options.h"
-#include "exdm/base/deadline.h"
-#include "exdm/events/evidence.h"
 #include "exdm/ad/ldap_audit.h"
-#include "exdm/tracking/queue_snapshot.h"
 #include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/deadline.h"
 #include "exdm/diagnosis/store_stalls.h"
+#include "exdm/events/evidence.h"
+#include "exdm/tracking/queue_snapshot.h"
 #include "exdm/tracking/run.h"
 #include "plugin_output.h"
 

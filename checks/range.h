@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "plugin_state.h"
 #include "exdm/base/status.h"
+#include "plugin_state.h"
 
 namespace exdm {
 

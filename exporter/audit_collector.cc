@@ -1,8 +1,8 @@
 #include "audit_collector.h"
 
 #include "audit_metrics.h"
-#include "exdm/base/deadline.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exdm/base/deadline.h"
 #include "log.h"
 
 namespace exdm::exporter {

@@ -4,8 +4,8 @@
 #include <ctime>
 
 #include "audit_collector.h"
-#include "exdm/base/deadline.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exdm/base/deadline.h"
 #include "exdm/base/store_ref.h"
 #include "exdm/tracking/run.h"
 #include "log.h"

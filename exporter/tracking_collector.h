@@ -13,9 +13,9 @@
 #include "audit_share.h"
 #include "collector.h"
 #include "exdm/base/bounded_call.h"
-#include "exdm/tracking/local_delivery.h"
 #include "exdm/diagnosis/recipient_stores.h"
 #include "exdm/diagnosis/store_stalls.h"
+#include "exdm/tracking/local_delivery.h"
 #include "exporter_config.h"
 
 namespace exdm::exporter {

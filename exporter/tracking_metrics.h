@@ -8,8 +8,8 @@
 
 #include <vector>
 
-#include "exdm/tracking/local_delivery.h"
 #include "exdm/diagnosis/store_stalls.h"
+#include "exdm/tracking/local_delivery.h"
 
 namespace exdm::exporter {
 

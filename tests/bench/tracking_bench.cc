@@ -29,8 +29,8 @@
 #include <string>
 #include <vector>
 
-#include "exdm/tracking/local_delivery.h"
 #include "exdm/state/state_file.h"
+#include "exdm/tracking/local_delivery.h"
 #include "paths.h"
 #include "run_program.h"
 

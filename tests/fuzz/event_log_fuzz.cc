@@ -12,9 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "exdm/events/evidence.h"
-#include "exdm/events/event_log.h"
 #include "exdm/base/guid.h"
+#include "exdm/events/event_log.h"
+#include "exdm/events/evidence.h"
 #include "fuzz_support.h"
 
 namespace {

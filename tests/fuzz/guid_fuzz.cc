@@ -7,8 +7,8 @@
 #include <string>
 
 #include "exdm/base/guid.h"
-#include "fuzz_support.h"
 #include "exdm/base/guid_scan.h"
+#include "fuzz_support.h"
 
 namespace {
 

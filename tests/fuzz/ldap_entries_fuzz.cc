@@ -22,9 +22,9 @@
 
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/ad/topology_entries.h"
+#include "exdm/base/text_util.h"
 #include "fuzz_support.h"
 #include "ldif_reader.h"
-#include "exdm/base/text_util.h"
 
 namespace {
 

@@ -16,8 +16,8 @@
 
 #include "exdm/base/deadline.h"
 #include "exdm/events/evidence.h"
-#include "exdm/tracking/local_delivery.h"
 #include "exdm/state/state_file.h"
+#include "exdm/tracking/local_delivery.h"
 
 namespace fs = std::filesystem;
 

@@ -6,8 +6,8 @@
 #include <limits>
 #include <string>
 
-#include "range.h"
 #include "fuzz_support.h"
+#include "range.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "exdm/events/evidence.h"
-#include "exdm/tracking/local_delivery.h"
 #include "exdm/state/state_file.h"
+#include "exdm/tracking/local_delivery.h"
 #include "fuzz_support.h"
 
 namespace {

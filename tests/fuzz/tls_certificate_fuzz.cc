@@ -1,8 +1,6 @@
-// The server certificate reader (common/ad/src/tls_certificate.h): after a refused TLS handshake the
-// core reads the peer's DER certificate - bytes from whatever answered on the LDAP port - to name
-// it in the error message.
-// Input: the DER bytes.
-// Properties:
+// The server certificate reader (common/ad/src/tls_certificate.h): after a refused TLS handshake
+// the core reads the peer's DER certificate - bytes from whatever answered on the LDAP port - to
+// name it in the error message. Input: the DER bytes. Properties:
 // - no crash, no read past the input, no leak of libldap's converted names (ASan);
 // - a certificate called self-signed has the same subject and issuer text;
 // - reading is deterministic (the same facts twice);

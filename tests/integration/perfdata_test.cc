@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "range.h"
 #include "paths.h"
 #include "plugin_output.h"
+#include "range.h"
 #include "run_program.h"
 #include "slapd_fixture.h"
 

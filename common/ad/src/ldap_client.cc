@@ -16,8 +16,8 @@
 #include <optional>
 #include <thread>
 
-#include "exdm/base/time_util.h"
 #include "exdm/base/text_util.h"
+#include "exdm/base/time_util.h"
 #include "tls_certificate.h"
 
 namespace exdm {

@@ -2,8 +2,8 @@
 // administrator to review and apply; the product itself never writes to AD.
 #include <set>
 
-#include "exdm/base/sanitize.h"
 #include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/sanitize.h"
 
 namespace exdm {
 namespace {

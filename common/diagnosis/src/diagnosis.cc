@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "exdm/base/time_util.h"
 #include "exdm/base/text_util.h"
+#include "exdm/base/time_util.h"
 
 namespace exdm {
 

@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "exdm/ad/dn.h"
-#include "exdm/base/guid.h"
 #include "exdm/ad/ldap_filter.h"
+#include "exdm/base/guid.h"
 #include "exdm/base/store_ref.h"
 #include "exdm/base/text_util.h"
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "exdm/base/csv_record.h"
-#include "exdm/base/time_util.h"
 #include "exdm/base/text_util.h"
+#include "exdm/base/time_util.h"
 
 namespace exdm {
 

@@ -8,9 +8,9 @@
 
 #include "delivery_table.h"
 #include "exdm/base/sanitize.h"
-#include "exdm/state/state_file.h"
-#include "exdm/base/time_util.h"
 #include "exdm/base/text_util.h"
+#include "exdm/base/time_util.h"
+#include "exdm/state/state_file.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

@@ -8,10 +8,10 @@
 #include <cstring>
 #include <memory>
 
-#include "exdm/base/csv_record.h"
 #include "exdm/base/bounded_call.h"
-#include "exdm/base/time_util.h"
+#include "exdm/base/csv_record.h"
 #include "exdm/base/text_util.h"
+#include "exdm/base/time_util.h"
 
 namespace exdm {
 namespace {

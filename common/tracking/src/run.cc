@@ -13,9 +13,9 @@
 #include <memory>
 
 #include "exdm/base/bounded_call.h"
-#include "exdm/state/state_file.h"
-#include "exdm/base/time_util.h"
 #include "exdm/base/text_util.h"
+#include "exdm/base/time_util.h"
+#include "exdm/state/state_file.h"
 
 namespace exdm {
 

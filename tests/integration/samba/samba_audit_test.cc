@@ -12,10 +12,10 @@
 #include <sstream>
 #include <string>
 
-#include "exdm/base/deadline.h"
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
 #include "exdm/ad/ldap_client.h"
+#include "exdm/base/deadline.h"
 #include "ldif_reader.h"
 #include "org_fixture.h"
 #include "paths.h"

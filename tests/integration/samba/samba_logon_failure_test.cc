@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "exdm/ad/ldap_client.h"
 #include "exdm/base/deadline.h"
 #include "exdm/base/guid.h"
-#include "exdm/ad/ldap_client.h"
 #include "exdm/diagnosis/logon_failure_lookup.h"
 #include "org_fixture.h"
 #include "samba_fixture.h"

@@ -10,9 +10,9 @@
 
 #include <string>
 
-#include "exdm/base/deadline.h"
-#include "exdm/ad/topology.h"
 #include "exdm/ad/ldap_client.h"
+#include "exdm/ad/topology.h"
+#include "exdm/base/deadline.h"
 #include "exdm/base/status.h"
 
 namespace exdm {

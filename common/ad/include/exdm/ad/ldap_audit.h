@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/base/deadline.h"
-#include "exdm/ad/ldap_client.h"
 #include "exdm/ad/discovery.h"
+#include "exdm/ad/ldap_client.h"
 #include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/deadline.h"
 
 namespace exdm {
 

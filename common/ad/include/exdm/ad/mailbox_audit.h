@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/ad/topology.h"
 #include "exdm/ad/findings.h"
-#include "exdm/base/store_ref.h"
+#include "exdm/ad/topology.h"
 #include "exdm/base/status.h"
+#include "exdm/base/store_ref.h"
 
 namespace exdm {
 

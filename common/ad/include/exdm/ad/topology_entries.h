@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "exdm/ad/topology.h"
 #include "exdm/ad/ldap_client.h"
+#include "exdm/ad/topology.h"
 #include "exdm/base/status.h"
 
 namespace exdm {

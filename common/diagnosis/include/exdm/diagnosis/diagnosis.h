@@ -32,12 +32,12 @@
 #include <string>
 #include <vector>
 
+#include "exdm/ad/findings.h"
+#include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/store_ref.h"
+#include "exdm/diagnosis/store_stalls.h"
 #include "exdm/events/evidence.h"
 #include "exdm/tracking/local_delivery.h"
-#include "exdm/ad/findings.h"
-#include "exdm/base/store_ref.h"
-#include "exdm/ad/mailbox_audit.h"
-#include "exdm/diagnosis/store_stalls.h"
 
 namespace exdm {
 

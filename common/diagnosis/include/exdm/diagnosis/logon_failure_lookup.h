@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/base/deadline.h"
-#include "exdm/diagnosis/diagnosis.h"
 #include "exdm/ad/ldap_client.h"
+#include "exdm/base/deadline.h"
 #include "exdm/base/status.h"
+#include "exdm/diagnosis/diagnosis.h"
 
 namespace exdm {
 

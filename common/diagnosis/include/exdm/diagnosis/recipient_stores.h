@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/base/deadline.h"
 #include "exdm/ad/ldap_client.h"
-#include "exdm/base/store_ref.h"
+#include "exdm/base/deadline.h"
 #include "exdm/base/status.h"
+#include "exdm/base/store_ref.h"
 
 namespace exdm {
 

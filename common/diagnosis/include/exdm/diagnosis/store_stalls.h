@@ -22,13 +22,13 @@
 #include <string_view>
 #include <vector>
 
-#include "exdm/base/deadline.h"
 #include "exdm/ad/ldap_client.h"
-#include "exdm/tracking/local_delivery.h"
+#include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/deadline.h"
+#include "exdm/base/status.h"
 #include "exdm/base/store_ref.h"
 #include "exdm/diagnosis/recipient_stores.h"
-#include "exdm/ad/mailbox_audit.h"
-#include "exdm/base/status.h"
+#include "exdm/tracking/local_delivery.h"
 
 namespace exdm {
 

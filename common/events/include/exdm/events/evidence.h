@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "exdm/events/event_log.h"
 #include "exdm/base/inputs.h"
-#include "exdm/state/state_file.h"
 #include "exdm/base/status.h"
+#include "exdm/events/event_log.h"
+#include "exdm/state/state_file.h"
 
 namespace exdm {
 

@@ -19,9 +19,9 @@
 
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/deadline.h"
-#include "exdm/events/evidence.h"
 #include "exdm/base/inputs.h"
 #include "exdm/base/status.h"
+#include "exdm/events/evidence.h"
 
 namespace exdm {
 

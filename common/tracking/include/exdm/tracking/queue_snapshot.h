@@ -26,8 +26,8 @@
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/deadline.h"
 #include "exdm/base/inputs.h"
-#include "exdm/tracking/local_delivery.h"
 #include "exdm/base/status.h"
+#include "exdm/tracking/local_delivery.h"
 
 namespace exdm {
 

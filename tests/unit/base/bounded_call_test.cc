@@ -2,7 +2,9 @@
 // The slot is held from the start of a run until its helper thread's work returns, so a read that
 // stays blocked on a hung share (a FIFO nobody writes, here) makes the next run fail at once
 // instead of stranding one more thread. The event and queue snapshot runs use it as the tracking
-// run does (tracking_run_test.cc).
+// run does (tracking/run_test.cc).
+#include "exdm/base/bounded_call.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -13,7 +15,6 @@
 #include <string>
 #include <thread>
 
-#include "exdm/base/bounded_call.h"
 #include "exdm/events/run.h"
 #include "exdm/tracking/queue_snapshot.h"
 #include "temp_dir.h"

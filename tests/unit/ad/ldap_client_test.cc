@@ -1,4 +1,6 @@
 // Bind passwords come from a file's first line or an environment variable, never argv.
+#include "exdm/ad/ldap_client.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,8 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-
-#include "exdm/ad/ldap_client.h"
 
 namespace exdm {
 namespace {

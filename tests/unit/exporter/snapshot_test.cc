@@ -1,4 +1,6 @@
 // The snapshot store and the background runner: what a scrape sees, and how failures show.
+#include "snapshot.h"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -8,7 +10,6 @@
 
 #include "collector_runner.h"
 #include "families.h"
-#include "snapshot.h"
 
 namespace exdm::exporter {
 namespace {

@@ -1,5 +1,7 @@
 // The configurable attempt/end event sets (one parser for the check's options and the exporter's
 // [tracking] keys), and both front ends reading them.
+#include "exdm/tracking/event_ids.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "check_options.h"
-#include "exdm/tracking/event_ids.h"
 #include "exporter_config.h"
 
 namespace exdm {

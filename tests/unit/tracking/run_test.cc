@@ -1,6 +1,8 @@
 // RunTrackingAnalysis on a day file that blocks (a FIFO standing in for a hung share): the run ends
 // at its deadline, and with a reader slot a long-lived caller starts no second read while the first
 // is still blocked (the exporter would otherwise strand one thread per refresh on a hung share).
+#include "exdm/tracking/run.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -13,7 +15,6 @@
 #include <thread>
 
 #include "exdm/base/time_util.h"
-#include "exdm/tracking/run.h"
 
 namespace exdm {
 namespace {

@@ -1,10 +1,10 @@
 // The audit rules on in-memory topologies: one fault at a time, each on the right store with the
 // right expected value and nothing else reported.
+#include "exdm/ad/mailbox_audit.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include "exdm/ad/mailbox_audit.h"
 
 namespace exdm {
 namespace {

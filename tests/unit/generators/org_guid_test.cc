@@ -1,5 +1,5 @@
 // The organization generator's deterministic GUIDs (tests/generators/org_guid.h).
-#include "../generators/org_guid.h"
+#include "../../generators/org_guid.h"
 
 #include <gtest/gtest.h>
 

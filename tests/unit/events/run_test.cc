@@ -7,8 +7,8 @@
 
 #include <fstream>
 
-#include "exdm/state/state_file.h"
 #include "exdm/base/time_util.h"
+#include "exdm/state/state_file.h"
 #include "paths.h"
 #include "temp_dir.h"
 
