@@ -1,4 +1,4 @@
-// check_exchange_delivery's command line (DESIGN.md "Check command line", a contract).
+// check_exchange_delivery's command line (docs/ARCHITECTURE.md "Check command line", a contract).
 #pragma once
 
 #include <cstdint>

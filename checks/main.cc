@@ -51,7 +51,8 @@ int Finish(exdm::PluginState state, const std::string& reason) {
   return static_cast<int>(state);
 }
 
-// Bad options and unreadable inputs: UNKNOWN with a one-line reason (DESIGN.md).
+// Bad options and unreadable inputs: UNKNOWN with a one-line reason (docs/ARCHITECTURE.md
+// "Exit codes").
 int Unknown(const std::string& reason) {
   return Finish(exdm::PluginState::kUnknown, reason);
 }

@@ -18,8 +18,8 @@ PluginState FailureState(const Status& s, const CheckOptions& o) {
   return s.code() == ErrorCode::kTimeout ? o.timeout_state : PluginState::kUnknown;
 }
 
-// "all" keeps its own offsets: never those of `queue` or `events` (DESIGN.md), and the two
-// sources never share one state file.
+// "all" keeps its own offsets: never those of `queue` or `events` (docs/ARCHITECTURE.md "State
+// files"), and the two sources never share one state file.
 CheckOptions WithStateSuffix(const CheckOptions& o, const char* suffix) {
   CheckOptions copy = o;
   if (!o.state_file.empty() && o.state_file != "none") copy.state_file = o.state_file + suffix;

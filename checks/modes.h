@@ -36,8 +36,9 @@ std::string QueueStatePath(const CheckOptions& options, const char* mode);
 // --now, or the wall clock.
 int64_t EvaluationTime(const CheckOptions& options);
 
-// DESIGN.md exit codes for an LDAP failure: unreachable or refused bind -> --unreachable-state,
-// own deadline -> the -t state, anything else (no such base, bad URI) -> UNKNOWN. mode_mailbox.cc.
+// Exit codes for an LDAP failure (docs/ARCHITECTURE.md "Exit codes"): unreachable or refused bind
+// -> --unreachable-state, own deadline -> the -t state, anything else (no such base, bad URI) ->
+// UNKNOWN. mode_mailbox.cc.
 PluginState LdapFailureState(const Status& status, const CheckOptions& options);
 // Raises to LdapFailureState and puts "<context><message>" in the summary; a message the
 // 200-byte summary would cut (a refused certificate's advice) also goes whole to the long output.

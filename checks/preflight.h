@@ -1,6 +1,6 @@
 // Before a mode runs: every local input named on the command line must be readable, so a typo in
-// a path is one UNKNOWN line naming the option and the path (DESIGN.md: unreadable local inputs
-// are UNKNOWN) instead of a mode-specific failure halfway through the run.
+// a path is one UNKNOWN line naming the option and the path (docs/ARCHITECTURE.md "Exit codes":
+// unreadable local inputs are UNKNOWN) instead of a mode-specific failure halfway through the run.
 //
 // Opening a file on a hung network share (or a FIFO nobody writes to) blocks in the kernel where
 // no signal or timeout reaches, so the probing runs on a helper thread bounded by the run's

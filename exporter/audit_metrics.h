@@ -1,4 +1,4 @@
-// The LDAP audit's AuditReport as Prometheus families (DESIGN.md metric table):
+// The LDAP audit's AuditReport as Prometheus families (docs/ARCHITECTURE.md "Metric families"):
 // exchange_store_info, exchange_smtp_mailbox_ok / _findings / _orphans, exchange_smtp_mailboxes,
 // exchange_ldap_up. Pure translation: the audit itself lives in the core.
 #pragma once

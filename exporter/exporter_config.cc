@@ -214,8 +214,9 @@ Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char*
       const std::string path = vm["config.file"].as<std::string>();
       std::ifstream in(path);
       if (!in) return Status(ErrorCode::kIoError, "cannot read config file " + path);
-      // The check reads its own options from the same file (DESIGN.md: section
-      // [check_exchange_delivery], via --extra-opts); any other unknown key is a typo.
+      // The check reads its own options from the same file (docs/ARCHITECTURE.md "Exporter
+      // configuration": section [check_exchange_delivery], via --extra-opts); any other unknown
+      // key is a typo.
       po::parsed_options file = po::parse_config_file(in, file_options, true);
       for (const po::option& o : file.options) {
         if (o.unregistered && o.string_key.rfind("check_exchange_delivery.", 0) != 0) {

@@ -1,8 +1,8 @@
-// The exporter's settings (DESIGN.md "Exporter" and "Configuration file", contracts): INI file
-// from --config.file, sections [ldap] [tracking] [events] [queue_snapshot] [exporter] [web]; every
-// key is also a flag named section.key (`--ldap.uri`, `--tracking.dir`,
-// `--exporter.audit_interval`). The command line wins over the file; a repeated key given on the
-// command line replaces the file's values instead of adding to them.
+// The exporter's settings (docs/ARCHITECTURE.md "Exporter command line" and "Exporter
+// configuration", contracts): INI file from --config.file, sections [ldap] [tracking] [events]
+// [queue_snapshot] [exporter] [web]; every key is also a flag named section.key (`--ldap.uri`,
+// `--tracking.dir`, `--exporter.audit_interval`). The command line wins over the file; a repeated
+// key given on the command line replaces the file's values instead of adding to them.
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,6 @@
-// Small builders for prometheus::MetricFamily, so collectors read like the metric table in
-// DESIGN.md. Every HELP text gets the same suffix saying values are refreshed in the background.
+// Small builders for prometheus::MetricFamily, so collectors read like the table in
+// docs/ARCHITECTURE.md "Metric families". Every HELP text gets the same suffix saying values are
+// refreshed in the background.
 #pragma once
 
 #include <prometheus/metric_family.h>

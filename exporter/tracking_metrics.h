@@ -1,7 +1,7 @@
 // The tracking-log analysis (LocalDeliveryReport per server) as Prometheus families:
-// exchange_local_delivery_* and exchange_tracking_log_* (DESIGN.md metric table). Every server in
-// the reports appears in every per-server family, at 0 when nothing happened; the event family
-// lists every documented event ID plus "other" for each server.
+// exchange_local_delivery_* and exchange_tracking_log_* (docs/ARCHITECTURE.md "Metric families").
+// Every server in the reports appears in every per-server family, at 0 when nothing happened; the
+// event family lists every documented event ID plus "other" for each server.
 #pragma once
 
 #include <prometheus/metric_family.h>

@@ -536,7 +536,8 @@ class Generator {
             }
             store.dn = Rdn("CN", store.name) + "," + sg.dn;
             store.guid = NewGuid(store.dn);
-            // DOMAIN.md gives the first store's value; later ones are numbered to stay unique.
+            // docs/DOMAIN.md "Schema facts" gives the first store's value; later ones are
+            // numbered to stay unique.
             const bool mailbox = store.type == StoreType::kMailbox;
             const int n = mailbox ? ++private_count : ++public_count;
             store.legacy_dn = server.legacy_dn +

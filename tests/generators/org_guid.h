@@ -1,5 +1,6 @@
 // Deterministic objectGUIDs for the organization generator. Text forms come from exdm/guid.h (the
-// core's one conversion, DOMAIN.md "GUIDs"), so fixtures and the audit cannot disagree on them.
+// core's one conversion, docs/DOMAIN.md "GUIDs"), so fixtures and the audit cannot disagree on
+// them.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // `check_exchange_delivery all` end to end: the demo organization in a real slapd, tracking logs
 // and an NXLog export written here, the real binary. Each scenario plants one cause and checks
-// that the diagnosis names it on the right store (DOMAIN.md's look-alike table).
+// that the diagnosis names it on the right store (docs/DOMAIN.md "Look-alikes").
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 

@@ -1,9 +1,14 @@
 // The documentation matches the programs: manual pages render cleanly and document every long
 // option of --help; the README's command lines are valid and include --help's examples; the
-// packaged --extra-opts example parses.
+// packaged --extra-opts example parses; docs/ARCHITECTURE.md names every option and metric
+// family; every document section a comment cites, and every anchor a document links to, exists;
+// nothing cites or reads documents from outside the tree.
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -12,6 +17,7 @@
 
 #include "background_process.h"
 #include "exporter_config.h"
+#include "exporter_metric_names.h"
 #include "paths.h"
 #include "run_program.h"
 
@@ -289,6 +295,234 @@ TEST(DocsTest, ReadmeUsesThePathsTheCollectionRecipesCreate) {
   const std::string jsonl = rsyslog.substr(file + 6, rsyslog.find('"', file + 6) - file - 6);
   EXPECT_NE(readme.find("file = EXCH01=" + jsonl + "\n"), std::string::npos) << jsonl;
   EXPECT_NE(readme.find("--event-file EXCH01=" + jsonl + " "), std::string::npos) << jsonl;
+}
+
+// ---- docs/: the documents the comments cite -------------------------------------------------
+
+// Markdown headings of a document (outside code fences), in order.
+std::vector<std::string> Headings(const std::string& markdown) {
+  std::vector<std::string> headings;
+  bool fenced = false;
+  for (const std::string& line : SplitLines(markdown)) {
+    if (line.rfind("```", 0) == 0) fenced = !fenced;
+    if (fenced || line.empty() || line[0] != '#') continue;
+    const size_t text = line.find_first_not_of('#');
+    if (text != std::string::npos && line[text] == ' ') headings.push_back(line.substr(text + 1));
+  }
+  return headings;
+}
+
+// GitHub's anchor for a heading: lower case, punctuation dropped, spaces become hyphens.
+std::string Anchor(const std::string& heading) {
+  std::string anchor;
+  for (char c : heading) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_') {
+      anchor += static_cast<char>(std::tolower(u));
+    } else if (c == ' ') {
+      anchor += '-';
+    }
+  }
+  return anchor;
+}
+
+// Text files of the tree that may cite documents: sources, tests, deploy files, scripts, docs.
+// This file is left out: it spells the citation forms it looks for.
+std::vector<std::filesystem::path> TreeTextFiles() {
+  namespace fs = std::filesystem;
+  const fs::path root = SourceDir();
+  std::vector<fs::path> files;
+  for (const char* dir :
+       {"common", "checks", "exporter", "tests", "deploy", "scripts", "cmake", "docs", ".ci"}) {
+    if (!fs::exists(root / dir)) continue;
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      if (!e.is_regular_file() || e.file_size() > (1u << 20)) continue;
+      if (e.path().filename() == "docs_test.cc") continue;
+      const std::string head = ReadFile(e.path().string()).substr(0, 4096);
+      if (head.find('\0') == std::string::npos) files.push_back(e.path());
+    }
+  }
+  for (const char* file : {"README.md", "CHANGELOG.md", "CMakeLists.txt", "CMakePresets.json"}) {
+    files.push_back(root / file);
+  }
+  return files;
+}
+
+// A comment's line breaks (and the "//", "#" or "'" that continue it) as single spaces, so a
+// citation split over two comment lines reads as one.
+std::string JoinCommentLines(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\n') {
+      out += text[i];
+      continue;
+    }
+    size_t j = text.find_first_not_of(" \t", i + 1);
+    if (j != std::string::npos && text.compare(j, 2, "//") == 0) {
+      j += 2;
+    } else if (j != std::string::npos && (text[j] == '#' || text[j] == '\'')) {
+      j += 1;
+    }
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t'))
+      ++j;
+    out += ' ';
+    i = j - 1;
+  }
+  return out;
+}
+
+struct Citation {
+  std::string file;      // the citing file, relative to the tree
+  std::string document;  // "ARCHITECTURE" or "DOMAIN"
+  std::string section;
+};
+
+// Every `docs/ARCHITECTURE.md "Section"` and `docs/DOMAIN.md "A" and "B"` in the tree.
+std::vector<Citation> Citations() {
+  std::vector<Citation> out;
+  for (const auto& path : TreeTextFiles()) {
+    const std::string text = JoinCommentLines(ReadFile(path.string()));
+    const std::string relative = std::filesystem::relative(path, SourceDir()).string();
+    for (const char* document : {"ARCHITECTURE", "DOMAIN"}) {
+      const std::string cite = std::string("docs/") + document + ".md \"";
+      for (size_t at = text.find(cite); at != std::string::npos; at = text.find(cite, at + 1)) {
+        size_t open = at + cite.size() - 1;
+        while (true) {
+          const size_t close = text.find('"', open + 1);
+          if (close == std::string::npos) break;
+          out.push_back({relative, document, text.substr(open + 1, close - open - 1)});
+          // More sections of the same document: `, "B"` or ` and "C"`.
+          size_t next = close + 1;
+          if (text.compare(next, 3, ", \"") == 0) {
+            open = next + 2;
+          } else if (text.compare(next, 6, " and \"") == 0) {
+            open = next + 5;
+          } else {
+            break;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST(DocsTest, EveryCitedDocumentSectionExistsOnce) {
+  std::map<std::string, std::map<std::string, int>> sections;
+  for (const char* document : {"ARCHITECTURE", "DOMAIN"}) {
+    for (const std::string& h : Headings(ReadFile(SourceDir() + "/docs/" + document + ".md"))) {
+      ++sections[document][h];
+    }
+    for (const auto& [heading, count] : sections[document]) {
+      EXPECT_EQ(count, 1) << "docs/" << document << ".md has the heading \"" << heading << "\" "
+                          << count << " times: a citation of it is ambiguous";
+    }
+  }
+  const std::vector<Citation> citations = Citations();
+  // The core, both front ends and the tests cite these documents dozens of times; far fewer
+  // found means this scan broke, not that the citations went away.
+  ASSERT_GE(citations.size(), 30u);
+  for (const Citation& c : citations) {
+    EXPECT_EQ(sections[c.document].count(c.section), 1u)
+        << c.file << " cites docs/" << c.document << ".md \"" << c.section
+        << "\", which has no such section";
+  }
+}
+
+TEST(DocsTest, EveryLinkedDocumentAndAnchorExists) {
+  namespace fs = std::filesystem;
+  const fs::path root = SourceDir();
+  size_t checked = 0;
+  for (const fs::path& file : {root / "README.md", root / "docs/ARCHITECTURE.md",
+                               root / "docs/DOMAIN.md", root / "tests/fixtures/orgs/README.md"}) {
+    const std::string text = ReadFile(file.string());
+    for (size_t at = text.find("]("); at != std::string::npos; at = text.find("](", at + 2)) {
+      const size_t end = text.find(')', at + 2);
+      ASSERT_NE(end, std::string::npos);
+      const std::string target = text.substr(at + 2, end - at - 2);
+      if (target.rfind("http", 0) == 0) continue;
+      const size_t hash = target.find('#');
+      const fs::path linked =
+          hash == 0 ? file : (file.parent_path() / target.substr(0, hash)).lexically_normal();
+      ASSERT_TRUE(fs::exists(linked)) << file << " links to " << target << ": no such file";
+      if (hash == std::string::npos) continue;
+      std::set<std::string> anchors;
+      for (const std::string& h : Headings(ReadFile(linked.string())))
+        anchors.insert(Anchor(h));
+      EXPECT_EQ(anchors.count(target.substr(hash + 1)), 1u)
+          << file << " links to " << target << ": no such heading";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 30u);
+}
+
+// A clone must explain itself: no citation of the design notes that are not in the tree, no
+// path into a directory beside it.
+TEST(DocsTest, NothingCitesOrReadsDocumentsOutsideTheTree) {
+  // Spelled in pieces, so that grepping the tree for these names finds nothing at all.
+  const std::string design = std::string("DESIGN") + ".md";
+  const std::string outside = std::string("..") + "/" + "shared";
+  const std::string shared_root = std::string("/work") + "/" + "shared";
+  for (const auto& path : TreeTextFiles()) {
+    const std::string relative = std::filesystem::relative(path, SourceDir()).string();
+    const std::string text = ReadFile(path.string());
+    EXPECT_EQ(text.find(design), std::string::npos) << relative << " cites " << design;
+    EXPECT_EQ(text.find(outside), std::string::npos) << relative << " reads " << outside;
+    EXPECT_EQ(text.find(shared_root), std::string::npos) << relative << " reads " << shared_root;
+    if (relative.rfind("docs/", 0) == 0) continue;  // docs/ link each other by file name
+    for (const std::string name : {"DOMAIN.md", "ARCHITECTURE.md"}) {
+      for (size_t at = text.find(name); at != std::string::npos; at = text.find(name, at + 1)) {
+        EXPECT_TRUE(at >= 5 && text.compare(at - 5, 5, "docs/") == 0)
+            << relative << " names " << name << " without its place, docs/";
+      }
+    }
+  }
+}
+
+// Long options in --help and the names in docs/ARCHITECTURE.md, compared whole ("--warning" is
+// not found inside "--warning-age").
+bool NamesOption(const std::string& text, const std::string& option) {
+  for (size_t at = text.find(option); at != std::string::npos; at = text.find(option, at + 1)) {
+    const size_t after = at + option.size();
+    const auto next = after < text.size() ? static_cast<unsigned char>(text[after]) : ' ';
+    if (!std::isalnum(next) && next != '-' && next != '_' && next != '.') return true;
+  }
+  return false;
+}
+
+TEST(DocsTest, ArchitectureNamesEveryOptionOfBothPrograms) {
+  const std::string architecture = ReadFile(SourceDir() + "/docs/ARCHITECTURE.md");
+  const std::set<std::string> check = HelpLongOptions(RunProgram({CheckBinary(), "--help"}).out);
+  const std::set<std::string> exporter =
+      HelpLongOptions(RunProgram({ExporterBinary(), "--help"}).out);
+  ASSERT_GT(check.size(), 30u);
+  ASSERT_GT(exporter.size(), 20u);
+  for (const std::set<std::string>* options : {&check, &exporter}) {
+    for (const std::string& option : *options) {
+      EXPECT_TRUE(NamesOption(architecture, option)) << option << " is not in docs/ARCHITECTURE.md";
+    }
+  }
+}
+
+TEST(DocsTest, ArchitectureListsExactlyTheExportedMetricFamilies) {
+  const std::string architecture = ReadFile(SourceDir() + "/docs/ARCHITECTURE.md");
+  const size_t from = architecture.find("\n## Metric families\n");
+  ASSERT_NE(from, std::string::npos);
+  const size_t to = architecture.find("\n## ", from + 1);
+  std::set<std::string> listed;
+  for (const std::string& line : SplitLines(architecture.substr(from, to - from))) {
+    if (line.rfind("| `exchange_", 0) != 0) continue;
+    listed.insert(line.substr(3, line.find('`', 3) - 3));
+  }
+  const std::set<std::string> exported = ExportedMetricNames();
+  for (const std::string& name : exported) {
+    EXPECT_EQ(listed.count(name), 1u) << name << " is exported but not in docs/ARCHITECTURE.md";
+  }
+  for (const std::string& name : listed) {
+    EXPECT_EQ(exported.count(name), 1u) << name << " is in docs/ARCHITECTURE.md but not exported";
+  }
+  EXPECT_GE(listed.size(), 30u);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// check_exchange_delivery as Nagios/Icinga run it: the real binary, its exit codes (DESIGN.md
-// "Exit codes", one by one), --help/--version, --extra-opts, the -t alarm on a run that hangs.
+// check_exchange_delivery as Nagios/Icinga run it: the real binary, its exit codes
+// (docs/ARCHITECTURE.md "Exit codes", one by one), --help/--version, --extra-opts, the -t alarm on
+// a run that hangs.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -46,7 +47,8 @@ class PluginCliTest : public ::testing::Test {
     return path;
   }
 
-  // DESIGN.md: bad options, unreadable inputs and internal errors are UNKNOWN with one line.
+  // Bad options, unreadable inputs and internal errors are UNKNOWN with one line
+  // (docs/ARCHITECTURE.md "Exit codes").
   static void ExpectOneLineUnknown(const ProgramResult& r, const std::string& reason_part) {
     EXPECT_EQ(r.exit_code, 3) << r.out;
     const std::vector<std::string> lines = SplitLines(r.out);
@@ -179,8 +181,9 @@ TEST_F(PluginCliTest, TimeoutAlsoCoversAHungPasswordFile) {
   EXPECT_LT(r.elapsed, milliseconds(5000));
 }
 
-// DESIGN.md: findings decide the state by their severity (--finding-severity), and CRITICAL
-// findings go through the failing-stores thresholds. One store of two lacks its SMTP mailbox.
+// Findings decide the state by their severity (--finding-severity), and CRITICAL findings go
+// through the failing-stores thresholds (docs/ARCHITECTURE.md "Exit codes"). One store of two
+// lacks its SMTP mailbox.
 TEST_F(PluginCliTest, FindingSeverityAndThresholdsDecideTheExitCode) {
   auto slapd = Slapd::Start();
   ASSERT_TRUE(slapd);

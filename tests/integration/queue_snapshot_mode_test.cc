@@ -42,7 +42,7 @@ std::map<std::string, std::string> Perf(const std::string& out) {
   return m;
 }
 
-// One tracking-log line of EXCH01 on 2026-11-25 (DOMAIN.md's column set).
+// One tracking-log line of EXCH01 on 2026-11-25 (docs/DOMAIN.md "Message tracking log format").
 std::string LogLine(const std::string& time, const std::string& recipient, int event,
                     const std::string& msgid) {
   return "2026-11-25\t" + time + " GMT\t-\t-\t-\tEXCH01.contoso.com\t192.0.2.10\t" + recipient +

@@ -1,5 +1,5 @@
-// The metric families exchange_delivery_exporter exports (DESIGN.md's table plus the exporter's
-// own additions). Deploy tests check rules and dashboards against it; the golden /metrics test
+// The metric families exchange_delivery_exporter exports (docs/ARCHITECTURE.md "Metric
+// families"). Deploy tests check rules and dashboards against it; the golden /metrics test
 // checks the exporter against it, so the list cannot drift from what is really exported.
 #pragma once
 

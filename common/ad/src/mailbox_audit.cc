@@ -20,7 +20,7 @@ bool InScope(const AuditOptions& options, const std::string& server) {
   return false;
 }
 
-// A tombstone reads back as "<old rdn>\nDEL:<guid>" (DOMAIN.md "How real AD shows a broken
+// A tombstone reads back as "<old rdn>\nDEL:<guid>" (docs/DOMAIN.md "How real AD shows a broken
 // reference"); a replication collision as "\nCNF:<guid>".
 bool IsDeletedObject(const Dn& dn) {
   for (const Rdn& rdn : dn.rdns()) {

@@ -1,4 +1,4 @@
-// objectGUID byte/text vectors from DOMAIN.md ("GUIDs") and the spellings Exchange prints.
+// objectGUID byte/text vectors from docs/DOMAIN.md "GUIDs" and the spellings Exchange prints.
 #include "exdm/base/guid.h"
 
 #include <gtest/gtest.h>

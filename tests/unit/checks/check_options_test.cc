@@ -1,4 +1,5 @@
-// check_exchange_delivery's command line: DESIGN.md's contract, Monitoring Plugins conventions.
+// check_exchange_delivery's command line: the contract in docs/ARCHITECTURE.md "Check command
+// line", Monitoring Plugins conventions.
 #include "check_options.h"
 
 #include <gtest/gtest.h>

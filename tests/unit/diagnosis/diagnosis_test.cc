@@ -221,7 +221,8 @@ TEST_F(DiagnosisTest, AStallWithout326IsNamedByItsScope) {
     EXPECT_NE(d.servers[0].summary.find("SCOPE"), std::string::npos) << d.servers[0].summary;
     return d.servers[0].kind;
   };
-  // DOMAIN.md: exhaustion stops the whole server; a poison message is specific messages.
+  // docs/DOMAIN.md "Scope of a stall": exhaustion stops the whole server; a poison message is
+  // specific messages.
   EXPECT_EQ(kind_for(StallScope::kWholeServer, 3, 3), DiagnosisKind::kStoreSideExhaustion);
   EXPECT_EQ(kind_for(StallScope::kOneStore, 1, 1), DiagnosisKind::kStoreSideExhaustion);
   EXPECT_EQ(kind_for(StallScope::kSpecificMessages, 1, 3), DiagnosisKind::kPoisonMessage);

@@ -1,4 +1,5 @@
-// The exporter's command line and INI file (DESIGN.md "Exporter", "Configuration file").
+// The exporter's command line and INI file (docs/ARCHITECTURE.md "Exporter command line",
+// "Exporter configuration").
 #include "exporter_config.h"
 
 #include <gtest/gtest.h>
@@ -131,7 +132,8 @@ TEST_F(ExporterConfigTest, HelpAndVersion) {
 }
 
 TEST_F(ExporterConfigTest, SharesItsFileWithTheChecksSectionButRefusesUnknownKeys) {
-  // DESIGN.md: the check reads [check_exchange_delivery] from the same file via --extra-opts.
+  // docs/ARCHITECTURE.md "Exporter configuration": the check reads [check_exchange_delivery]
+  // from the same file via --extra-opts.
   const std::string shared = Write(
       "[ldap]\nuri = ldap://dc1.contoso.com\n"
       "[check_exchange_delivery]\nldap-uri = ldap://dc1.contoso.com\ncritical-age = 3600\n");

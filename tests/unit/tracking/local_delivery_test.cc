@@ -1,5 +1,5 @@
-// The tracking-log reader and the stall model (DESIGN.md "Stall model"), fed from memory and from
-// the hand-written fixtures in tests/fixtures/tracking/.
+// The tracking-log reader and the stall model (docs/DOMAIN.md "Stall model"), fed from memory and
+// from the hand-written fixtures in tests/fixtures/tracking/.
 #include "exdm/tracking/local_delivery.h"
 
 #include <gtest/gtest.h>

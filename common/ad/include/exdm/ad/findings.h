@@ -39,7 +39,8 @@ inline constexpr FindingKind kAllFindingKinds[] = {
 
 std::string_view FindingName(FindingKind kind);
 std::optional<FindingKind> ParseFindingKind(std::string_view name);
-// DESIGN.md: dc_disagree and orphan default to WARNING, everything else to CRITICAL.
+// dc_disagree and orphan default to WARNING, everything else to CRITICAL (docs/ARCHITECTURE.md
+// "Finding kinds").
 Severity DefaultSeverity(FindingKind kind);
 
 }  // namespace exdm

@@ -1,7 +1,8 @@
-// A read-only LDAP connection over libldap, with the safety defaults DESIGN.md asks for: protocol
-// v3, referrals off (continuation references are ignored), TLS certificate verification on unless
-// explicitly skipped, network and operation timeouts taken from the run's Deadline, and the paged
-// results control (RFC 2696, 1000 per page like AD's MaxPageSize) on every search.
+// A read-only LDAP connection over libldap, with the safety defaults of docs/ARCHITECTURE.md "LDAP
+// access": protocol v3, referrals off (continuation references are ignored), TLS certificate
+// verification on unless explicitly skipped, network and operation timeouts taken from the run's
+// Deadline, and the paged results control (RFC 2696, 1000 per page like AD's MaxPageSize) on every
+// search.
 // Failures are Status values naming the URI, libldap's own text with the result code ("Invalid
 // credentials (49)") and what failed; a refused TLS certificate is named as such (libldap says
 // "Can't contact LDAP server"), with the certificate's subject and issuer and the fix. Codes:

@@ -1,5 +1,5 @@
-// The SMTP mailbox integrity audit (DOMAIN.md "A correct SMTP mailbox"): a pure function from an
-// ExchangeTopology to findings, plus the repair plan that follows the KB (delete the bad object,
+// The SMTP mailbox integrity audit (docs/DOMAIN.md "A correct SMTP mailbox"): a pure function from
+// an ExchangeTopology to findings, plus the repair plan that follows the KB (delete the bad object,
 // add a correct mailGateway). AuditReport is the one result both front ends render: the check as
 // plugin output, the exporter as exchange_smtp_mailbox_* / exchange_store_info / exchange_ldap_up.
 #pragma once
@@ -83,10 +83,11 @@ struct AuditOptions {
   std::vector<std::string> servers;  // -s: restrict to these server cns (case-insensitive)
 };
 
-// The rules, per store S on server X (DOMAIN.md): exactly one gateway attributed to S (by the GUID
-// in its cn, then the GUID in its legacyExchangeDN, then homeMDB); cn "SMTP (X-{GUID})" or the KB's
-// "SMTP (X{GUID})"; homeMDB = S; homeMTA = X's MTA (a tombstone DN is dangling); deliveryMechanism
-// 2; legacyExchangeDN "<AG legacyDN>/cn=Configuration/cn=Connections/cn=SMTP (X)/cn={GUID}".
+// The rules, per store S on server X (docs/DOMAIN.md "A correct SMTP mailbox"): exactly one
+// gateway attributed to S (by the GUID in its cn, then the GUID in its legacyExchangeDN, then
+// homeMDB); cn "SMTP (X-{GUID})" or the KB's "SMTP (X{GUID})"; homeMDB = S; homeMTA = X's MTA (a
+// tombstone DN is dangling); deliveryMechanism 2; legacyExchangeDN
+// "<AG legacyDN>/cn=Configuration/cn=Connections/cn=SMTP (X)/cn={GUID}".
 // Gateways attributed to no store are orphans. Fills everything but sources and audit_seconds.
 AuditReport AuditSmtpMailboxes(const ExchangeTopology& topology, const AuditOptions& options);
 

@@ -1,7 +1,7 @@
 // Active Directory objectGUIDs: the 16 stored bytes and their text forms.
 // Text form {3E4385BB-7C43-4FEB-8EA2-97C65CC06ABF} reverses bytes 0-3, 4-5 and 6-7 of the stored
-// value and keeps bytes 8-15 in order (DOMAIN.md "GUIDs"). Text compares case-insensitively and
-// comes with or without braces; Parse accepts every spelling, the formatters pick one.
+// value and keeps bytes 8-15 in order (docs/DOMAIN.md "GUIDs"). Text compares case-insensitively
+// and comes with or without braces; Parse accepts every spelling, the formatters pick one.
 #pragma once
 
 #include <array>

@@ -4,7 +4,7 @@
 // resolves what needs a directory (recipient -> store via homeMDB; a 326 GUID that names no known
 // store -> gateways by legacyExchangeDN) and passes it in.
 //
-// Classification (DOMAIN.md "Look-alikes"), first match wins per store:
+// Classification (docs/DOMAIN.md "Look-alikes"), first match wins per store:
 //   kSmtpMailbox          an AD finding on the store's SMTP mailbox: this fault
 //   kSystemMailboxMissing only system_mailbox_missing, or EXOLEDB 116 for the store
 //   kGatewayUnchecked     326 names the store but no LDAP view answered (or none is configured):

@@ -1,5 +1,5 @@
-// Event 326 whose store GUID names no audited store: what the directory holds for it (DESIGN.md
-// "Event exports"). Over one connection, in the configuration naming context:
+// Event 326 whose store GUID names no audited store: what the directory holds for it
+// (docs/DOMAIN.md "Application events"). Over one connection, in the configuration naming context:
 //   1. (objectGUID=<the GUID's 16 bytes, each escaped>): a store outside the audit (another
 //      server, or one -s left out), or some other object;
 //   2. when nothing has that GUID: (legacyExchangeDN=<the event's DN, escaped>), the gateway the

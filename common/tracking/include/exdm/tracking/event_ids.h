@@ -1,5 +1,6 @@
-// The message tracking event IDs (DOMAIN.md table) as data, and the role each plays in the stall
-// model. Which IDs count as an attempt and which end a delivery are configurable.
+// The message tracking event IDs (docs/DOMAIN.md "Message tracking event IDs") as data, and the
+// role each plays in the stall model. Which IDs count as an attempt and which end a delivery are
+// configurable.
 #pragma once
 
 #include <array>
@@ -31,7 +32,7 @@ class TrackingEventTable {
 
   // 1036 queued; 1028, 1023 attempts; 1037 retry; 1030, 1021, 50, 51, 52 end.
   static TrackingEventTable Default();
-  // The IDs DOMAIN.md documents; others are reported as "other".
+  // The IDs docs/DOMAIN.md "Message tracking event IDs" lists; others are reported as "other".
   static const std::vector<TrackingEventInfo>& Known();
   static bool IsKnown(uint32_t id);
 

@@ -1,4 +1,5 @@
-// Local-delivery stall analysis of one server's message tracking log (DESIGN.md "Stall model").
+// Local-delivery stall analysis of one server's message tracking log (docs/DOMAIN.md "Stall
+// model").
 //
 // LocalDeliveryAnalyzer reads tracking-log bytes (Consume), keeps the in-flight table of
 // (message id, recipient) pairs, and reports per-server numbers (Evaluate). It is fed file by
