@@ -46,11 +46,7 @@ PluginState LdapFailureState(const Status& status, const CheckOptions& o) {
 void AddLdapFailure(const Status& status, const CheckOptions& o, const std::string& context,
                     PluginOutput& out) {
   out.Raise(LdapFailureState(status, o));
-  out.AddSummary(context + status.message());
-  // Several failures may share the summary: half of it is where cutting starts to be likely.
-  if (context.size() + status.message().size() > kMaxSummaryBytes / 2) {
-    out.AddLongLine(status.message());
-  }
+  out.AddSummaryKeptWhole(context + status.message());
 }
 
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {

@@ -43,6 +43,12 @@ void PluginOutput::AddSummary(const std::string& text) {
   summary_.push_back(SanitizeForOutput(text, kMaxSummaryBytes));
 }
 
+void PluginOutput::AddSummaryKeptWhole(const std::string& text) {
+  AddSummary(text);
+  // Several parts may share the summary: half of it is where cutting starts to be likely.
+  if (text.size() > kMaxSummaryBytes / 2) AddLongLine(text);
+}
+
 void PluginOutput::AddPerf(PerfValue value) {
   perf_.push_back(std::move(value));
 }

@@ -44,6 +44,9 @@ class PluginOutput {
 
   // Summary parts are joined with ", " in the status line.
   void AddSummary(const std::string& text);
+  // A failure's message, which must reach the reader whole (a refused state directory names the
+  // fix at its end): in the summary, and also in the long output when the summary may cut it.
+  void AddSummaryKeptWhole(const std::string& text);
   void AddPerf(PerfValue value);
   void AddLongLine(const std::string& text);
 
