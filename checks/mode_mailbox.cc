@@ -134,11 +134,6 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& 
   std::string warning;
   auto request = MakeAuditRequest(access, &warning);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
-  // In the plugin output too (main also says it on stderr): the monitoring UI is where an
-  // unverified connection has to stay visible, on every run.
-  if (o.insecure_skip_verify) {
-    out.AddLongLine("warning: --insecure-skip-verify: TLS certificates are not verified");
-  }
   return request;
 }
 

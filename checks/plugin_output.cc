@@ -57,6 +57,10 @@ void PluginOutput::AddLongLine(const std::string& text) {
   long_lines_.push_back(SanitizeForOutput(text, kMaxLongLineBytes));
 }
 
+void PluginOutput::PrependLongLine(const std::string& text) {
+  long_lines_.insert(long_lines_.begin(), SanitizeForOutput(text, kMaxLongLineBytes));
+}
+
 std::string PluginOutput::FormatPerf(const PerfValue& p) {
   std::string out = FormatLabel(p.label) + "=" + FormatNumber(p.value) + p.uom;
   std::string fields[4];

@@ -49,6 +49,8 @@ class PluginOutput {
   void AddSummaryKeptWhole(const std::string& text);
   void AddPerf(PerfValue value);
   void AddLongLine(const std::string& text);
+  // Before every other long output line (a warning that must never be cut off at the end).
+  void PrependLongLine(const std::string& text);
 
   // Mode "all": takes a source's sub-result - its state (worst wins), its summary parts prefixed
   // with "<source>: ", its perfdata, and its long output indented under a "[<source>]" heading.
