@@ -593,11 +593,12 @@ Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view c
   for (const std::string& tmp : RemoveLeftoverTempFiles(path)) {
     sf.warnings_.push_back("removed " + tmp + ", left by a run that was interrupted while saving");
   }
-  // A link or anything but a file where the state belongs was put there: refused, not rebuilt
-  // over (the commit's rename would silently replace the evidence).
+  // A link where the state belongs was planted: refused, not rebuilt over (the commit's rename
+  // would silently replace the evidence). Anything else that is not a file is unreadable state
+  // (a warning; the commit replaces it, or fails on a directory).
   struct stat st;
-  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    return Status(ErrorCode::kIoError, NotARegularFile(path, S_ISLNK(st.st_mode)));
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    return Status(ErrorCode::kIoError, NotARegularFile(path, true));
   }
   sf.Load(load);
   return sf;

@@ -298,6 +298,8 @@ TEST_F(PluginStateDir, ExporterStateDirGetsTheSameProtection) {
     auto exporter = start(open);
     ASSERT_TRUE(exporter);
     ASSERT_TRUE(WaitForExporterLog(*exporter, "<3>collector tracking failed")) << exporter->Log();
+    EXPECT_TRUE(exporter->WaitForMetric("exchange_collector_success{collector=\"tracking\"} 0",
+                                        std::chrono::seconds(10)));
     EXPECT_NE(
         exporter->Log().find("state directory " + open +
                              " is writable by group or others (mode 0777): chmod go-w " + open),
@@ -315,6 +317,8 @@ TEST_F(PluginStateDir, ExporterStateDirGetsTheSameProtection) {
     auto exporter = start(own);
     ASSERT_TRUE(exporter);
     ASSERT_TRUE(WaitForExporterLog(*exporter, "<3>collector tracking failed")) << exporter->Log();
+    EXPECT_TRUE(exporter->WaitForMetric("exchange_collector_success{collector=\"tracking\"} 0",
+                                        std::chrono::seconds(10)));
     EXPECT_NE(exporter->Log().find(own + "/tracking.state.lock is a symbolic link"),
               std::string::npos)
         << exporter->Log();
