@@ -40,28 +40,34 @@ constexpr const char kUsage[] =
     "Usage: check_exchange_delivery MODE [options]\n"
     "  MODE: mailbox | queue | events | all\n"
     "\n"
-    "Catches mail stuck in Exchange 2000/2003 local delivery because a store's SMTP mailbox\n"
-    "(mailGateway object in Active Directory) is missing, duplicated or wrong. Read-only: it never\n"
-    "writes to Active Directory; repairs are printed (and written with --remediation-ldif).\n";
+    "Catches mail stuck in Exchange 2000/2003 local delivery because a store's SMTP\n"
+    "mailbox (mailGateway object in Active Directory) is missing, duplicated or\n"
+    "wrong. Read-only: it never writes to Active Directory; repairs are printed (and\n"
+    "written with --remediation-ldif).\n";
 
 constexpr const char kExamples[] =
     "\nExamples:\n"
     "  check_exchange_delivery mailbox -H ldaps://gc1.contoso.com:3269 \\\n"
     "      -D 'CN=svc-monitor,OU=Service,DC=contoso,DC=com' \\\n"
     "      --password-file /etc/exchange-delivery-monitor/ldap.secret\n"
-    "  check_exchange_delivery queue --tracking-dir EXCH01=/srv/exchange/EXCH01.log -w 900 -c 1800\n"
-    "  check_exchange_delivery events --event-file EXCH01=/srv/exchange/EXCH01-application.jsonl \\\n"
-    "      --window 3600\n"
+    "  check_exchange_delivery queue --tracking-dir EXCH01=/srv/exchange/EXCH01.log \\\n"
+    "      -w 900 -c 1800\n"
+    "  check_exchange_delivery events \\\n"
+    "      --event-file EXCH01=/srv/exchange/EXCH01-application.jsonl --window 3600\n"
     "  check_exchange_delivery all \\\n"
-    "      --extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini -t 20:CRITICAL\n"
+    "      --extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini \\\n"
+    "      -t 20:CRITICAL\n"
     "\n"
-    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad options, unreadable inputs).\n"
+    "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (bad options, unreadable\n"
+    "inputs, and --help and --version, as the Monitoring Plugins guidelines ask).\n"
     "LDAP unreachable or bind refused: --unreachable-state (default CRITICAL).\n"
     "Deadline expired: the -t state (default UNKNOWN).\n"
     "Ranges use the Monitoring Plugins syntax: 10, 10:, ~:10, 10:20, @10:20.\n"
+    "State: under $MP_STATE_PATH (else /var/tmp)/<uid>/check_exchange_delivery/.\n"
     "Manual: man check_exchange_delivery\n";
 
-constexpr unsigned kHelpWidth = 100;
+// The guidelines: help fits an 80-column terminal.
+constexpr unsigned kHelpWidth = 80;
 
 po::options_description MakeOptions() {
   po::options_description ldap("LDAP", kHelpWidth, kHelpWidth / 2);
@@ -69,7 +75,7 @@ po::options_description MakeOptions() {
       ("ldap-uri,H", po::value<std::vector<std::string>>()->composing(),
        "ldap:// or ldaps:// URI; repeat to audit several DCs/GCs and compare them")
       ("base,b", po::value<std::string>(),
-       "configuration naming context (default: the root DSE's configurationNamingContext)")
+       "configuration naming context (default: the one the root DSE names)")
       ("bind-dn,D", po::value<std::string>(), "simple bind identity (default: anonymous)")
       ("sasl-mech", po::value<std::string>(), "SASL mechanism instead of a simple bind (GSSAPI)")
       ("password-file", po::value<std::string>(),
@@ -98,8 +104,8 @@ po::options_description MakeOptions() {
       ("event-tz", po::value<std::string>()->default_value("UTC"),
        "time zone of event timestamps that carry none")
       ("state-file", po::value<std::string>(),
-       "offsets and in-flight state between runs (default: /var/tmp/check_exchange_delivery/"
-       "<mode>-<hash of inputs>.state)")
+       "offsets and in-flight state between runs; 'none' keeps none (default: one file per "
+       "mode and inputs in the user's own state directory, see State below)")
       ("now", po::value<std::string>(), "evaluate as of this UTC time (ISO 8601), for replays")
       ("attempt-events", po::value<std::string>(),
        "tracking event IDs that are delivery attempts (default 1028,1023)")
@@ -363,7 +369,9 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
     po::store(options, vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    return Bad(e.what());
+    // The guidelines' "diagnostic and the usage", on the one status line a monitoring core shows.
+    return Bad(std::string(e.what()) +
+               "; usage: check_exchange_delivery MODE [options], see --help");
   }
 
   if (vm.count("help")) {

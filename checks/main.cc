@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iostream>
 
 #include "check_options.h"
@@ -43,6 +44,26 @@ void ArmTimeout(const exdm::check::CheckOptions& o) {
   alarm(static_cast<unsigned>(o.timeout_seconds + 1));
 }
 
+// An exception nobody caught, on any thread, would have the runtime print "terminate called..."
+// to stderr (which Icinga 2 shows in front of the status line) and abort with exit 134, which no
+// monitoring core understands. One UNKNOWN line instead; only async-signal-safe calls, as memory
+// may be what ran out.
+[[noreturn]] void OnTerminate() {
+  constexpr char kLine[] = "EXCHANGE DELIVERY UNKNOWN - internal error: ";
+  const char* what = "uncaught exception";
+  try {
+    if (std::exception_ptr e = std::current_exception()) std::rethrow_exception(e);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  ssize_t ignored = write(STDOUT_FILENO, kLine, sizeof kLine - 1);
+  ignored = write(STDOUT_FILENO, what, std::strlen(what));
+  ignored = write(STDOUT_FILENO, "\n", 1);
+  (void)ignored;
+  _exit(3);
+}
+
 // A run that ends before any mode ran: one status line with a one-line reason.
 int Finish(exdm::PluginState state, const std::string& reason) {
   std::cout << "EXCHANGE DELIVERY " << exdm::StateName(state) << " - "
@@ -64,16 +85,19 @@ int main(int argc, char** argv) {
   // makes libldap write to a closed socket: that must be an error value, not a silent death by
   // SIGPIPE with no status line (exit 141, which Nagios cannot interpret).
   signal(SIGPIPE, SIG_IGN);
+  std::set_terminate(OnTerminate);
   using exdm::check::ParsedCommandLine;
   auto parsed = exdm::check::ParseCommandLine(argc, argv);
   if (!parsed) return Unknown(parsed.status().message());
+  // --help and --version exit UNKNOWN, as the Monitoring Plugins guidelines ask and their C
+  // plugins do since 2.2: a service pointed at either by mistake must not show OK.
   switch (parsed->action) {
     case ParsedCommandLine::Action::kHelp:
       std::cout << parsed->help_text;
-      return 0;
+      return static_cast<int>(exdm::PluginState::kUnknown);
     case ParsedCommandLine::Action::kVersion:
       std::cout << "check_exchange_delivery " << exdm::kVersion << " (" << exdm::kRevision << ")\n";
-      return 0;
+      return static_cast<int>(exdm::PluginState::kUnknown);
     case ParsedCommandLine::Action::kRun:
       break;
   }
@@ -87,9 +111,6 @@ int main(int argc, char** argv) {
                          : Unknown(s.message());
     ::close(STDOUT_FILENO);  // a probe abandoned on a hung share must not hold the answer back
     return code;
-  }
-  if (options.insecure_skip_verify) {
-    std::cerr << "warning: --insecure-skip-verify: TLS certificates are not verified\n";
   }
   const exdm::check::PluginOutput out = exdm::check::RunMode(options, deadline);
   // The result is in: from here on the alarm could only interleave a second status line with it.

@@ -120,7 +120,7 @@ Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mod
     out.AddLongLine(n);
   if (!result->state_commit.ok()) {
     out.Raise(PluginState::kUnknown);
-    out.AddSummary("cannot write state file: " + result->state_commit.message());
+    out.AddSummaryKeptWhole("cannot write state file: " + result->state_commit.message());
   }
   return std::move(result->evidence);
 }
@@ -136,7 +136,7 @@ PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline
   if (!evidence) {
     out.SetState(evidence.status().code() == ErrorCode::kTimeout ? options.timeout_state
                                                                  : PluginState::kUnknown);
-    out.AddSummary(evidence.status().message());
+    out.AddSummaryKeptWhole(evidence.status().message());
     return out;
   }
   RenderEvents(*evidence, options, out);

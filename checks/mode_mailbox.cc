@@ -46,11 +46,7 @@ PluginState LdapFailureState(const Status& status, const CheckOptions& o) {
 void AddLdapFailure(const Status& status, const CheckOptions& o, const std::string& context,
                     PluginOutput& out) {
   out.Raise(LdapFailureState(status, o));
-  out.AddSummary(context + status.message());
-  // Several failures may share the summary: half of it is where cutting starts to be likely.
-  if (context.size() + status.message().size() > kMaxSummaryBytes / 2) {
-    out.AddLongLine(status.message());
-  }
+  out.AddSummaryKeptWhole(context + status.message());
 }
 
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {
@@ -139,11 +135,6 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& 
   std::string warning;
   auto request = MakeAuditRequest(access, &warning);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
-  // In the plugin output too (main also says it on stderr): the monitoring UI is where an
-  // unverified connection has to stay visible, on every run.
-  if (o.insecure_skip_verify) {
-    out.AddLongLine("warning: --insecure-skip-verify: TLS certificates are not verified");
-  }
   return request;
 }
 

@@ -129,7 +129,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     if (!result) {
       const Status& s = result.status();
       out.SetState(s.code() == ErrorCode::kTimeout ? options.timeout_state : PluginState::kUnknown);
-      out.AddSummary(s.message());
+      out.AddSummaryKeptWhole(s.message());
       return out;
     }
     tracking = std::move(*result);

@@ -4,7 +4,9 @@
 
 namespace exdm::check {
 
-PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
+namespace {
+
+PluginOutput RunSelectedMode(const CheckOptions& options, const Deadline& deadline) {
   switch (options.mode) {
     case Mode::kMailbox:
       return RunMailboxMode(options, deadline);
@@ -16,6 +18,19 @@ PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
       return RunAllMode(options, deadline);
   }
   return RunAllMode(options, deadline);
+}
+
+}  // namespace
+
+PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
+  PluginOutput out = RunSelectedMode(options, deadline);
+  // On every run, in every mode, first under the status line: the monitoring UI is where an
+  // unverified connection has to stay visible. Never on stderr, which Icinga 2 puts in front of
+  // the status line.
+  if (options.insecure_skip_verify) {
+    out.PrependLongLine("warning: --insecure-skip-verify: TLS certificates are not verified");
+  }
+  return out;
 }
 
 int64_t EvaluationTime(const CheckOptions& options) {

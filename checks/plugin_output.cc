@@ -43,12 +43,22 @@ void PluginOutput::AddSummary(const std::string& text) {
   summary_.push_back(SanitizeForOutput(text, kMaxSummaryBytes));
 }
 
+void PluginOutput::AddSummaryKeptWhole(const std::string& text) {
+  AddSummary(text);
+  // Several parts may share the summary: half of it is where cutting starts to be likely.
+  if (text.size() > kMaxSummaryBytes / 2) AddLongLine(text);
+}
+
 void PluginOutput::AddPerf(PerfValue value) {
   perf_.push_back(std::move(value));
 }
 
 void PluginOutput::AddLongLine(const std::string& text) {
   long_lines_.push_back(SanitizeForOutput(text, kMaxLongLineBytes));
+}
+
+void PluginOutput::PrependLongLine(const std::string& text) {
+  long_lines_.insert(long_lines_.begin(), SanitizeForOutput(text, kMaxLongLineBytes));
 }
 
 std::string PluginOutput::FormatPerf(const PerfValue& p) {

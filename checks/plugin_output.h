@@ -44,8 +44,13 @@ class PluginOutput {
 
   // Summary parts are joined with ", " in the status line.
   void AddSummary(const std::string& text);
+  // A failure's message, which must reach the reader whole (a refused state directory names the
+  // fix at its end): in the summary, and also in the long output when the summary may cut it.
+  void AddSummaryKeptWhole(const std::string& text);
   void AddPerf(PerfValue value);
   void AddLongLine(const std::string& text);
+  // Before every other long output line (a warning that must never be cut off at the end).
+  void PrependLongLine(const std::string& text);
 
   // Mode "all": takes a source's sub-result - its state (worst wins), its summary parts prefixed
   // with "<source>: ", its perfdata, and its long output indented under a "[<source>]" heading.

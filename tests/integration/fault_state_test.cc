@@ -67,12 +67,17 @@ class FaultState : public ::testing::Test {
 
 TEST_F(FaultState, UnwritableStateIsUnknownNamingIt) {
   // Permissions, as an unprivileged monitoring user meets them (root ignores them: drop to nobody).
+  // The user's own directory (another user's is refused before any write: PluginStateDir), made
+  // read-only.
   const std::string ro = tmp_.File("ro");
   ASSERT_EQ(::mkdir(ro.c_str(), 0555), 0);
   ASSERT_EQ(::chmod(tmp_.path().c_str(), 0755), 0);
   ASSERT_EQ(::chmod(dir_.c_str(), 0755), 0);
   ProgramOptions options;
-  if (::geteuid() == 0) options.run_as_uid = kNobody;
+  if (::geteuid() == 0) {
+    options.run_as_uid = kNobody;
+    ASSERT_EQ(::chown(ro.c_str(), kNobody, kNobody), 0);
+  }
   std::vector<std::string> argv = {CheckBinary()};
   for (const std::string& a : Queue(ro + "/q.state"))
     argv.push_back(a);

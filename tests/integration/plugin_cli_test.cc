@@ -56,14 +56,18 @@ class PluginCliTest : public ::testing::Test {
     EXPECT_EQ(lines[0].rfind("EXCHANGE DELIVERY UNKNOWN - ", 0), 0u) << lines[0];
     EXPECT_NE(lines[0].find(reason_part), std::string::npos) << lines[0];
     EXPECT_EQ(lines[0].find('|'), std::string::npos) << lines[0];
+    EXPECT_EQ(r.err, "") << "Icinga 2 would show this before the status line";
   }
 
   std::string dir_;
 };
 
+// --help and --version exit UNKNOWN (3): the Monitoring Plugins guidelines ("The exit code for
+// version information or help should be UNKNOWN (3)") and their C plugins since 2.2.
 TEST_F(PluginCliTest, VersionPrintsNameVersionAndRevision) {
   const ProgramResult r = Check({"--version"});
-  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out.rfind("check_exchange_delivery 0.", 0), 0u) << r.out;
   EXPECT_EQ(SplitLines(r.out).size(), 1u);
   EXPECT_EQ(Check({"-V"}).out, r.out);
@@ -71,8 +75,10 @@ TEST_F(PluginCliTest, VersionPrintsNameVersionAndRevision) {
 
 TEST_F(PluginCliTest, HelpDocumentsOptionsDefaultsExamplesAndExitCodes) {
   const ProgramResult r = Check({"--help"});
-  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "");
   EXPECT_EQ(Check({"-h"}).out, r.out);
+  EXPECT_EQ(Check({"-h"}).exit_code, 3);
   for (const char* expected :
        {"Usage: check_exchange_delivery MODE [options]", "mailbox | queue | events | all",
         "--ldap-uri", "--password-env", "--tracking-dir", "--event-file", "--warning-age", "(=900)",
@@ -80,13 +86,21 @@ TEST_F(PluginCliTest, HelpDocumentsOptionsDefaultsExamplesAndExitCodes) {
         "--timeout", "-vvv", "Examples:", "Exit codes:"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << "--help lacks " << expected;
   }
+  // The guidelines: "Help text should fit on an 80-character width display". Bytes are columns
+  // here: the help is ASCII.
   for (const std::string& line : SplitLines(r.out)) {
-    EXPECT_LE(line.size(), 100u) << "help line wider than 100 columns: " << line;
+    EXPECT_LE(line.size(), 80u) << "help line wider than 80 columns: " << line;
+    for (char c : line)
+      ASSERT_TRUE(c >= 0x20 && c < 0x7f) << "not printable ASCII: " << line;
   }
 }
 
 TEST_F(PluginCliTest, BadOptionIsUnknownWithOneLine) {
-  ExpectOneLineUnknown(Check({"queue", "--no-such-option"}), "--no-such-option");
+  // The diagnostic and the usage, on the one line a monitoring core shows.
+  ExpectOneLineUnknown(Check({"queue", "--no-such-option"}),
+                       "unrecognised option '--no-such-option'; usage: check_exchange_delivery "
+                       "MODE [options], see --help");
+  ExpectOneLineUnknown(Check({"-x"}), "usage: check_exchange_delivery MODE [options]");
 }
 
 TEST_F(PluginCliTest, MissingOptionValueIsUnknownWithOneLine) {

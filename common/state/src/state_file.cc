@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,23 +24,134 @@ namespace {
 constexpr std::string_view kMagic = "EXDM-STATE ";
 constexpr uint64_t kFormatVersion = 1;
 
+// The compiled-in prefix of DefaultStatePath: world-writable and sticky everywhere, so every user
+// can make their own directory in it, and it survives a reboot (unlike /tmp).
+constexpr const char kDefaultStatePathPrefix[] = "/var/tmp";
+
 std::string Errno(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
 
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// "uid 102 (nagios)"; the bare number for a uid without a passwd entry.
+std::string DescribeUid(uid_t uid) {
+  std::string out = "uid " + std::to_string(uid);
+  struct passwd entry;
+  struct passwd* found = nullptr;
+  char buf[1024];
+  if (::getpwuid_r(uid, &entry, buf, sizeof buf, &found) == 0 && found != nullptr) {
+    out += std::string(" (") + found->pw_name + ")";
+  }
+  return out;
+}
+
+std::string OctalMode(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+// Missing directories are created 0700 (mkdir never follows a link in the last component); what
+// they may be is CheckStateDirectory's business. A refused mkdir names whose directory it was
+// made in: typically another user's run created it first.
 Status MakeParentDirs(const std::string& path) {
   for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
     const std::string dir = path.substr(0, pos);
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return Status(ErrorCode::kIoError, Errno(dir));
+    if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) continue;
+    const int error = errno;
+    std::string message = Errno(dir);
+    struct stat st;
+    const std::string parent = DirectoryOf(dir);
+    if (error == EACCES && ::stat(parent.c_str(), &st) == 0) {
+      message += " (in " + parent + ", owned by " + DescribeUid(st.st_uid) + ", mode " +
+                 OctalMode(st.st_mode) + ")";
     }
+    return Status(ErrorCode::kIoError, message);
   }
   return Status::Ok();
 }
 
+// Whoever can write to the state directory, or to one above it, can plant a link where the lock,
+// state or temp file is opened, or a state of their own. So, as ssh's StrictModes does for ~/.ssh:
+// the directory belongs to the effective user and nobody else may write to it; every directory
+// above belongs to root or that user and nobody else may write to it unless it is sticky (as
+// /var/tmp is). A link on the way is resolved first (systemd's DynamicUser= state directory is
+// one).
+Status CheckStateDirectory(const std::string& dir) {
+  const std::string what = "state directory " + dir;
+  char* resolved = ::realpath(dir.c_str(), nullptr);
+  if (resolved == nullptr) return Status(ErrorCode::kIoError, Errno(what));
+  const std::string real = resolved;
+  std::free(resolved);
+  const uid_t me = ::geteuid();
+  struct stat st;
+  if (::stat(real.c_str(), &st) != 0) return Status(ErrorCode::kIoError, Errno(what));
+  if (!S_ISDIR(st.st_mode)) return Status(ErrorCode::kIoError, what + ": Not a directory");
+  if (st.st_uid != me) {
+    return Status(
+        ErrorCode::kIoError,
+        what + " is owned by " + DescribeUid(st.st_uid) + ", not by " + DescribeUid(me) +
+            " running this: remove it if stale, or give this user a directory of its own");
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    return Status(ErrorCode::kIoError, what + " is writable by group or others (mode " +
+                                           OctalMode(st.st_mode) + "): chmod go-w " + dir);
+  }
+  for (std::string up = DirectoryOf(real);; up = DirectoryOf(up)) {
+    if (::stat(up.c_str(), &st) != 0) return Status(ErrorCode::kIoError, Errno(what + ": " + up));
+    if (st.st_uid != 0 && st.st_uid != me) {
+      return Status(ErrorCode::kIoError, what + " lies under " + up + ", owned by " +
+                                             DescribeUid(st.st_uid) +
+                                             ", who could replace it: use a directory under ones "
+                                             "only root or " +
+                                             DescribeUid(me) + " can change");
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+      return Status(ErrorCode::kIoError,
+                    what + " lies under " + up +
+                        ", writable by group or others without the sticky bit (mode " +
+                        OctalMode(st.st_mode) + "), so anyone could replace it: chmod +t or go-w " +
+                        up);
+    }
+    if (up == "/" || up == ".") break;
+  }
+  return Status::Ok();
+}
+
+std::string NotARegularFile(const std::string& path, bool link) {
+  return path + (link ? " is a symbolic link" : " is not a regular file") +
+         ": a state file never is; refusing to follow it (remove it)";
+}
+
+// Lock, state and temp files: never through a link (a planted one would have us overwrite its
+// target), only regular files (a FIFO would block the run).
+Result<int> OpenStateFile(const std::string& path, int flags, mode_t mode = 0600) {
+  const int fd = ::open(path.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+  if (fd < 0) {
+    if (errno == ELOOP) return Status(ErrorCode::kIoError, NotARegularFile(path, true));
+    if (errno == EEXIST) {  // O_EXCL: the temp file, whose leftovers were removed under the lock
+      return Status(ErrorCode::kIoError,
+                    path + " appeared while the state was locked: refusing to write through it");
+    }
+    return Status(ErrorCode::kIoError, Errno(path));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status(ErrorCode::kIoError, NotARegularFile(path, false));
+  }
+  return fd;
+}
+
 Result<std::string> ReadWhole(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status(ErrorCode::kIoError, Errno(path));
+  auto opened = OpenStateFile(path, O_RDONLY);
+  if (!opened) return opened.status();
+  const int fd = *opened;
   std::string out;
   struct stat st;
   if (::fstat(fd, &st) == 0 && st.st_size > 0) out.reserve(static_cast<size_t>(st.st_size));
@@ -208,9 +321,26 @@ std::string InputsKey(const std::vector<std::string>& inputs) {
   return key;
 }
 
+namespace {
+
+std::string StatePathPrefix() {
+  for (const char* name : {"MP_STATE_PATH", "NAGIOS_PLUGIN_STATE_DIRECTORY"}) {
+    // secure_getenv: a setuid or setgid run ignores both, as the C plugins do (mp_suid()).
+    const char* value = ::secure_getenv(name);
+    if (value == nullptr || *value == '\0') continue;
+    std::string prefix = value;
+    while (prefix.size() > 1 && prefix.back() == '/')
+      prefix.pop_back();
+    return prefix;
+  }
+  return kDefaultStatePathPrefix;
+}
+
+}  // namespace
+
 std::string DefaultStatePath(std::string_view mode, const std::vector<std::string>& inputs) {
-  return "/var/tmp/check_exchange_delivery/" + std::string(mode) + "-" +
-         Hex16(Fnv1a64(InputsKey(inputs))) + ".state";
+  return StatePathPrefix() + "/" + std::to_string(::geteuid()) + "/check_exchange_delivery/" +
+         std::string(mode) + "-" + Hex16(Fnv1a64(InputsKey(inputs))) + ".state";
 }
 
 // ---- payload encoding ----
@@ -430,13 +560,15 @@ Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view c
                                      PayloadLoad load) {
   if (path.empty()) return Status(ErrorCode::kInvalidArgument, "empty state file path");
   if (Status s = MakeParentDirs(path); !s.ok()) return s.WithContext("state file");
+  if (Status s = CheckStateDirectory(DirectoryOf(path)); !s.ok()) return s;
   StateFile sf;
   sf.path_ = path;
   sf.consumer_ = std::string(consumer);
   sf.inputs_key_ = std::string(inputs_key);
   const std::string lock_path = path + ".lock";
-  sf.lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (sf.lock_fd_ < 0) return Status(ErrorCode::kIoError, Errno(lock_path));
+  auto lock = OpenStateFile(lock_path, O_RDWR | O_CREAT);
+  if (!lock) return lock.status();
+  sf.lock_fd_ = *lock;
   while (::flock(sf.lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       return Status(ErrorCode::kIoError, Errno("lock " + lock_path));
@@ -460,6 +592,13 @@ Result<StateFile> StateFile::Acquire(const std::string& path, std::string_view c
   }
   for (const std::string& tmp : RemoveLeftoverTempFiles(path)) {
     sf.warnings_.push_back("removed " + tmp + ", left by a run that was interrupted while saving");
+  }
+  // A link where the state belongs was planted: refused, not rebuilt over (the commit's rename
+  // would silently replace the evidence). Anything else that is not a file is unreadable state
+  // (a warning; the commit replaces it, or fails on a directory).
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    return Status(ErrorCode::kIoError, NotARegularFile(path, true));
   }
   sf.Load(load);
   return sf;
@@ -499,7 +638,7 @@ StateFile::~StateFile() {
 
 void StateFile::Load(PayloadLoad load) {
   struct stat st;
-  if (::stat(path_.c_str(), &st) != 0) return;  // first run
+  if (::lstat(path_.c_str(), &st) != 0) return;  // first run
   if (load == PayloadLoad::kStreamed) return LoadStreamed();
   auto data = ReadWhole(path_);
   auto discard = [this](const std::string& why) {
@@ -583,8 +722,9 @@ void StateFile::LoadStreamed() {
     previous_ = StateSnapshot();
     payload_offset_ = payload_size_ = 0;
   };
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return discard("unreadable (" + Errno(path_) + ")");
+  auto opened = OpenStateFile(path_, O_RDONLY);
+  if (!opened) return discard("unreadable (" + opened.status().message() + ")");
+  const int fd = *opened;
   struct Closer {
     int fd;
     ~Closer() { ::close(fd); }
@@ -644,9 +784,9 @@ void StateFile::LoadStreamed() {
 
 Result<PayloadStreamReader> StateFile::OpenPreviousPayload() const {
   if (payload_size_ == 0) return PayloadStreamReader(-1, 0, 0);
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status(ErrorCode::kIoError, Errno(path_));
-  return PayloadStreamReader(fd, payload_offset_, payload_size_);
+  auto fd = OpenStateFile(path_, O_RDONLY);
+  if (!fd) return fd.status();
+  return PayloadStreamReader(*fd, payload_offset_, payload_size_);
 }
 
 Status StateFile::Commit(const StateSnapshot& snapshot) {
@@ -696,8 +836,10 @@ Status StateFile::CommitWith(
   uint64_t sum = Fnv1a64(head);
 
   const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(ErrorCode::kIoError, Errno(tmp));
+  // Exclusive: leftovers were removed under the lock, so anything by this name was planted.
+  auto opened = OpenStateFile(tmp, O_WRONLY | O_CREAT | O_EXCL);
+  if (!opened) return opened.status();
+  const int fd = *opened;
   Status s = WriteAll(fd, head, tmp);
   if (s.ok()) s = write_payload(fd, &sum);
   char trailer[8];

@@ -103,6 +103,8 @@ TEST(SambaKerberos, GssapiBindSeesWhatASimpleBindSeesAndFailsClearlyWithoutATick
   ASSERT_EQ(simple.output.rfind("EXCHANGE DELIVERY CRITICAL - ", 0), 0u) << simple.output;
   const ProcessResult kerberos = RunProcess(Check(*dc, {"--sasl-mech", "GSSAPI"}), env);
   EXPECT_EQ(kerberos.exit_code, simple.exit_code) << kerberos.output;
+  // stdout and stderr merged, as Icinga 2 reads them: no SASL chatter before the status line.
+  EXPECT_EQ(kerberos.output.rfind("EXCHANGE DELIVERY CRITICAL - ", 0), 0u) << kerberos.output;
   // The same status line, findings and perfdata, apart from the audit's duration.
   const std::regex duration("audit_duration=[0-9.]+s");
   EXPECT_EQ(std::regex_replace(kerberos.output, duration, "audit_duration="),
@@ -121,6 +123,7 @@ TEST(SambaKerberos, GssapiBindSeesWhatASimpleBindSeesAndFailsClearlyWithoutATick
     if (!state.empty()) extra.insert(extra.end(), {"--unreachable-state", state});
     const ProcessResult r = RunProcess(Check(*dc, extra), no_ticket);
     EXPECT_EQ(r.exit_code, exit_code) << state << ": " << r.output;
+    EXPECT_EQ(r.output.rfind("EXCHANGE DELIVERY ", 0), 0u) << r.output;
     EXPECT_NE(r.output.find(dc->uri() + ": Kerberos (SASL GSSAPI) bind failed: GSSAPI Error: No "
                                         "credentials were supplied"),
               std::string::npos)

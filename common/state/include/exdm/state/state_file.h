@@ -2,6 +2,11 @@
 // event exports): per-file read offsets and identity, plus one opaque payload per consumer.
 //
 // Contract:
+// - StateFile::Acquire creates missing directories (0700) and refuses (kIoError, naming the path,
+//   what is wrong and the fix) a state directory not owned by the effective user or writable by
+//   group or others, or one under a directory another user (not root) owns or may write to
+//   without the sticky bit: as ssh's StrictModes for ~/.ssh. Lock, state and temp files are
+//   opened with O_NOFOLLOW and must be regular files: a planted link is refused, never followed.
 // - StateFile::Acquire takes an exclusive flock on "<path>.lock" (the state file itself is replaced
 //   by rename, so it cannot carry the lock), waiting until the deadline; on timeout it returns
 //   kLocked naming the holder's pid (written into the lock file by the holder).
@@ -134,8 +139,12 @@ class StateFile {
   std::vector<std::string> warnings_;
 };
 
-// Default location: /var/tmp/check_exchange_delivery/<mode>-<16 hex digits of a hash of the
-// inputs>.state, so different modes and input sets never share offsets.
+// Default location, the Monitoring Plugins' convention (their np_enable_state):
+// <prefix>/<effective uid>/check_exchange_delivery/<mode>-<16 hex digits of a hash of the
+// inputs>.state. The prefix is $MP_STATE_PATH, else $NAGIOS_PLUGIN_STATE_DIRECTORY (its former
+// name), else /var/tmp; empty counts as unset, and a setuid run reads neither. One directory per
+// user, so root trying a check by hand never locks the monitoring user out; one file per mode
+// and input set, so they never share offsets.
 std::string DefaultStatePath(std::string_view mode, const std::vector<std::string>& inputs);
 // The canonical inputs key used both for the default path and as StateFile's inputs_key.
 std::string InputsKey(const std::vector<std::string>& inputs);
