@@ -90,7 +90,7 @@ TEST(ExporterHttp, RefusesTlsConfigWithAClearError) {
   const ProcessResult r = RunProcess({ExporterBinary(), "--web.listen-address=127.0.0.1:0",
                                       "--web.config.file=" + dir.File("web.yml")});
   EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_NE(r.output.find("<3>"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("level=error msg="), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("tls_server_config is not supported"), std::string::npos) << r.output;
 }
 
@@ -116,7 +116,7 @@ TEST(ExporterHttp, SigtermStopsCleanlyAndPromptly) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(exporter->process().Stop(std::chrono::seconds(10)), 0) << exporter->Log();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_NE(exporter->Log().find("<6>stopping on signal 15"), std::string::npos);
+  EXPECT_NE(exporter->Log().find("level=info msg=\"stopping on signal 15\""), std::string::npos);
 }
 
 TEST(ExporterHttp, SighupReloadsTheWebConfig) {
