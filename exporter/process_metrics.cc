@@ -1,12 +1,13 @@
 #include "process_metrics.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <exception>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,12 +35,18 @@ prometheus::MetricFamily Family(const char* name, const char* help, prometheus::
   return family;
 }
 
-std::optional<std::string> ReadSmallFile(const char* path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+// /proc/self/stat is one short line; plain read(2)s, since a scrape pays for this every time.
+std::optional<std::string> ReadProcFile(const char* path) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  std::string text;
+  char buffer[1024];
+  ssize_t n;
+  while ((n = read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<size_t>(n));
+  close(fd);
+  if (n < 0) return std::nullopt;
+  return text;
 }
 
 void WarnOnce(std::atomic<bool>& warned, const std::string& what) {
@@ -96,28 +103,13 @@ std::optional<ProcessStat> ParseProcStat(std::string_view line, double ticks_per
   }
 }
 
-std::optional<double> ParseMaxOpenFiles(std::string_view limits) {
-  static const std::string_view kName = "Max open files";
-  const size_t at = limits.find(kName);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::istringstream values{std::string(limits.substr(at + kName.size()))};
-  std::string soft;
-  values >> soft;
-  if (soft.empty() || soft == "unlimited") return std::nullopt;
-  try {
-    return std::stod(soft);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 std::vector<prometheus::MetricFamily> ProcessFamilies() {
   using prometheus::MetricType;
-  static std::atomic<bool> stat_warned{false}, fd_warned{false}, limits_warned{false};
+  static std::atomic<bool> stat_warned{false}, fd_warned{false};
   static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
   static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
   std::vector<prometheus::MetricFamily> families;
-  const auto stat_line = ReadSmallFile("/proc/self/stat");
+  const auto stat_line = ReadProcFile("/proc/self/stat");
   const auto stat = stat_line ? ParseProcStat(*stat_line, ticks, page) : std::nullopt;
   if (stat) {
     families.push_back(Family("process_cpu_seconds_total",
@@ -139,14 +131,12 @@ std::vector<prometheus::MetricFamily> ProcessFamilies() {
   } else {
     WarnOnce(fd_warned, "/proc/self/fd");
   }
-  if (const auto limits = ReadSmallFile("/proc/self/limits")) {
-    // An unlimited RLIMIT_NOFILE (not possible on Linux today) would have no number to export.
-    if (const auto max = ParseMaxOpenFiles(*limits)) {
-      families.push_back(Family("process_max_fds", "Maximum number of open file descriptors.",
-                                MetricType::Gauge, *max));
-    }
-  } else {
-    WarnOnce(limits_warned, "/proc/self/limits");
+  // client_golang reads the soft limit from /proc/self/limits; getrlimit(2) gives the same number
+  // for a fraction of the cost.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    families.push_back(Family("process_max_fds", "Maximum number of open file descriptors.",
+                              MetricType::Gauge, static_cast<double>(files.rlim_cur)));
   }
   return families;
 }

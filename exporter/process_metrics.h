@@ -1,9 +1,9 @@
 // The process_* families every Prometheus client library exports (client_golang's process
 // collector defines them; prometheus-cpp has none): CPU time, resident and virtual memory, start
-// time, open and maximum file descriptors. Read from /proc/self at scrape time, which costs a few
-// microseconds and works under the unit's ProtectProc=invisible and ProcSubset=pid (a process
-// always sees itself; /proc/stat, where client_golang finds the boot time, is hidden there, so
-// the boot time comes from the clocks instead).
+// time, open and maximum file descriptors. Read from /proc/self at each scrape (tens of
+// microseconds), which works under the unit's ProtectProc=invisible and ProcSubset=pid: a process
+// always sees itself. /proc/stat, where client_golang finds the boot time, is hidden there, so the
+// boot time comes from the clocks instead.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -25,8 +25,6 @@ struct ProcessStat {
 // parentheses may itself hold spaces and parentheses.
 std::optional<ProcessStat> ParseProcStat(std::string_view line, double ticks_per_second,
                                          double page_size);
-// The soft "Max open files" limit of a /proc/PID/limits text; nullopt when absent or unlimited.
-std::optional<double> ParseMaxOpenFiles(std::string_view limits);
 
 // The families, from /proc/self now. A file that cannot be read leaves its families out (and is
 // logged once).

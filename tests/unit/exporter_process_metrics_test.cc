@@ -32,16 +32,6 @@ TEST(ProcessMetricsTest, ParsesProcStatFieldsAfterTheCommandName) {
   EXPECT_FALSE(ParseProcStat("no parenthesis", 100, 4096));
 }
 
-TEST(ProcessMetricsTest, MaxOpenFilesIsTheSoftLimit) {
-  const char limits[] =
-      "Limit                     Soft Limit           Hard Limit           Units     \n"
-      "Max cpu time              unlimited            unlimited            seconds   \n"
-      "Max open files            1024                 524288               files     \n";
-  EXPECT_EQ(ParseMaxOpenFiles(limits), 1024);
-  EXPECT_FALSE(ParseMaxOpenFiles("Max open files unlimited unlimited files\n"));
-  EXPECT_FALSE(ParseMaxOpenFiles(""));
-}
-
 // The families of this very process, against what the kernel says through other interfaces.
 TEST(ProcessMetricsTest, FamiliesDescribeThisProcess) {
   std::map<std::string, prometheus::MetricFamily> by_name;
