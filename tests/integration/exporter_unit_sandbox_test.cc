@@ -10,7 +10,8 @@
 //
 // One exporter runs every collector (audit against slapd with the bind password read from
 // $CREDENTIALS_DIRECTORY, tracking logs, events, a queue snapshot) through several refreshes,
-// is scraped, reloaded with the unit's ExecReload= and stopped as `systemctl stop` would.
+// is scraped, reloaded with the unit's ExecReload= and stopped as `systemctl stop` would. A shell
+// script in the exporter's place shows that the harness really applies what the unit forbids.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -33,6 +34,7 @@
 #include "http_client.h"
 #include "paths.h"
 #include "process.h"
+#include "run_program.h"
 #include "slapd_fixture.h"
 
 namespace exdm::testing {
@@ -249,6 +251,51 @@ TEST_F(ExporterUnderItsUnit, RefreshesEveryCollectorReloadsAndStopsCleanly) {
   // the exporter would log).
   EXPECT_EQ(log.find("level=warn"), std::string::npos) << log;
   EXPECT_EQ(log.find("level=error"), std::string::npos) << log;
+}
+
+// The harness is no stand-in that runs the program as root: a shell script in the exporter's
+// place reports what the unit lets it do.
+TEST_F(ExporterUnderItsUnit, SandboxRefusesWhatTheUnitForbids) {
+  TempDir dir("exdm-unit-sandbox-probe");
+  for (const char* sub : {"etc", "state", "scratch"}) {
+    ASSERT_TRUE(std::filesystem::create_directory(dir.File(sub)));
+  }
+  dir.Write("etc/ldap.secret", "s3cret\n");
+  ASSERT_EQ(chmod(dir.File("etc/ldap.secret").c_str(), 0600), 0);
+  dir.Write("probe.sh",
+            "#!/bin/sh\n"
+            "echo \"uid $(id -u)\"\n"
+            "cat /etc/exchange-delivery-monitor/ldap.secret 2>/dev/null || echo 'secret: denied'\n"
+            "echo \"credential: $(cat \"$CREDENTIALS_DIRECTORY/ldap.secret\")\"\n"
+            "touch /etc/probe 2>/dev/null || echo '/etc: read-only'\n"
+            "touch /var/lib/exchange-delivery-monitor/probe && echo 'state: writable'\n"
+            "echo \"tmp entries: $(ls -A /tmp | wc -l)\"\n"
+            "test -e /proc/stat || echo '/proc/stat: hidden'\n"
+            "test -e /proc/1 || echo 'pid 1: invisible'\n"
+            "renice -n 5 -p $$ >/dev/null && echo 'setpriority: allowed'\n"
+            "unshare -n true 2>/dev/null || echo 'namespaces: refused'\n"
+            "/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_PACKET, socket.SOCK_RAW)' "
+            "2>&1 | grep -o 'Address family not supported'\n"
+            "/usr/bin/python3 -c 'import os; os.sched_setaffinity(0, {0})' 2>&1 "
+            "| grep -o 'Operation not permitted'\n"
+            "echo \"umask $(umask)\"\n");
+  ASSERT_EQ(chmod(dir.File("probe.sh").c_str(), 0755), 0);
+  const ProgramResult r = RunProgram(
+      {kPython, SourceDir() + "/tests/support/unit_sandbox.py", UnitFile(), "--executable",
+       dir.File("probe.sh"), "--configuration-directory", dir.File("etc"), "--state-directory",
+       dir.File("state"), "--scratch", dir.File("scratch")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const int uid = std::stoi(Find(r.out, R"(uid (\d+))"));
+  EXPECT_GE(uid, 61184);
+  EXPECT_LE(uid, 65519);
+  for (const char* line :
+       {"secret: denied", "credential: s3cret", "/etc: read-only", "state: writable",
+        "tmp entries: 0", "/proc/stat: hidden", "pid 1: invisible", "setpriority: allowed",
+        "namespaces: refused", "Address family not supported", "Operation not permitted",
+        "umask 0027"}) {
+    EXPECT_NE(r.out.find(std::string(line) + "\n"), std::string::npos) << line << "\n"
+                                                                       << r.out << r.err;
+  }
 }
 
 }  // namespace
