@@ -50,7 +50,7 @@ import seccomp
 PREFIX = "unit_sandbox: "
 
 # systemd's exit codes for a failed setup step (systemd.exec(5), "Process Exit Codes").
-EXIT_CHDIR, EXIT_EXEC, EXIT_GROUP, EXIT_USER = 200, 203, 216, 217
+EXIT_CHDIR, EXIT_EXEC, EXIT_USER = 200, 203, 217
 EXIT_CAPABILITIES, EXIT_CGROUP, EXIT_NAMESPACE = 218, 219, 226
 EXIT_SECCOMP, EXIT_CREDENTIALS, EXIT_UMASK = 228, 243, 202
 
@@ -61,12 +61,11 @@ NAMESPACE_FLAGS = {  # RestrictNamespaces= (clone flags)
 }
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND = 32, 1024, 2048, 4096
-MS_REC, MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 16384, 1 << 18, 1 << 21, 1 << 24
+MS_REC, MS_PRIVATE, MS_RELATIME = 16384, 1 << 18, 1 << 21
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
 PROT_WRITE, PROT_EXEC, SHM_EXEC = 2, 4, 0o100000
 S_ISUID, S_ISGID, O_CREAT = 0o4000, 0o2000, 0o100
-SCHED_OTHER, SCHED_BATCH, SCHED_IDLE = 0, 3, 5
 AF_MAX = 46  # as systemd 252 knows it (AF_MCTP + 1)
 PER_LINUX = 0
 
@@ -637,8 +636,10 @@ class Sandbox:
             signal.signal(signal.SIGPIPE, signal.SIG_IGN)
             os.setsid()
             if self.cgroup:
+                code = EXIT_CGROUP
                 with open(os.path.join(self.cgroup, "cgroup.procs"), "w") as f:
                     f.write("0")
+            code = EXIT_NAMESPACE
             self.enter(scratch, executable)
             code = EXIT_UMASK
             os.umask(int(self.svc.value("UMask", "0022"), 8))
