@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -20,8 +21,10 @@ po::options_description FileOptions() {
       "configuration naming context (default: from the root DSE)")(
       "ldap.bind_dn", po::value<std::string>(), "simple bind identity")(
       "ldap.sasl_mech", po::value<std::string>(), "SASL mechanism (GSSAPI) instead of simple bind")(
-      "ldap.password_file", po::value<std::string>(), "bind password file (first line)")(
-      "ldap.starttls", po::value<bool>()->implicit_value(true), "use StartTLS on ldap://")(
+      "ldap.password_file", po::value<std::string>(),
+      "bind password file (first line); ${CREDENTIALS_DIRECTORY}/NAME reads systemd's "
+      "LoadCredential=NAME:...")("ldap.starttls", po::value<bool>()->implicit_value(true),
+                                 "use StartTLS on ldap://")(
       "ldap.ca_file", po::value<std::string>(), "CA certificates for TLS verification")(
       "ldap.insecure_skip_verify", po::value<bool>()->implicit_value(true),
       "do not verify the server certificate (logged as a warning)")(
@@ -67,8 +70,13 @@ po::options_description FileOptions() {
       "web.telemetry-path", po::value<std::string>(), "path of the metrics (default /metrics)")(
       "web.config.file", po::value<std::string>(),
       "exporter-toolkit web config (YAML: basic_auth_users)");
+  po::options_description log("Logging ([log] section)");
+  log.add_options()("log.level", po::value<std::string>(),
+                    "only log messages with this level or above: debug, info, warn, error "
+                    "(default info)")("log.format", po::value<std::string>(),
+                                      "log line format: logfmt or json (default logfmt)");
   po::options_description all;
-  all.add(ldap).add(inputs).add(snapshots).add(exporter).add(web);
+  all.add(ldap).add(inputs).add(snapshots).add(exporter).add(web).add(log);
   return all;
 }
 
@@ -101,6 +109,27 @@ Status TakeNamedPaths(const po::variables_map& vm, const char* key, std::vector<
   return Status::Ok();
 }
 
+// systemd passes LoadCredential= secrets in a directory named by $CREDENTIALS_DIRECTORY (its
+// path is systemd's business), and an INI file cannot ask systemd to expand %d. So this one
+// variable, and only as the start of the path, is expanded here; any other "${" is refused
+// rather than read as a file name.
+Result<std::string> ExpandCredentialsDirectory(const std::string& key, const std::string& path) {
+  static const std::string kVariable = "${CREDENTIALS_DIRECTORY}";
+  if (path.find("${") == std::string::npos) return path;
+  if (path.rfind(kVariable + "/", 0) != 0) {
+    return Status(ErrorCode::kInvalidArgument,
+                  key + ": only ${CREDENTIALS_DIRECTORY}/ at the start is expanded (" + path + ")");
+  }
+  const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+  if (directory == nullptr || *directory == '\0') {
+    return Status(ErrorCode::kInvalidArgument,
+                  key + " is " + path +
+                      ", but CREDENTIALS_DIRECTORY is not set: systemd sets it for a unit with "
+                      "LoadCredential=; started any other way, give the file's own path");
+  }
+  return directory + path.substr(kVariable.size());
+}
+
 Result<ExporterConfig> Build(const po::variables_map& vm) {
   ExporterConfig c;
   Take(vm, "config.file", c.config_file);
@@ -109,6 +138,9 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   Take(vm, "ldap.bind_dn", c.ldap.bind_dn);
   Take(vm, "ldap.sasl_mech", c.ldap.sasl_mech);
   Take(vm, "ldap.password_file", c.ldap.password_file);
+  auto password_file = ExpandCredentialsDirectory("ldap.password_file", c.ldap.password_file);
+  if (!password_file.ok()) return password_file.status();
+  c.ldap.password_file = *password_file;
   Take(vm, "ldap.starttls", c.ldap.starttls);
   Take(vm, "ldap.ca_file", c.ldap.ca_file);
   Take(vm, "ldap.insecure_skip_verify", c.ldap.insecure_skip_verify);
@@ -176,6 +208,16 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
     }
   }
   Take(vm, "web.config.file", c.web_config_file);
+  if (vm.count("log.level")) {
+    auto level = ParseLogLevel(vm["log.level"].as<std::string>());
+    if (!level.ok()) return level.status();
+    c.log.level = *level;
+  }
+  if (vm.count("log.format")) {
+    auto json = ParseLogFormatIsJson(vm["log.format"].as<std::string>());
+    if (!json.ok()) return json.status();
+    c.log.json = *json;
+  }
   return c;
 }
 

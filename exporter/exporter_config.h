@@ -1,8 +1,9 @@
 // The exporter's settings (docs/ARCHITECTURE.md "Exporter command line" and "Exporter
 // configuration", contracts): INI file from --config.file, sections [ldap] [tracking] [events]
-// [queue_snapshot] [exporter] [web]; every key is also a flag named section.key (`--ldap.uri`,
-// `--tracking.dir`, `--exporter.audit_interval`). The command line wins over the file; a repeated
-// key given on the command line replaces the file's values instead of adding to them.
+// [queue_snapshot] [exporter] [web] [log]; every key is also a flag named section.key
+// (`--ldap.uri`, `--tracking.dir`, `--exporter.audit_interval`). The command line wins over the
+// file; a repeated key given on the command line replaces the file's values instead of adding to
+// them.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "exdm/base/inputs.h"
 #include "exdm/base/status.h"
 #include "exdm/tracking/event_ids.h"
+#include "log.h"
 
 namespace exdm::exporter {
 
@@ -20,6 +22,8 @@ struct LdapSettings {
   std::string base;
   std::string bind_dn;
   std::string sasl_mech;
+  // As configured, except that a leading ${CREDENTIALS_DIRECTORY} is replaced by that variable's
+  // value: where systemd's LoadCredential= puts the secret for the unit's dynamic user.
   std::string password_file;
   bool starttls = false;
   std::string ca_file;
@@ -55,6 +59,8 @@ struct ExporterConfig {
   // least 10 s).
   std::chrono::seconds read_timeout{0};
   std::string state_dir = "/var/lib/exchange-delivery-monitor";
+  // [log] / --log.level, --log.format
+  LogSettings log;
 
   bool AuditEnabled() const { return !ldap.uris.empty(); }
 };

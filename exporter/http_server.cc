@@ -6,7 +6,9 @@
 #include <cstring>
 #include <utility>
 
+#include "gzip.h"
 #include "log.h"
+#include "process_metrics.h"
 
 namespace exdm::exporter {
 namespace {
@@ -192,15 +194,21 @@ int HttpServer::HandleMetrics(mg_connection* conn, void* self_ptr) {
   const bool head = std::strcmp(mg_get_request_info(conn)->request_method, "HEAD") == 0;
   const std::shared_ptr<const RenderedSnapshot> snapshot = self->store_.Current();
   const bool gzip = AcceptsGzip(mg_get_header(conn, "Accept-Encoding"));
-  const std::string& body = gzip ? snapshot->gzip : snapshot->text;
+  // The snapshot as serialized in the background, then the process_* lines read right now.
+  const std::string process = RenderFamilies(ProcessFamilies());
+  const std::string& body = gzip ? snapshot->gzip.bytes : snapshot->text;
+  const std::string tail = gzip ? GzipFinish(snapshot->gzip, process) : process;
   mg_response_header_start(conn, 200);
   mg_response_header_add(conn, "Content-Type", kMetricsContentType, -1);
   if (gzip) mg_response_header_add(conn, "Content-Encoding", "gzip", -1);
   mg_response_header_add(conn, "Vary", "Accept-Encoding", -1);
-  const std::string length = std::to_string(body.size());
+  const std::string length = std::to_string(body.size() + tail.size());
   mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   mg_response_header_send(conn);
-  if (!head) mg_write(conn, body.data(), body.size());
+  if (!head) {
+    mg_write(conn, body.data(), body.size());
+    mg_write(conn, tail.data(), tail.size());
+  }
   return 200;
 }
 

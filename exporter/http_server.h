@@ -1,8 +1,9 @@
 // The HTTP side: CivetWeb with our own handlers. /metrics (or --web.telemetry-path) writes the
-// latest RenderedSnapshot as-is (gzip when the client accepts it), "/" is a small landing page,
-// everything else is 404. Basic auth, when configured, guards every path. Binds only the given
-// addresses. prometheus-cpp's Exposer is not used on the scrape path: it collects and serializes
-// on every scrape (see tests/bench for the measurement).
+// latest RenderedSnapshot as-is plus the process_* lines read at that moment (gzip when the
+// client accepts it), "/" is a small landing page, everything else is 404. Basic auth, when
+// configured, guards every path. Binds only the given addresses. prometheus-cpp's Exposer is not
+// used on the scrape path: it collects and serializes on every scrape (see tests/bench for the
+// measurement).
 #pragma once
 
 #include <memory>

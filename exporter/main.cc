@@ -89,6 +89,7 @@ int Run(int argc, const char* const argv[]) {
     return 0;
   }
   ExporterConfig config = parsed->config;
+  ConfigureLog(config.log);
   Result<std::shared_ptr<BasicAuth>> auth = LoadAuth(config);
   if (!auth.ok()) {
     Log(LogPriority::kError, auth.status().message());
@@ -165,6 +166,7 @@ int Run(int argc, const char* const argv[]) {
     }
     StopCollectors(*runners, store, CollectorNames(config));
     config = again->config;
+    ConfigureLog(config.log);
     (*server)->SetAuth(*new_auth);
     runners = StartCollectors(config, slots, store);
     if (!runners.ok()) {

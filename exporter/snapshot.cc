@@ -107,7 +107,7 @@ void SnapshotStore::Render() {
   rendered->text.reserve(total);
   for (const auto& [name, entry] : entries)
     rendered->text += *entry.text;
-  rendered->gzip = GzipCompress(rendered->text);
+  rendered->gzip = GzipCompressPrefix(rendered->text);
   std::lock_guard<std::mutex> lock(current_mutex_);
   current_ = std::move(rendered);
 }

@@ -1,7 +1,8 @@
 // The latest /metrics document, built in the background and served as-is by every scrape.
 // Each collector's families are rendered through a prometheus::Collectable and serialized once
 // when the collector publishes; the whole document is then assembled and gzip-compressed once.
-// A scrape only copies a shared_ptr, so it never waits on LDAP, disk or serialization.
+// A scrape only copies a shared_ptr (and appends the few process_* lines it reads from /proc), so
+// it never waits on LDAP, disk or serialization.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -13,11 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "gzip.h"
+
 namespace exdm::exporter {
 
 struct RenderedSnapshot {
   std::string text;  // text exposition format 0.0.4
-  std::string gzip;  // the same, gzip-compressed
+  GzipPrefix gzip;   // the same, gzip-compressed; a response appends the process_* metrics
 };
 
 // How a collector's latest refresh went (exchange_collector_* families).

@@ -20,6 +20,9 @@ PACKAGES=(
   mawk curl ca-certificates openssl procps tzdata
   # rsyslog: the shipped event receiver (deploy/collect/) is checked and run by the tests
   rsyslog
+  # the exporter under its unit's sandbox without systemd as PID 1: the unit's system call filter
+  # applied with libseccomp (tests/support/unit_sandbox.py)
+  python3-seccomp
   # packaging (cpack -G DEB, dpkg-shlibdeps) and manual pages
   dpkg-dev man-db groff-base
   # fuzzing and sanitizers; formatting (ctest `format`)

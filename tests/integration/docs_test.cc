@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -261,6 +262,8 @@ TEST(DocsTest, ReadmeIniBlocksAreReadByTheToolsOwnLoaders) {
       continue;
     }
     ++exporter_blocks;
+    // As systemd starts the exporter: LoadCredential= sets this (README: the bind password).
+    setenv("CREDENTIALS_DIRECTORY", "/run/credentials/exchange-delivery-exporter.service", 1);
     const std::string path = dir.File(name);
     const char* argv[] = {"exchange_delivery_exporter", "--config.file", path.c_str()};
     const auto parsed = exporter::ParseExporterCommandLine(3, argv);

@@ -202,5 +202,35 @@ TEST(SystemdUnit, VerifiesCleanlyAndIsHardened) {
   rmdir(dir.c_str());
 }
 
+// The memory alert warns at 80 % of the unit's MemoryMax=: both say the same limit.
+TEST(SystemdUnit, MemoryAlertFollowsTheUnitsMemoryMax) {
+  const std::string unit =
+      ReadFile(SourceDir() + "/deploy/systemd/exchange-delivery-exporter.service");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(unit, m, std::regex(R"(\nMemoryMax=(\d+)M\n)"))) << unit;
+  const long long limit = std::stoll(m[1]) * 1024 * 1024;
+  const std::string rules =
+      ReadFile(SourceDir() + "/deploy/prometheus/exchange-delivery.rules.yml");
+  const size_t alert = rules.find("- alert: ExchangeDeliveryExporterMemoryNearLimit");
+  ASSERT_NE(alert, std::string::npos);
+  const std::string block = rules.substr(alert, rules.find("- alert:", alert + 1) - alert);
+  EXPECT_NE(block.find("> 0.8 * " + std::to_string(limit) + "\n"), std::string::npos) << block;
+  EXPECT_NE(block.find("MemoryMax=" + m[1].str() + "M"), std::string::npos) << block;
+}
+
+// Part of the unit's contract with exporter.ini: the secret comes as a systemd credential, and
+// the example configuration reads it from there.
+TEST(SystemdUnit, PasswordComesAsACredentialTheExampleConfigReads) {
+  const std::string unit =
+      ReadFile(SourceDir() + "/deploy/systemd/exchange-delivery-exporter.service");
+  EXPECT_NE(unit.find("\nLoadCredential=ldap.secret:/etc/exchange-delivery-monitor/ldap.secret\n"),
+            std::string::npos);
+  EXPECT_EQ(unit.find("chgrp"), std::string::npos) << "DynamicUser= has no group to grant";
+  const std::string example = ReadFile(SourceDir() + "/deploy/systemd/exporter.ini.example");
+  EXPECT_NE(example.find("\npassword_file = ${CREDENTIALS_DIRECTORY}/ldap.secret\n"),
+            std::string::npos)
+      << example;
+}
+
 }  // namespace
 }  // namespace exdm::testing

@@ -1,8 +1,8 @@
 // End to end, node_exporter style: the real exporter against the slapd fixture (generated org
 // with two broken stores), generated tracking logs and a generated event export; /metrics is
 // compared with tests/fixtures/exporter/golden.metrics after blanking what changes from run to
-// run (timestamps, durations, build info, the fixture's port), checked by `promtool check
-// metrics`, and its families must be exactly the ones the deploy tests allow.
+// run (timestamps, durations, process_* values, build info, the fixture's port), checked by
+// `promtool check metrics`, and its families must be exactly the ones the deploy tests allow.
 // Regenerate after an intended change: EXDM_UPDATE_GOLDEN=1 ctest -R ExporterGolden, then review
 // the diff.
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 
 #include "background_process.h"
 #include "exdm/base/time_util.h"
+#include "exporter_inputs.h"
 #include "exporter_metric_names.h"
 #include "exporter_process.h"
 #include "paths.h"
@@ -30,7 +31,7 @@ std::string Normalize(const std::string& text, const std::string& ldap_uri) {
   std::ostringstream out;
   std::string line;
   static const std::regex kVolatile(
-      R"(^(exchange_[a-z_]*_timestamp_seconds|exchange_collector_duration_seconds)(\{[^}]*\})? .*$)");
+      R"(^(exchange_[a-z_]*_timestamp_seconds|exchange_collector_duration_seconds|process_[a-z_]+)(\{[^}]*\})? .*$)");
   static const std::regex kBuild(R"(^exchange_delivery_exporter_build_info\{.*\} 1$)");
   while (std::getline(in, line)) {
     if (!line.empty() && line[0] != '#') {
@@ -56,31 +57,11 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                           dir.File("org.ldif")})
                   .ok());
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  // Two whole days that have passed: no line is from the future (those are bad lines).
-  const std::string first_day = FormatIso8601Utc((now / 86400 - 2) * 86400).substr(0, 10);
-  ASSERT_TRUE(
-      RunProcess({GeneratorBinary("exdm_gen_tracking"), "--out", dir.File("EX00001.log"),
-                  "--server", "EX00001", "--start", first_day, "--days", "2", "--messages", "100",
-                  "--stalled-recipient", "user0000002@contoso.com", "--stall-share", "0.05"})
-          .ok());
+  ASSERT_TRUE(WriteEx00001Inputs(dir.path(), now));
   ASSERT_TRUE(RunProcess({GeneratorBinary("exdm_gen_tracking"), "--out", dir.File("EX00002.log"),
-                          "--server", "EX00002", "--start", first_day, "--days", "2", "--messages",
-                          "100", "--stall-share", "0", "--seed", "2"})
+                          "--server", "EX00002", "--start", TwoDaysAgo(now), "--days", "2",
+                          "--messages", "100", "--stall-share", "0", "--seed", "2"})
                   .ok());
-  ASSERT_TRUE(
-      RunProcess({"sh", "-c",
-                  "'" + GeneratorBinary("exdm_gen_events") +
-                      "' --server EX00001 --logon-failures 3 --interface-failures 1 "
-                      "--call-failures 1 --start " +
-                      FormatIso8601Utc(now - 7200) + " > '" + dir.File("EX00001.csv") + "'"})
-          .ok());
-  // A WMI queue snapshot of EX00001 in the script's format (deploy/collect), taken a minute ago.
-  dir.Write("EX00001-queue.csv",
-            "snapshot_utc,server,virtual_server,link_name,message_count,size_bytes,"
-            "oldest_message_utc,state_retry,state_flags,next_connection_utc\r\n" +
-                FormatIso8601Utc(now - 60) +
-                ",\"EX00001\",\"1\",\"contoso.com (Local Delivery)\",7," + "65536," +
-                FormatIso8601Utc(now - 2000) + ",1,518,\r\n");
   auto slapd = Slapd::Start(Slapd::Options().WithLdif(dir.File("org.ldif")));
   ASSERT_TRUE(slapd);
   dir.Write("exporter.ini",

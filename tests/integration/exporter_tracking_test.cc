@@ -162,8 +162,8 @@ TEST(ExporterTracking, MissingDirectoryFailsTheCollectorAndIsLoggedOnce) {
             0);
   const std::string log = exporter->Log();
   size_t errors = 0;
-  for (size_t at = log.find("<3>collector tracking failed"); at != std::string::npos;
-       at = log.find("<3>collector tracking failed", at + 1)) {
+  for (size_t at = log.find("level=error msg=\"collector tracking failed"); at != std::string::npos;
+       at = log.find("level=error msg=\"collector tracking failed", at + 1)) {
     ++errors;
   }
   EXPECT_EQ(errors, 1u) << log;

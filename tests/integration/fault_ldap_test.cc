@@ -194,7 +194,8 @@ TEST(FaultLdap, SizeLimitSmallerThanTheOrganization) {
   auto exporter =
       ExporterProcess::Start(tmp.path(), ExporterLdap(*slapd, slapd->uri(), tmp.path()));
   ASSERT_TRUE(exporter);
-  ASSERT_TRUE(WaitForExporterLog(*exporter, "<3>collector audit failed", std::chrono::seconds(20)))
+  ASSERT_TRUE(WaitForExporterLog(*exporter, "level=error msg=\"collector audit failed",
+                                 std::chrono::seconds(20)))
       << exporter->Log();
   const std::string metrics = exporter->ScrapeText();
   EXPECT_EQ(CountSeries(metrics, "exchange_smtp_mailbox_ok"), 0u) << "partial audit exported";
@@ -276,7 +277,8 @@ TEST(FaultLdap, ExporterTlsPasswordAndBaseFaults) {
     if (c.success) {
       ASSERT_TRUE(exporter.WaitForMetric(success, std::chrono::seconds(20))) << exporter.Log();
     } else {
-      ASSERT_TRUE(WaitForExporterLog(exporter, "<3>collector audit failed")) << exporter.Log();
+      ASSERT_TRUE(WaitForExporterLog(exporter, "level=error msg=\"collector audit failed"))
+          << exporter.Log();
       EXPECT_TRUE(exporter.WaitForMetric(success, std::chrono::seconds(5)));
     }
   }
@@ -293,7 +295,8 @@ TEST(FaultLdap, ExporterTlsPasswordAndBaseFaults) {
     }
     EXPECT_EQ(log.find("Can't contact"), std::string::npos) << log;
     if (!c.success) {
-      EXPECT_EQ(CountInLog(log, "<3>collector audit failed"), 1u) << "logged once: " << log;
+      EXPECT_EQ(CountInLog(log, "level=error msg=\"collector audit failed"), 1u)
+          << "logged once: " << log;
     }
   }
 }

@@ -97,15 +97,15 @@ TEST_F(FaultState, UnwritableStateIsUnknownNamingIt) {
       tmp_.path(), {"--tracking.dir=EXCH01=" + dir_, "--exporter.state_dir=" + tmp_.File("plain"),
                     "--exporter.tracking_interval=1"});
   ASSERT_TRUE(exporter);
-  ASSERT_TRUE(
-      WaitForExporterLog(*exporter, "<3>collector tracking failed", std::chrono::seconds(20)))
+  ASSERT_TRUE(WaitForExporterLog(*exporter, "level=error msg=\"collector tracking failed",
+                                 std::chrono::seconds(20)))
       << exporter->Log();
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   const std::string log = exporter->Log();
   EXPECT_NE(log.find("Not a directory"), std::string::npos) << log;
   size_t failures = 0;
-  for (size_t at = log.find("<3>collector tracking failed"); at != std::string::npos;
-       at = log.find("<3>collector tracking failed", at + 1))
+  for (size_t at = log.find("level=error msg=\"collector tracking failed"); at != std::string::npos;
+       at = log.find("level=error msg=\"collector tracking failed", at + 1))
     ++failures;
   EXPECT_EQ(failures, 1u) << log;
 }

@@ -363,8 +363,8 @@ TEST(FaultTracking, EmptyDirectoryIsUnknownAndFailsTheCollector) {
       tmp.path(), {"--tracking.dir=EXCH01=" + dir, "--exporter.state_dir=" + tmp.File("st"),
                    "--exporter.tracking_interval=1"});
   ASSERT_TRUE(exporter);
-  ASSERT_TRUE(
-      WaitForExporterLog(*exporter, "<3>collector tracking failed", std::chrono::seconds(20)))
+  ASSERT_TRUE(WaitForExporterLog(*exporter, "level=error msg=\"collector tracking failed",
+                                 std::chrono::seconds(20)))
       << exporter->Log();
   const std::string metrics = exporter->ScrapeText();
   EXPECT_EQ(SampleValue(metrics, "exchange_local_delivery_stalled_deliveries{server=\"EXCH01\"}"),

@@ -133,7 +133,8 @@ TEST(Security, BindPasswordNeverInCommandLineOrAnyOutput) {
   EXPECT_EQ(ProcFile(pid, "environ").find(password), std::string::npos);
   EXPECT_EQ(exporter->ScrapeText().find(password), std::string::npos);
   slapd->Stop();  // failures get logged: with the password?
-  ASSERT_TRUE(WaitForExporterLog(*exporter, "<3>collector audit failed", std::chrono::seconds(20)));
+  ASSERT_TRUE(WaitForExporterLog(*exporter, "level=error msg=\"collector audit failed",
+                                 std::chrono::seconds(20)));
   EXPECT_EQ(exporter->Log().find(password), std::string::npos);
   EXPECT_EQ(AllFilesUnder(tmp.File("exporter-state")).find(password), std::string::npos);
 }

@@ -34,6 +34,13 @@ std::set<std::string> ExportedMetricNames() {
       "exchange_collector_duration_seconds",
       "exchange_collector_last_success_timestamp_seconds",
       "exchange_delivery_exporter_build_info",
+      // the client libraries' process collector, read at scrape time
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "process_virtual_memory_bytes",
+      "process_start_time_seconds",
+      "process_open_fds",
+      "process_max_fds",
   };
 }
 

@@ -152,7 +152,8 @@ std::string Gunzip(const std::string& data) {
     out.append(buffer, sizeof buffer - s.avail_out);
   }
   inflateEnd(&s);
-  return rc == Z_STREAM_END ? out : "";
+  // One gzip member exactly: data after it would be dropped silently by this loop.
+  return rc == Z_STREAM_END && s.avail_in == 0 ? out : "";
 }
 
 std::string BasicAuthorization(const std::string& user, const std::string& password) {

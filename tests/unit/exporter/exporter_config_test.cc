@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -146,6 +147,53 @@ TEST_F(ExporterConfigTest, SharesItsFileWithTheChecksSectionButRefusesUnknownKey
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("unknown key 'ldap.url'"), std::string::npos)
       << refused.status().message();
+}
+
+// systemd's LoadCredential= hands the secret over in $CREDENTIALS_DIRECTORY; the INI names it so.
+TEST_F(ExporterConfigTest, PasswordFileMayStartWithTheCredentialsDirectory) {
+  const std::string ini = Write("[ldap]\npassword_file = ${CREDENTIALS_DIRECTORY}/ldap.secret\n");
+  setenv("CREDENTIALS_DIRECTORY", "/run/credentials/exchange-delivery-exporter.service", 1);
+  auto parsed = Parse({"--config.file", ini});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.password_file,
+            "/run/credentials/exchange-delivery-exporter.service/ldap.secret");
+
+  unsetenv("CREDENTIALS_DIRECTORY");
+  auto unset = Parse({"--config.file", ini});
+  ASSERT_FALSE(unset.ok());
+  EXPECT_NE(unset.status().message().find("CREDENTIALS_DIRECTORY is not set"), std::string::npos)
+      << unset.status().message();
+  // Only that variable, only at the start: anything else would be read as a strange file name.
+  for (const char* path : {"${HOME}/ldap.secret", "/etc/${CREDENTIALS_DIRECTORY}/x",
+                           "${CREDENTIALS_DIRECTORY}ldap.secret"}) {
+    setenv("CREDENTIALS_DIRECTORY", "/run/credentials/x", 1);
+    auto refused = Parse({std::string("--ldap.password_file=") + path});
+    EXPECT_FALSE(refused.ok()) << path;
+  }
+  unsetenv("CREDENTIALS_DIRECTORY");
+  auto plain = Parse({"--ldap.password_file=/etc/exchange-delivery-monitor/ldap.secret"});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->config.ldap.password_file, "/etc/exchange-delivery-monitor/ldap.secret");
+}
+
+TEST_F(ExporterConfigTest, LogLevelAndFormatAreExporterToolkitsFlags) {
+  auto defaults = Parse({});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->config.log.level, LogPriority::kInfo);
+  EXPECT_FALSE(defaults->config.log.json);
+  auto flags = Parse({"--log.level=debug", "--log.format=json"});
+  ASSERT_TRUE(flags.ok()) << flags.status().message();
+  EXPECT_EQ(flags->config.log.level, LogPriority::kDebug);
+  EXPECT_TRUE(flags->config.log.json);
+  auto file = Parse({"--config.file", Write("[log]\nlevel = warn\nformat = logfmt\n")});
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  EXPECT_EQ(file->config.log.level, LogPriority::kWarning);
+  EXPECT_EQ(Parse({"--log.level=error"})->config.log.level, LogPriority::kError);
+  auto bad_level = Parse({"--log.level=verbose"});
+  ASSERT_FALSE(bad_level.ok());
+  EXPECT_NE(bad_level.status().message().find("debug, info, warn or error"), std::string::npos);
+  EXPECT_FALSE(Parse({"--log.format=text"}).ok());
+  EXPECT_FALSE(Parse({"--log.level=WARN"}).ok()) << "exporter-toolkit's names are lower case";
 }
 
 }  // namespace
