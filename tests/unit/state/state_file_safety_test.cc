@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "exdm/state_file.h"
+#include "exdm/state/state_file.h"
 #include "fault_support.h"
 #include "temp_dir.h"
 
