@@ -6,7 +6,7 @@
 
 #include "exdm/base/time_util.h"
 #include "exdm/diagnosis/store_stalls.h"
-#include "exdm/state/state_file.h"
+#include "exdm/state/location.h"
 #include "exdm/tracking/run.h"
 #include "modes.h"
 

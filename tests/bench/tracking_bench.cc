@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/state/state_file.h"
+#include "exdm/state/payload.h"
 #include "exdm/tracking/local_delivery.h"
 #include "paths.h"
 #include "run_program.h"

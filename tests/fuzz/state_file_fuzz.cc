@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "exdm/base/deadline.h"
+#include "exdm/state/checksum.h"
 #include "exdm/state/state_file.h"
 #include "fuzz_support.h"
 

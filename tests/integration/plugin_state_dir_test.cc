@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "exdm/state/state_file.h"
+#include "exdm/state/location.h"
 #include "exporter_process.h"
 #include "fault_support.h"
 #include "paths.h"

@@ -1,6 +1,6 @@
 #include "evidence_payload.h"
 
-#include "exdm/state/state_file.h"
+#include "exdm/state/payload.h"
 
 namespace exdm {
 

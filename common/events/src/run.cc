@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "exdm/base/bounded_call.h"
+#include "exdm/state/location.h"
 #include "exdm/state/state_file.h"
 
 namespace exdm {

@@ -3,7 +3,7 @@
 // (stall_payload.h) saves and restores both between runs.
 #include "exdm/tracking/local_delivery.h"
 
-#include "exdm/state/state_file.h"
+#include "exdm/state/payload.h"
 #include "log_parser.h"
 #include "stall_payload.h"
 #include "stall_tracker.h"

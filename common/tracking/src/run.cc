@@ -15,6 +15,7 @@
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
+#include "exdm/state/location.h"
 #include "exdm/state/state_file.h"
 
 namespace exdm {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "exdm/state/state_file.h"
+#include "exdm/state/payload.h"
 
 namespace exdm {
 

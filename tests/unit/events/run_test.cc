@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "exdm/base/time_util.h"
+#include "exdm/state/location.h"
 #include "exdm/state/state_file.h"
 #include "paths.h"
 #include "temp_dir.h"

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "exdm/state/location.h"
 #include "exdm/state/state_file.h"
 #include "fault_support.h"
 #include "temp_dir.h"

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "exdm/state/location.h"
+
 namespace exdm {
 namespace {
 
