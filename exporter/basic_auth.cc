@@ -6,42 +6,9 @@
 #include <memory>
 #include <utility>
 
+#include "exdm/base/base64.h"
+
 namespace exdm::exporter {
-namespace {
-
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-bool Base64Decode(std::string_view in, std::string& out) {
-  out.clear();
-  unsigned buffer = 0;
-  int bits = 0;
-  size_t padding = 0;
-  for (char c : in) {
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return false;  // data after padding
-    const int v = Base64Value(c);
-    if (v < 0) return false;
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
-    }
-  }
-  return padding <= 2;
-}
-
-}  // namespace
 
 bool VerifyCryptHash(const std::string& password, const std::string& hash) {
   auto data = std::make_unique<crypt_data>();

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "spawn.h"
+
 namespace exdm::testing {
 
 std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(const std::vector<std::string>& argv,
@@ -25,31 +26,13 @@ std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(const std::vector<st
     *error = "cannot create " + log_file + ": " + std::strerror(errno);
     return nullptr;
   }
-  std::vector<std::string> args = argv;
-  std::vector<char*> c_args;
-  for (auto& a : args)
-    c_args.push_back(a.data());
-  c_args.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
+  ChildSetup setup;
+  setup.stdout_fd = log_fd;
+  setup.stderr_fd = log_fd;
+  const pid_t pid = SpawnChild(argv, setup, error);
   if (pid < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
     close(log_fd);
     return nullptr;
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(c_args[0], c_args.data());
-    _exit(127);
   }
   close(log_fd);
   std::unique_ptr<BackgroundProcess> process(new BackgroundProcess());
