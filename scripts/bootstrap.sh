@@ -11,7 +11,8 @@ PACKAGES=(
   libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libcivetweb-dev libyaml-dev
   # real test servers and tools
-  slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl
+  slapd ldap-utils prometheus prometheus-alertmanager icinga2-bin nagios4-core
+  libmonitoring-plugin-perl
   # Samba AD DC: samba alone cannot provision a DC (its Recommends carry the provisioning data,
   # the DSDB modules and the VFS modules provisioning needs), and bootstrap skips Recommends.
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
@@ -20,8 +21,9 @@ PACKAGES=(
   mawk curl ca-certificates openssl procps tzdata
   # rsyslog: the shipped event receiver (deploy/collect/) is checked and run by the tests
   rsyslog
-  # packaging (cpack -G DEB, dpkg-shlibdeps) and manual pages
-  dpkg-dev man-db groff-base
+  # packaging (cpack -G DEB, dpkg-shlibdeps, dpkg-buildflags for the hardening flags), its
+  # checks (lintian; readelf comes with binutils) and manual pages
+  dpkg-dev lintian man-db groff-base
   # fuzzing and sanitizers; formatting (ctest `format`)
   clang libclang-rt-14-dev clang-format
 )
