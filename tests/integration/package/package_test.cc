@@ -17,20 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "fault_support.h"
 #include "installed_package.h"
 #include "paths.h"
 #include "run_program.h"
 #include "slapd_fixture.h"
+#include "temp_dir.h"
 
 namespace exdm::testing {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class PackageTest : public ::testing::Test {
  protected:
@@ -148,14 +143,14 @@ TEST_F(PackageTest, BuildsInstallsIntoAThrowawayRootAndRuns) {
   }
   const std::string control_dir = dir_ + "/control";
   ASSERT_EQ(Run({"/usr/bin/dpkg-deb", "-e", deb, control_dir}).exit_code, 0);
-  EXPECT_EQ(ReadFile(control_dir + "/conffiles"),
+  EXPECT_EQ(ReadWholeFile(control_dir + "/conffiles"),
             "/etc/exchange-delivery-monitor/exporter.ini\n"
             "/etc/exchange-delivery-monitor/check_exchange_delivery.ini\n");
   // Maintainer scripts: deploy/debian's, executable; nothing to do before unpacking.
   EXPECT_FALSE(std::filesystem::exists(control_dir + "/preinst"));
   for (const char* script : {"postinst", "prerm", "postrm"}) {
-    EXPECT_EQ(ReadFile(control_dir + "/" + script),
-              ReadFile(SourceDir() + "/deploy/debian/" + script))
+    EXPECT_EQ(ReadWholeFile(control_dir + "/" + script),
+              ReadWholeFile(SourceDir() + "/deploy/debian/" + script))
         << script;
     EXPECT_EQ(access((control_dir + "/" + script).c_str(), X_OK), 0) << script;
   }
@@ -335,7 +330,7 @@ class MaintainerScriptTest : public PackageTest {
     }
     const ProgramResult r = RunProgram(argv, options);
     EXPECT_EQ(r.exit_code, 0) << c.script << " failed: " << r.out << r.err;
-    return SplitLines(ReadFile(calls));
+    return SplitLines(ReadWholeFile(calls));
   }
 };
 
