@@ -82,7 +82,10 @@ TEST_F(PackageDaemonTest, Icinga2RunsTheInstalledPluginThroughTheShippedCheckCom
   // name of this run's own, and the file removed afterwards.
   const std::string ad_host = "exdm-test-ad-" + std::to_string(getpid());
   const std::string repair = "/var/tmp/exchange-delivery-" + ad_host + ".ldif";
-  std::filesystem::remove(repair);
+  struct RemoveAtExit {
+    std::string path;
+    ~RemoveAtExit() { std::filesystem::remove(path); }
+  } remove_repair{repair};
   const int api_port = FreeLoopbackPort();
   const std::string api_password = "exdm-" + std::to_string(getpid());
   dir_.Write("icinga2.conf",
@@ -207,7 +210,6 @@ TEST_F(PackageDaemonTest, Icinga2RunsTheInstalledPluginThroughTheShippedCheckCom
   struct stat st {};
   const bool wrote_repair = stat(repair.c_str(), &st) == 0;
   const std::string repair_text = ReadWholeFile(repair);
-  std::filesystem::remove(repair);
   ASSERT_TRUE(wrote_repair) << "the mailbox check wrote no " << repair;
   EXPECT_EQ(static_cast<int>(st.st_uid), nagios_.uid);
   EXPECT_NE(repair_text.find("mailGateway"), std::string::npos) << repair_text;
