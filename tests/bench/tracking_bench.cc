@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -402,7 +403,7 @@ int MemoryCheck() {
               t_first, second, t_second);
   const double ratio = std::max(first, second) / 200.0;
   std::printf("ratio: %.2f of the budget (bar < 1.0)\n", ratio);
-  std::system(("rm -rf '" + dir + "'").c_str());
+  std::filesystem::remove_all(dir);
   // The check must see every pair stalled (CRITICAL, not UNKNOWN from a failure).
   if (code0 != 2 || code1 != 2 || code2 != 2) return 1;
   return ratio < 1.0 ? 0 : 1;

@@ -20,7 +20,8 @@ namespace exdm::testing {
 
 std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(const std::vector<std::string>& argv,
                                                             const std::string& log_file,
-                                                            std::string* error) {
+                                                            std::string* error,
+                                                            bool own_process_group) {
   const int log_fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     *error = "cannot create " + log_file + ": " + std::strerror(errno);
@@ -29,6 +30,7 @@ std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(const std::vector<st
   ChildSetup setup;
   setup.stdout_fd = log_fd;
   setup.stderr_fd = log_fd;
+  setup.own_process_group = own_process_group;
   const pid_t pid = SpawnChild(argv, setup, error);
   if (pid < 0) {
     close(log_fd);
@@ -37,6 +39,7 @@ std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(const std::vector<st
   close(log_fd);
   std::unique_ptr<BackgroundProcess> process(new BackgroundProcess());
   process->pid_ = pid;
+  process->own_process_group_ = own_process_group;
   process->log_file_ = log_file;
   return process;
 }
@@ -80,8 +83,9 @@ void BackgroundProcess::Signal(int sig) const {
 }
 
 int BackgroundProcess::Stop(std::chrono::milliseconds grace) {
+  const pid_t group = own_process_group_ && pid_ > 0 ? pid_ : 0;
   if (pid_ <= 0) return exit_code_;
-  kill(pid_, SIGTERM);
+  kill(group > 0 ? -group : pid_, SIGTERM);
   const auto until = std::chrono::steady_clock::now() + grace;
   while (Running() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -93,6 +97,7 @@ int BackgroundProcess::Stop(std::chrono::milliseconds grace) {
     exit_code_ = 128 + SIGKILL;
     pid_ = -1;
   }
+  if (group > 0) kill(-group, SIGKILL);  // workers that outlived their leader
   return exit_code_;
 }
 

@@ -17,9 +17,12 @@ namespace exdm::testing {
 
 class BackgroundProcess {
  public:
-  // nullptr (and *error) when it cannot be started.
+  // nullptr (and *error) when it cannot be started. With `own_process_group` the program leads a
+  // process group of its own and Stop ends the whole group: for daemons that fork workers
+  // (nagios4, icinga2, whose main process outlives a SIGTERM to its umbrella process).
   static std::unique_ptr<BackgroundProcess> Start(const std::vector<std::string>& argv,
-                                                  const std::string& log_file, std::string* error);
+                                                  const std::string& log_file, std::string* error,
+                                                  bool own_process_group = false);
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
@@ -31,12 +34,14 @@ class BackgroundProcess {
                   std::chrono::milliseconds timeout) const;
   bool Running();
   void Signal(int sig) const;
-  // SIGTERM, waits up to `grace`, then SIGKILL. Returns the exit code (128+N when killed by N).
+  // SIGTERM, waits up to `grace`, then SIGKILL (with a process group of its own: SIGTERM to the
+  // group, SIGKILL to what is left of it). Returns the exit code (128+N when killed by N).
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
  private:
   BackgroundProcess() = default;
   pid_t pid_ = -1;
+  bool own_process_group_ = false;
   std::string log_file_;
   int exit_code_ = -1;
 };

@@ -13,8 +13,9 @@
 namespace exdm::testing {
 
 std::unique_ptr<ExporterProcess> ExporterProcess::Start(const std::string& dir,
-                                                        const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {ExporterBinary()};
+                                                        const std::vector<std::string>& args,
+                                                        const std::string& binary) {
+  std::vector<std::string> argv = {binary.empty() ? ExporterBinary() : binary};
   bool has_listen = false;
   for (const std::string& a : args) {
     if (a.rfind("--web.listen-address", 0) == 0) has_listen = true;

@@ -15,9 +15,11 @@ namespace exdm::testing {
 class ExporterProcess {
  public:
   // Adds --web.listen-address=127.0.0.1:0 unless args has a listen address. On failure records
-  // a non-fatal GoogleTest failure with the log and returns nullptr.
+  // a non-fatal GoogleTest failure with the log and returns nullptr. `binary`: another build of
+  // the exporter (the one a package installs) instead of the build tree's.
   static std::unique_ptr<ExporterProcess> Start(const std::string& dir,
-                                                const std::vector<std::string>& args);
+                                                const std::vector<std::string>& args,
+                                                const std::string& binary = "");
 
   int port() const { return port_; }
   BackgroundProcess& process() { return *process_; }

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace exdm::testing {
@@ -36,6 +37,37 @@ bool HttpClient::Connect(std::string* error) {
   return true;
 }
 
+namespace {
+
+// A chunked body ("<hex size>\r\n<data>\r\n" ... "0\r\n\r\n", no trailers: Go's net/http
+// sends bodies it cannot size up front this way, e.g. Alertmanager's API).
+bool ChunkedBodyComplete(const std::string& data, size_t body_start) {
+  size_t at = body_start;
+  for (;;) {
+    const size_t eol = data.find("\r\n", at);
+    if (eol == std::string::npos) return false;
+    const size_t size = std::strtoul(data.substr(at, eol - at).c_str(), nullptr, 16);
+    if (size == 0) return data.size() >= eol + 4;
+    at = eol + 2 + size + 2;
+    if (at > data.size()) return false;
+  }
+}
+
+std::string DecodeChunked(const std::string& body) {
+  std::string out;
+  size_t at = 0;
+  for (;;) {
+    const size_t eol = body.find("\r\n", at);
+    if (eol == std::string::npos) return out;
+    const size_t size = std::strtoul(body.substr(at, eol - at).c_str(), nullptr, 16);
+    if (size == 0) return out;
+    out += body.substr(eol + 2, size);
+    at = eol + 2 + size + 2;
+  }
+}
+
+}  // namespace
+
 HttpResponse HttpClient::Get(const std::string& path,
                              const std::vector<std::pair<std::string, std::string>>& headers) {
   HttpResponse response;
@@ -62,11 +94,13 @@ HttpResponse HttpClient::Get(const std::string& path,
     bool have_length = false;
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
     char buffer[65536];
+    bool chunked = false;
     for (;;) {
       if (header_end != std::string::npos && have_length &&
           data.size() >= header_end + 4 + content_length) {
         break;
       }
+      if (chunked && ChunkedBodyComplete(data, header_end + 4)) break;
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       pollfd p{fd_, POLLIN, 0};
@@ -107,6 +141,8 @@ HttpResponse HttpClient::Get(const std::string& path,
             have_length = true;
             content_length = std::stoul(it->second);
           }
+          const auto te = response.headers.find("transfer-encoding");
+          chunked = te != response.headers.end() && te->second == "chunked";
         }
       }
     }
@@ -121,8 +157,9 @@ HttpResponse HttpClient::Get(const std::string& path,
     }
     response.body = data.substr(header_end + 4);
     if (have_length) response.body.resize(std::min(response.body.size(), content_length));
+    if (chunked) response.body = DecodeChunked(response.body);
     const auto conn = response.headers.find("connection");
-    if (!have_length || (conn != response.headers.end() && conn->second == "close")) {
+    if ((!have_length && !chunked) || (conn != response.headers.end() && conn->second == "close")) {
       close(fd_);
       fd_ = -1;
     }

@@ -1,6 +1,7 @@
 // A minimal HTTP/1.1 client for tests and the scrape benchmark: one keep-alive connection to
-// 127.0.0.1:port, GET with extra headers, Content-Length bodies only (what the exporter and
-// prometheus send). No library, so the benchmark measures the server, not a client stack.
+// 127.0.0.1:port, GET with extra headers, Content-Length and chunked bodies (what the exporter,
+// prometheus and alertmanager send). No library, so the benchmark measures the server, not a
+// client stack.
 #pragma once
 
 #include <chrono>

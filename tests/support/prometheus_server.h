@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "background_process.h"
 
@@ -18,6 +19,8 @@ class PrometheusServer {
     std::string scrape_interval = "1s";
     std::string basic_auth_user;  // empty: no auth
     std::string basic_auth_password;
+    std::vector<std::string> rule_files;  // evaluated every scrape_interval
+    int alertmanager_port = 0;            // 0: no alerting
   };
   // GTEST_SKIP-worthy absence is reported by Available(); failures are non-fatal test failures
   // with the log, returning nullptr.
