@@ -4,22 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "paths.h"
+#include "store_snapshot_fixtures.h"
 
 namespace exdm {
 namespace {
 
 DsAccessSnapshot Load(const std::string& name, const std::string& server) {
-  std::ifstream in(testing::SourceDir() + "/tests/fixtures/store_snapshot/" + name,
-                   std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  auto snap = ParseDsAccessSnapshot(s.str(), server);
-  EXPECT_TRUE(snap) << name << ": " << snap.status().message();
-  return snap ? *snap : DsAccessSnapshot();
+  return testing::LoadDsAccessSnapshotFixture(name, server);
 }
 
 AuditReport AuditOf(const std::vector<std::string>& uris) {

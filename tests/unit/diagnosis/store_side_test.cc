@@ -5,23 +5,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "exdm/base/time_util.h"
-#include "paths.h"
+#include "store_snapshot_fixtures.h"
 
 namespace exdm {
 namespace {
 
 MailboxSnapshot Load(const std::string& name, const std::string& server) {
-  std::ifstream in(testing::SourceDir() + "/tests/fixtures/store_snapshot/" + name,
-                   std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  auto snap = ParseMailboxSnapshot(s.str(), server);
-  EXPECT_TRUE(snap) << name << ": " << snap.status().message();
-  return snap ? *snap : MailboxSnapshot();
+  return testing::LoadMailboxSnapshotFixture(name, server);
 }
 
 StoreInfo Store(const std::string& server, const std::string& sg, const std::string& store,

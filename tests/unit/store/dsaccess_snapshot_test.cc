@@ -6,33 +6,31 @@
 
 #include <chrono>
 
-#include "store_snapshot_format.h"
+#include "collector_script.h"
+#include "store_snapshot_fixtures.h"
 
 namespace exdm::testing {
 namespace {
 
-using store_format::Fixture;
-using store_format::ReadFile;
-
 constexpr int64_t kTaken = 1795628400;  // 2026-11-25T17:40:00Z
 
+const std::string kScript = "exchange-store-snapshot.vbs";
+
 std::string Header() {
-  return store_format::WrittenHeader("DSACCESS_COLUMNS");
+  return ScriptConstant(CollectScript(kScript), "DSACCESS_COLUMNS");
+}
+
+std::string Fixture(const std::string& name) {
+  return StoreSnapshotFixture(name);
 }
 
 TEST(DsAccessSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReaderKnows) {
-  const std::vector<std::string> documented = store_format::DocumentedColumns("DSAccess");
-  ASSERT_EQ(documented.size(), kDsAccessSnapshotColumns.size());
-  EXPECT_EQ(store_format::Split(Header(), ','), documented);
-  for (size_t i = 0; i < documented.size(); ++i)
-    EXPECT_EQ(documented[i], kDsAccessSnapshotColumns[i]);
-  for (std::string_view required : kDsAccessSnapshotRequiredColumns) {
-    EXPECT_NE(std::find(documented.begin(), documented.end(), std::string(required)),
-              documented.end())
-        << required;
-  }
+  ExpectScriptWritesColumns(
+      CollectScript(kScript), "DSAccess columns:", "DSACCESS_COLUMNS",
+      {kDsAccessSnapshotColumns.begin(), kDsAccessSnapshotColumns.end()},
+      {kDsAccessSnapshotRequiredColumns.begin(), kDsAccessSnapshotRequiredColumns.end()});
   // The type words are the script's RoleWord values, in Type's order 0, 1, 2.
-  const std::string script = store_format::Script();
+  const std::string script = CollectScript(kScript);
   for (DsAccessRole role :
        {DsAccessRole::kConfig, DsAccessRole::kDomain, DsAccessRole::kGlobalCatalog}) {
     const std::string word = "RoleWord = \"" + std::string(DsAccessRoleName(role)) + "\"";
@@ -42,7 +40,7 @@ TEST(DsAccessSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReade
 }
 
 TEST(DsAccessSnapshotReader, EveryRoleOfEveryDc) {
-  const std::string text = ReadFile(Fixture("EXCH01-dsaccess.csv"));
+  const std::string text = ReadTextFile(Fixture("EXCH01-dsaccess.csv"));
   EXPECT_EQ(text.substr(0, text.find("\r\n")), Header());
   auto snap = ParseDsAccessSnapshot(text, "EXCH01");
   ASSERT_TRUE(snap) << snap.status().message();
@@ -60,7 +58,7 @@ TEST(DsAccessSnapshotReader, EveryRoleOfEveryDc) {
 }
 
 TEST(DsAccessSnapshotReader, DownAndOutOfSync) {
-  auto snap = ParseDsAccessSnapshot(ReadFile(Fixture("EXCH02-dsaccess.csv")), "");
+  auto snap = ParseDsAccessSnapshot(ReadTextFile(Fixture("EXCH02-dsaccess.csv")), "");
   ASSERT_TRUE(snap) << snap.status().message();
   EXPECT_EQ(snap->server, "EXCH02");
   ASSERT_EQ(snap->dcs.size(), 4u);
@@ -72,7 +70,7 @@ TEST(DsAccessSnapshotReader, DownAndOutOfSync) {
 }
 
 TEST(DsAccessSnapshotReader, NoDcListedIsASnapshotWithNoDcs) {
-  auto snap = ParseDsAccessSnapshot(ReadFile(Fixture("EXCH06-dsaccess.csv")), "EXCH06");
+  auto snap = ParseDsAccessSnapshot(ReadTextFile(Fixture("EXCH06-dsaccess.csv")), "EXCH06");
   ASSERT_TRUE(snap) << snap.status().message();
   EXPECT_TRUE(snap->dcs.empty());
 }

@@ -9,21 +9,24 @@
 
 #include <chrono>
 
+#include "collector_script.h"
 #include "exdm/base/time_util.h"
-#include "paths.h"
-#include "store_snapshot_format.h"
+#include "store_snapshot_fixtures.h"
 #include "temp_dir.h"
 
 namespace exdm::testing {
 namespace {
 
-using store_format::Fixture;
-using store_format::ReadFile;
-
 constexpr int64_t kTaken = 1795628400;  // 2026-11-25T17:40:00Z, the fixtures' snapshot time
 
+const std::string kScript = "exchange-store-snapshot.vbs";
+
 std::string Header() {
-  return store_format::WrittenHeader("MAILBOX_COLUMNS");
+  return ScriptConstant(CollectScript(kScript), "MAILBOX_COLUMNS");
+}
+
+std::string Fixture(const std::string& name) {
+  return StoreSnapshotFixture(name);
 }
 
 const StoreMailboxTable& Table(const MailboxSnapshot& snap, const std::string& sg,
@@ -38,23 +41,17 @@ const StoreMailboxTable& Table(const MailboxSnapshot& snap, const std::string& s
 }
 
 TEST(MailboxSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReaderKnows) {
-  const std::vector<std::string> documented = store_format::DocumentedColumns("Mailboxes");
-  ASSERT_EQ(documented.size(), kMailboxSnapshotColumns.size());
-  EXPECT_EQ(store_format::Split(Header(), ','), documented);
-  for (size_t i = 0; i < documented.size(); ++i)
-    EXPECT_EQ(documented[i], kMailboxSnapshotColumns[i]);
-  for (std::string_view required : kMailboxSnapshotRequiredColumns) {
-    EXPECT_NE(std::find(documented.begin(), documented.end(), std::string(required)),
-              documented.end())
-        << required;
-  }
+  ExpectScriptWritesColumns(
+      CollectScript(kScript), "Mailboxes columns:", "MAILBOX_COLUMNS",
+      {kMailboxSnapshotColumns.begin(), kMailboxSnapshotColumns.end()},
+      {kMailboxSnapshotRequiredColumns.begin(), kMailboxSnapshotRequiredColumns.end()});
 }
 
 TEST(MailboxSnapshotFormat, FixturesAreInTheScriptsFormat) {
   ASSERT_EQ(FormatIso8601Utc(kTaken), "2026-11-25T17:40:00Z");
   for (const char* name : {"EXCH01-mailboxes.csv", "EXCH02-mailboxes.csv", "EXCH03-mailboxes.csv",
                            "EXCH06-mailboxes.csv"}) {
-    const std::string text = ReadFile(Fixture(name));
+    const std::string text = ReadTextFile(Fixture(name));
     ASSERT_FALSE(text.empty()) << name;
     EXPECT_EQ(text.substr(0, text.find("\r\n")), Header()) << name;
     EXPECT_EQ(text.substr(text.size() - 2), "\r\n") << name;
@@ -67,7 +64,7 @@ TEST(MailboxSnapshotFormat, FixturesAreInTheScriptsFormat) {
 // EXCH01 (the demo organization): Sales lost its SMTP mailbox's directory object, the store found
 // it absent; the first store is whole; the public store lists none of these mailboxes.
 TEST(MailboxSnapshotReader, DisconnectedSmtpMailboxCarriesWhenItWasFoundAbsent) {
-  auto snap = ParseMailboxSnapshot(ReadFile(Fixture("EXCH01-mailboxes.csv")), "EXCH01");
+  auto snap = ParseMailboxSnapshot(ReadTextFile(Fixture("EXCH01-mailboxes.csv")), "EXCH01");
   ASSERT_TRUE(snap) << snap.status().message();
   EXPECT_EQ(snap->server, "EXCH01");
   ASSERT_EQ(snap->stores.size(), 2u);
@@ -91,7 +88,7 @@ TEST(MailboxSnapshotReader, DisconnectedSmtpMailboxCarriesWhenItWasFoundAbsent) 
 // EXCH03: quoting (a store name with a comma, one with doubled quotes), a store with its old SMTP
 // mailbox beside the new one, a mounted store with no SMTP mailbox, a disconnected system mailbox.
 TEST(MailboxSnapshotReader, QuotedNamesAndEveryStoreThatAnswered) {
-  auto snap = ParseMailboxSnapshot(ReadFile(Fixture("EXCH03-mailboxes.csv")), "exch03");
+  auto snap = ParseMailboxSnapshot(ReadTextFile(Fixture("EXCH03-mailboxes.csv")), "exch03");
   ASSERT_TRUE(snap) << snap.status().message();
   EXPECT_EQ(snap->server, "exch03");  // the input's label; names compare case-insensitively
   ASSERT_EQ(snap->stores.size(), 3u);
@@ -112,7 +109,7 @@ TEST(MailboxSnapshotReader, QuotedNamesAndEveryStoreThatAnswered) {
 }
 
 TEST(MailboxSnapshotReader, NoStoreAnsweredIsASnapshotWithNoStores) {
-  auto snap = ParseMailboxSnapshot(ReadFile(Fixture("EXCH06-mailboxes.csv")), "EXCH06");
+  auto snap = ParseMailboxSnapshot(ReadTextFile(Fixture("EXCH06-mailboxes.csv")), "EXCH06");
   ASSERT_TRUE(snap) << snap.status().message();
   EXPECT_TRUE(snap->stores.empty());
   EXPECT_EQ(snap->taken_at, kTaken);
@@ -173,7 +170,7 @@ TEST(MailboxSnapshotReader, RefusesWhatWouldMisleadWithTheLine) {
 
 // A file cut while it was being copied: refused, not read as a store that lost its last rows.
 TEST(MailboxSnapshotReader, FileCutMidRowIsRefused) {
-  const std::string text = ReadFile(Fixture("EXCH04-mailboxes-cut.csv"));
+  const std::string text = ReadTextFile(Fixture("EXCH04-mailboxes-cut.csv"));
   ASSERT_FALSE(text.empty());
   auto snap = ParseMailboxSnapshot(text, "EXCH04");
   ASSERT_FALSE(snap);
