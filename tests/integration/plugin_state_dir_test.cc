@@ -297,7 +297,8 @@ TEST_F(PluginStateDir, ExporterStateDirGetsTheSameProtection) {
   {
     auto exporter = start(open);
     ASSERT_TRUE(exporter);
-    ASSERT_TRUE(WaitForExporterLog(*exporter, "<3>collector tracking failed")) << exporter->Log();
+    ASSERT_TRUE(WaitForExporterLog(*exporter, "level=error msg=\"collector tracking failed"))
+        << exporter->Log();
     EXPECT_TRUE(exporter->WaitForMetric("exchange_collector_success{collector=\"tracking\"} 0",
                                         std::chrono::seconds(10)));
     EXPECT_NE(
@@ -316,7 +317,8 @@ TEST_F(PluginStateDir, ExporterStateDirGetsTheSameProtection) {
   {
     auto exporter = start(own);
     ASSERT_TRUE(exporter);
-    ASSERT_TRUE(WaitForExporterLog(*exporter, "<3>collector tracking failed")) << exporter->Log();
+    ASSERT_TRUE(WaitForExporterLog(*exporter, "level=error msg=\"collector tracking failed"))
+        << exporter->Log();
     EXPECT_TRUE(exporter->WaitForMetric("exchange_collector_success{collector=\"tracking\"} 0",
                                         std::chrono::seconds(10)));
     EXPECT_NE(exporter->Log().find(own + "/tracking.state.lock is a symbolic link"),

@@ -1,5 +1,7 @@
 // process_* self-metrics (client_golang's process collector, read from /proc/self) and the log
 // line format (exporter-toolkit's --log.format).
+#include "process_metrics.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -10,7 +12,6 @@
 #include <string>
 
 #include "log.h"
-#include "process_metrics.h"
 #include "snapshot.h"
 
 namespace exdm::exporter {
