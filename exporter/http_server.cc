@@ -265,6 +265,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<S
       Send(Refusal(400, *settings));
       return;
     }
+    if (static_cast<bool>(settings->tls) != kTls) {
+      // TLS was turned on (or off) by a reload: this connection no longer matches it.
+      Close();
+      return;
+    }
     const auto& message = parser_->get();
     // A body is never read: the exporter takes none. Answer, then close the connection, so a
     // half-sent body holds nothing.

@@ -44,7 +44,8 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
 
   // New settings (SIGHUP): requests read from now on, and connections accepted from now on, use
-  // them; open connections stay open.
+  // them; open connections stay open, except that a request on a plain connection after TLS was
+  // turned on (or the reverse) closes it unanswered.
   void Apply(WebSettings settings);
 
   // The ports actually bound, e.g. for ":0" in tests.

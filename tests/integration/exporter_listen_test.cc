@@ -1,6 +1,7 @@
-// Where the real exporter listens: ":PORT" on IPv4 and IPv6, "[::1]:PORT" on IPv6 only, host
-// names resolved, repeated addresses, and systemd socket activation through
-// systemd-socket-activate (the sockets handed over as LISTEN_FDS, kept across SIGHUP).
+// Where the real exporter listens: ":PORT" on IPv4 and IPv6, "[::1]:PORT" on IPv6 only (and a
+// real prometheus scraping it there), host names resolved, repeated addresses, and systemd
+// socket activation through systemd-socket-activate (the sockets handed over as LISTEN_FDS, kept
+// across SIGHUP).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "http_client.h"
 #include "paths.h"
 #include "process.h"
+#include "prometheus_server.h"
 
 namespace exdm::testing {
 namespace {
@@ -42,6 +44,25 @@ TEST(ExporterListen, AnEmptyHostMeansEveryIpv4AndIpv6Address) {
       << exporter->Log();
   EXPECT_TRUE(Serves("127.0.0.1", port));
   EXPECT_TRUE(Serves("::1", port));
+}
+
+TEST(ExporterListen, PrometheusScrapesOverIpv6) {
+  if (!PrometheusServer::Available()) GTEST_SKIP() << "prometheus not installed";
+  TempDir dir("exdm-listen-prom");
+  const int port = FreeLoopbackPort();
+  auto exporter = ExporterProcess::Start(
+      dir.path(),
+      {"--web.listen-address=[::1]:" + std::to_string(port), "--exporter.state_dir=" + dir.path()});
+  ASSERT_TRUE(exporter);
+  PrometheusServer::Options options;
+  options.target_host = "[::1]";
+  options.target_port = port;
+  auto prometheus = PrometheusServer::Start(dir.path(), options);
+  ASSERT_TRUE(prometheus);
+  EXPECT_TRUE(prometheus->WaitFor(
+      "exchange_delivery_exporter_build_info{instance=\"[::1]:" + std::to_string(port) + "\"}",
+      [](const nlohmann::json& r) { return r.size() == 1; }, std::chrono::seconds(30)))
+      << prometheus->Log();
 }
 
 TEST(ExporterListen, AnIpv6LiteralListensThereOnly) {

@@ -176,6 +176,33 @@ TEST_F(HttpServerTest, NewSettingsApplyToTheNextRequestOnOpenConnections) {
   EXPECT_EQ(client.Get("/metrics", {{"Authorization", right}}).status, 404);
 }
 
+TEST_F(HttpServerTest, TurningTlsOnClosesPlainConnectionsAtTheirNextRequest) {
+  SnapshotStore small("1.0", "abc");
+  auto server = Serve(small);
+  const int port = server->ports().at(0);
+  HttpClient plain(port);
+  EXPECT_EQ(plain.Get("/metrics").status, 200);  // kept alive
+
+  testing::TempDir dir("exdm-http-server");
+  testing::TestPki pki(dir.path());
+  ASSERT_TRUE(pki.ok()) << pki.error();
+  TlsServerConfig config;
+  config.cert_file = pki.server_cert();
+  config.key_file = pki.server_key();
+  auto tls = TlsContext::Make(config);
+  ASSERT_TRUE(tls.ok()) << tls.status().message();
+  WebSettings secure;
+  secure.tls = *tls;
+  server->Apply(secure);
+  // The old connection gets no plaintext answer any more (the client's retry on a new connection
+  // meets TLS and fails too); a TLS client is served.
+  EXPECT_EQ(plain.Get("/metrics").status, 0);
+  HttpClientOptions options;
+  options.tls = true;
+  options.ca_file = pki.ca_cert();
+  EXPECT_EQ(HttpClient(port, options).Get("/metrics").status, 200);
+}
+
 // A kept-alive connection that has had one answer and now waits.
 int IdleKeptAlive(int port) {
   const int fd = testing::ConnectLoopback(port);
