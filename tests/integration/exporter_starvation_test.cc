@@ -57,7 +57,7 @@ void Send(int fd, const std::string& data) {
 // The hostile side of one case: raw sockets, or kept-alive clients.
 class Attack {
  public:
-  Attack(Kind kind, int count, int port, const HttpClientOptions& client) : kind_(kind) {
+  Attack(Kind kind, int count, int port, const HttpClientOptions& client) {
     for (int i = 0; i < count; ++i) {
       if (kind == Kind::kKeepAliveIdle) {
         clients_.push_back(std::make_unique<HttpClient>(port, client));
@@ -115,7 +115,6 @@ class Attack {
   }
 
  private:
-  Kind kind_;
   std::vector<int> fds_;
   std::vector<std::unique_ptr<HttpClient>> clients_;
   std::atomic<bool> stop_{false};
