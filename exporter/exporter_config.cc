@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "listen_address.h"
+
 namespace po = boost::program_options;
 
 namespace exdm::exporter {
@@ -66,10 +68,15 @@ po::options_description FileOptions() {
       "directory for incremental read state (default /var/lib/exchange-delivery-monitor)");
   po::options_description web("Web ([web] section)");
   web.add_options()("web.listen-address", po::value<std::vector<std::string>>(),
-                    "[HOST]:PORT to listen on (repeatable, default :9755)")(
+                    "[HOST]:PORT to listen on (repeatable, default :9755; :PORT is every "
+                    "IPv4 and IPv6 address, [::1]:PORT an IPv6 one, a host name every address "
+                    "it resolves to)")(
+      "web.systemd-socket", po::value<bool>()->implicit_value(true),
+      "serve on the sockets systemd passes (socket activation) instead of the listen addresses")(
       "web.telemetry-path", po::value<std::string>(), "path of the metrics (default /metrics)")(
       "web.config.file", po::value<std::string>(),
-      "exporter-toolkit web config (YAML: basic_auth_users)");
+      "exporter-toolkit web config (YAML: tls_server_config, http_server_config, "
+      "basic_auth_users)");
   po::options_description log("Logging ([log] section)");
   log.add_options()("log.level", po::value<std::string>(),
                     "only log messages with this level or above: debug, info, warn, error "
@@ -216,13 +223,19 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   Take(vm, "exporter.listen_address", c.listen_addresses);
   Take(vm, "web.listen-address", c.listen_addresses);
   if (c.listen_addresses.empty()) c.listen_addresses = {":9755"};
+  for (const std::string& address : c.listen_addresses) {
+    if (Result<ListenAddress> parsed = ParseListenAddress(address); !parsed.ok()) {
+      return parsed.status();
+    }
+  }
+  Take(vm, "web.systemd-socket", c.systemd_socket);
   Take(vm, "web.telemetry-path", c.telemetry_path);
   if (c.telemetry_path.empty() || c.telemetry_path.front() != '/' || c.telemetry_path == "/") {
     return Status(ErrorCode::kInvalidArgument,
                   "web.telemetry-path must start with '/' and not be '/' (the landing page)");
   }
   for (char ch : c.telemetry_path) {
-    // CivetWeb treats * ? | $ as pattern syntax; keep paths to plain characters.
+    // Plain characters only: the path is compared byte for byte and shown in the landing page.
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' || ch == '_' || ch == '-' ||
           ch == '.')) {
       return Status(ErrorCode::kInvalidArgument,

@@ -22,6 +22,7 @@ struct ExporterConfig {
   std::string config_file;
   // [web] / --web.*
   std::vector<std::string> listen_addresses;  // default {":9755"}
+  bool systemd_socket = false;                // serve on systemd's sockets instead
   std::string telemetry_path = "/metrics";
   std::string web_config_file;
   // The sources, as the core declares their settings (shared with the check's options).
