@@ -35,26 +35,33 @@ TEST_F(HttpRoutesTest, ServesTheSnapshotAsItIs) {
   const HttpResponse plain = Get("/metrics");
   EXPECT_EQ(plain.status(), 200);
   EXPECT_EQ(plain.body(), store_.Current()->text);
+  // The process_* metrics are read at each scrape and follow the snapshot.
+  EXPECT_EQ(plain.tail().rfind("# HELP process_", 0), 0u) << plain.tail();
   const std::string head = plain.Head(false);
   EXPECT_NE(head.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"),
             std::string::npos);
-  EXPECT_NE(head.find("Content-Length: " + std::to_string(store_.Current()->text.size())),
+  EXPECT_NE(head.find("Content-Length: " +
+                      std::to_string(store_.Current()->text.size() + plain.tail().size())),
             std::string::npos);
   EXPECT_NE(head.find("X-Frame-Options: deny\r\n"), std::string::npos) << head;
   EXPECT_EQ(head.find("Connection: close"), std::string::npos);
   EXPECT_NE(plain.Head(true).find("Connection: close\r\n"), std::string::npos);
 
   const HttpResponse gzip = Get("/metrics?x=1", "GET", "gzip");
-  EXPECT_EQ(gzip.body(), store_.Current()->gzip);
+  EXPECT_EQ(gzip.body(), store_.Current()->gzip.bytes);
+  EXPECT_FALSE(gzip.tail().empty());  // the process_* lines and the end of the one gzip stream
   EXPECT_NE(gzip.Head(false).find("Content-Encoding: gzip\r\n"), std::string::npos);
   EXPECT_NE(gzip.Head(false).find("Vary: Accept-Encoding\r\n"), std::string::npos);
 
   const HttpResponse head_only = Get("/metrics", "HEAD");
   EXPECT_EQ(head_only.status(), 200);
   EXPECT_TRUE(head_only.body().empty());
-  EXPECT_NE(head_only.Head(false).find("Content-Length: " +
-                                       std::to_string(store_.Current()->text.size())),
-            std::string::npos);
+  EXPECT_TRUE(head_only.tail().empty());
+  // What GET would send: the snapshot and the process_* lines of that moment.
+  const std::string head_only_head = head_only.Head(false);
+  const size_t length_at = head_only_head.find("Content-Length: ");
+  ASSERT_NE(length_at, std::string::npos);
+  EXPECT_GT(std::stoul(head_only_head.substr(length_at + 16)), store_.Current()->text.size());
 }
 
 TEST_F(HttpRoutesTest, LandingPageNotFoundAndMethods) {
