@@ -53,6 +53,7 @@ PipelineRequest RequestFor(const CheckOptions& o) {
   if (!o.events.files.empty()) {
     request.events = EventRunFor(WithStateSuffix(o, ".events"), "all-events");
   }
+  AddStoreSnapshotSources(o, request);
   return request;
 }
 
@@ -78,7 +79,8 @@ std::string RepairText(const AuditReport& audit, const StoreRef& store) {
 }
 
 // Each source's own output, as its mode renders it.
-PluginOutput RenderMailbox(const GatheredSources& sources, const CheckOptions& o) {
+PluginOutput RenderMailbox(const GatheredSources& sources, const CorrelatedDiagnosis& result,
+                           const CheckOptions& o) {
   PluginOutput mailbox;
   if (!sources.ldap_warning.empty()) mailbox.AddLongLine("warning: " + sources.ldap_warning);
   if (!sources.ldap_request->ok()) {
@@ -92,6 +94,8 @@ PluginOutput RenderMailbox(const GatheredSources& sources, const CheckOptions& o
   // The status line may be cut after the stores' diagnoses: the failure also goes below.
   for (const LdapSourceStatus& s : sources.audit->sources)
     if (!s.up) mailbox.AddLongLine("failed: " + s.error->message());
+  // The store's own view, per store with the AD findings.
+  RenderStoreViews(sources, result, o, mailbox);
   return mailbox;
 }
 
@@ -173,6 +177,7 @@ void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
     out.AddLongLine("stalled recipients not tied to stores: " +
                     run.result.correlation_status.message());
   }
+  RenderRepairs(run.result.repairs, out);
 }
 
 }  // namespace
@@ -180,17 +185,24 @@ void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
 PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
   PluginOutput out;
   if (o.ldap.uris.empty() && o.tracking.dirs.empty() && o.events.files.empty() &&
-      o.snapshots.files.empty()) {
+      o.snapshots.files.empty() && !HasStoreSnapshotSources(o)) {
     out.SetState(PluginState::kUnknown);
     out.AddSummary(
-        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot or "
-        "--event-file");
+        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot, "
+        "--event-file, --mailbox-snapshot or --dsaccess-snapshot");
     return out;
   }
   const PipelineRun run = RunPipeline(RequestFor(o), SourcesDeadline(deadline));
   RenderDiagnosis(run, out);
   const GatheredSources& sources = run.sources;
-  if (sources.ldap_request) out.Absorb(RenderMailbox(sources, o), "mailbox");
+  if (sources.ldap_request) {
+    out.Absorb(RenderMailbox(sources, run.result, o), "mailbox");
+  } else if (HasStoreSnapshotSources(o)) {
+    // Without -H the store snapshots are judged on their own.
+    PluginOutput store;
+    RenderStoreViews(sources, run.result, o, store);
+    out.Absorb(store, "store");
+  }
   if (sources.tracking) out.Absorb(RenderTracking(sources, run.result, o), "queue");
   if (sources.snapshots) out.Absorb(RenderSnapshotSource(sources, o), "queue snapshot");
   if (sources.events) out.Absorb(RenderEventSource(sources, o), "events");

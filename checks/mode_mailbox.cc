@@ -133,10 +133,17 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     return out;
   };
   if (o.ldap.uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-  auto request = BuildAuditRequest(o, out);
-  if (!request) return unknown(request.status().message());
-  const AuditReport report = AuditOverLdap(*request, deadline);
-  RenderMailboxAudit(report, o, out);
+  // The audit and the store snapshots, read at once through the core's pipeline (as `all` does).
+  PipelineRequest request;
+  request.now = EvaluationTime(o);
+  request.ldap = o.ldap;
+  AddStoreSnapshotSources(o, request);
+  const PipelineRun run = RunPipeline(request, deadline);
+  const GatheredSources& sources = run.sources;
+  if (!sources.ldap_warning.empty()) out.AddLongLine("warning: " + sources.ldap_warning);
+  if (!sources.ldap_request->ok()) return unknown(sources.ldap_request->status().message());
+  RenderMailboxAudit(*sources.audit, o, out);
+  RenderStoreViews(sources, run.result, o, out);
   return out;
 }
 

@@ -57,6 +57,12 @@ Status ProbeInputs(const CheckOptions& o, WorkProgress& progress) {
   for (const NamedPath& p : o.snapshots.files) {
     if (Status s = CheckFile(progress, "--queue-snapshot", p.path, p.server); !s.ok()) return s;
   }
+  for (const NamedPath& p : o.mailbox_snapshots.files) {
+    if (Status s = CheckFile(progress, "--mailbox-snapshot", p.path, p.server); !s.ok()) return s;
+  }
+  for (const NamedPath& p : o.dsaccess_snapshots.files) {
+    if (Status s = CheckFile(progress, "--dsaccess-snapshot", p.path, p.server); !s.ok()) return s;
+  }
   if (!o.ldap.password_file.empty()) {
     if (Status s = CheckFile(progress, "--password-file", o.ldap.password_file); !s.ok()) return s;
   }

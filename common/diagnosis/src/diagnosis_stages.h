@@ -21,6 +21,7 @@ struct StoreFacts {
   std::vector<FindingKind> findings;  // AD findings, report order, each kind once
   uint64_t logon = 0;                 // 326
   std::optional<int64_t> first_logon;
+  std::optional<int64_t> last_logon;
   std::set<std::string> codes;  // of those 326
   uint64_t stalled = 0;         // stalled deliveries whose recipient lives here
   int64_t oldest_first_seen = 0;

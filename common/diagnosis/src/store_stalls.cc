@@ -77,9 +77,14 @@ StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers
   std::map<StoreRef, StoreStall> by_store;
   std::set<StoreRef> receiving;
   for (const LocalDeliveryReport& r : servers) {
-    for (const std::string& d : r.delivered_recipients) {
-      auto m = store_of.find(d);
-      if (m != store_of.end()) receiving.insert(m->second);
+    for (const DeliveredRecipient& d : r.delivered_recipients) {
+      auto m = store_of.find(d.address);
+      if (m == store_of.end()) continue;
+      receiving.insert(m->second);
+      StoreDeliveries& to = out.delivered[m->second];
+      to.since = to.deliveries ? std::min(to.since, d.first_delivered) : d.first_delivered;
+      to.last = std::max(to.last, d.last_delivered);
+      to.deliveries += d.deliveries;
     }
     out.not_looked_up += r.stalled_recipients_omitted;
     for (const StalledRecipient& rec : r.stalled_recipients) {
@@ -132,14 +137,18 @@ StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers
 Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>& servers,
                                          const AuditReport& audit,
                                          const LdapConnectOptions& connection,
-                                         const Deadline& deadline, RecipientStoreCache* cache) {
+                                         const Deadline& deadline, RecipientStoreCache* cache,
+                                         bool map_deliveries) {
   // Stalled recipients first: when the lookup bound cuts, it cuts the scope hints, not stalls.
   std::vector<std::string> addresses;
   for (const LocalDeliveryReport& r : servers) {
     for (const StalledRecipient& s : r.stalled_recipients)
       addresses.push_back(s.address);
   }
-  if (addresses.empty()) return AggregateStalls(servers, {}, audit.stores);
+  bool delivered = false;
+  for (const LocalDeliveryReport& r : servers)
+    delivered = delivered || (map_deliveries && !r.delivered_recipients.empty());
+  if (addresses.empty() && !delivered) return AggregateStalls(servers, {}, audit.stores);
   const LdapSourceStatus* up = nullptr;
   for (const LdapSourceStatus& s : audit.sources) {
     if (s.up) {
@@ -159,8 +168,9 @@ Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>&
     return Status(code, why.empty() ? "no LDAP server answered" : why);
   }
   for (const LocalDeliveryReport& r : servers) {
-    if (r.stalled_deliveries == 0) continue;
-    addresses.insert(addresses.end(), r.delivered_recipients.begin(), r.delivered_recipients.end());
+    if (r.stalled_deliveries == 0 && !map_deliveries) continue;
+    for (const DeliveredRecipient& d : r.delivered_recipients)
+      addresses.push_back(d.address);
   }
 
   RecipientLookup lookup;

@@ -44,11 +44,18 @@ void StallTracker::AdvanceTime(int64_t t) {
 
 void StallTracker::Delivered(const DeliveryPair& p) {
   ++counters_.deliveries;
-  if (delivered_.size() >= cfg_.max_delivered_recipients) return;
   const std::string_view rcpt = table_.Recipient(p);
-  if (delivered_seen_.insert(HashBytes(rcpt.data(), rcpt.size(), kMsgSeed)).second) {
-    delivered_.emplace_back(rcpt);
+  const uint64_t h = HashBytes(rcpt.data(), rcpt.size(), kMsgSeed);
+  auto it = delivered_index_.find(h);
+  if (it == delivered_index_.end()) {
+    if (delivered_.size() >= cfg_.max_delivered_recipients) return;
+    it = delivered_index_.emplace(h, delivered_.size()).first;
+    delivered_.push_back(DeliveredRecipient{std::string(rcpt), 0, p.attempt_time, p.attempt_time});
   }
+  DeliveredRecipient& d = delivered_[it->second];
+  ++d.deliveries;
+  d.first_delivered = std::min(d.first_delivered, p.attempt_time);
+  d.last_delivered = std::max(d.last_delivered, p.attempt_time);
 }
 
 void StallTracker::Sweep(int64_t now) {

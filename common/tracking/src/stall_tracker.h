@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "delivery_table.h"
@@ -58,7 +58,7 @@ class StallTracker {
 
   size_t InFlight() const { return table_.size(); }
   size_t MemoryBytes() const { return table_.MemoryBytes(); }
-  const std::vector<std::string>& delivered_recipients() const { return delivered_; }
+  const std::vector<DeliveredRecipient>& delivered_recipients() const { return delivered_; }
 
   static constexpr size_t kMaxRecipient = 512;
 
@@ -86,8 +86,8 @@ class StallTracker {
   int64_t last_full_sweep_ = INT64_MIN;
   // Recipients delivered to this run (bounded), for the scope of a stall: a store that still
   // receives mail is not the store the fault took down.
-  std::unordered_set<uint64_t> delivered_seen_;
-  std::vector<std::string> delivered_;
+  std::unordered_map<uint64_t, size_t> delivered_index_;  // recipient hash -> delivered_ index
+  std::vector<DeliveredRecipient> delivered_;
   char lower_[kMaxRecipient];
 };
 

@@ -22,7 +22,8 @@
 // and without that server's events -> kUnexplainedStall (no 326 seen proves nothing).
 // An audit counts only when at least one of its views answered.
 //
-// Which GC: when DSAccess 2080/2081 name the server's GCs and one of them is an audited -H URI
+// Which GC: when the server's DSAccess snapshot (dsaccess_view.h; its own list, preferred) or
+// DSAccess 2080/2081 name the server's GCs and one of them is an audited -H URI
 // (host names compared case-insensitively, a short name matching an FQDN's first label), the
 // store's summary says the diagnosis rests on that GC's view (or that it did not answer).
 #pragma once
@@ -37,6 +38,7 @@
 #include "exdm/ad/findings.h"
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/base/store_ref.h"
+#include "exdm/diagnosis/dsaccess_view.h"
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/events/evidence.h"
 #include "exdm/tracking/local_delivery.h"
@@ -63,6 +65,7 @@ struct StoreDiagnosis {
   std::vector<FindingKind> findings;  // AD findings on this store, report order
   uint64_t logon_failures = 0;        // 326 in the window
   std::optional<int64_t> first_logon_failure;
+  std::optional<int64_t> last_logon_failure;
   std::set<std::string> error_codes;         // of those 326
   uint64_t stalled_deliveries = 0;           // mapped to this store (0 when unknown)
   int64_t oldest_stalled_age = 0;            // seconds
@@ -105,6 +108,8 @@ struct DiagnosisInputs {
   std::map<std::string, StoreRef> recipient_store;
   // The scope of each server's stall (CorrelateStalls); null: not known.
   const std::vector<ServerStallScope>* stall_scopes = nullptr;
+  // The DSAccess snapshots' view; null: none. A server's GCs there replace its 2080/2081 list.
+  const DsAccessView* dsaccess = nullptr;
   int64_t now = 0;
 };
 

@@ -29,6 +29,7 @@
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/base/store_ref.h"
 #include "exdm/diagnosis/store_side.h"
+#include "exdm/diagnosis/store_stalls.h"
 
 namespace exdm {
 
@@ -36,19 +37,15 @@ enum class RepairStage { kFixDirectory, kRemount, kPurge, kMailFlows, kVerifyFlo
 // "fix_directory", "remount", "purge", "mail_flows", "verify_flow".
 std::string_view RepairStageName(RepairStage stage);
 
-// Deliveries to one store that no retry followed (message tracking logs), counted from `since`.
-struct StoreDeliveries {
-  uint64_t deliveries = 0;
-  int64_t since = 0;
-};
-
 struct RepairStageInputs {
   const AuditReport* audit = nullptr;           // null, or no view up: the AD side is unknown
   const StoreSideReport* store_side = nullptr;  // null: no mailbox snapshot at all
   // Stores the fault was seen on (326 in the window, stalled deliveries), and when it was last
   // seen: such a store stays in the repair until mail flows.
   std::map<StoreRef, int64_t> fault_seen;
-  std::map<StoreRef, StoreDeliveries> deliveries;  // per store, from the tracking logs
+  // Per store, from the tracking logs (store_stalls.h): only deliveries after the fault was last
+  // seen count, so the caller passes a store's only when it has no stalled delivery left.
+  std::map<StoreRef, StoreDeliveries> deliveries;
 };
 
 struct StoreRepair {

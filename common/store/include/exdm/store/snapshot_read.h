@@ -45,4 +45,13 @@ struct StoreSnapshotRead {
   std::optional<int64_t> taken_at;  // whenever the file parsed: a stale one's time shows too
 };
 
+// The snapshots that were read, in the order given.
+template <typename Snapshot>
+std::vector<Snapshot> GoodSnapshots(const std::vector<StoreSnapshotRead<Snapshot>>& reads) {
+  std::vector<Snapshot> good;
+  for (const StoreSnapshotRead<Snapshot>& r : reads)
+    if (r.snapshot) good.push_back(*r.snapshot);
+  return good;
+}
+
 }  // namespace exdm

@@ -1,0 +1,243 @@
+// The exporter's store snapshot collectors ([mailbox_snapshot], [dsaccess_snapshot]) against the
+// demo organization in a real slapd and the shipped fixtures with their times moved to now: the
+// same findings and DC states as the check's `mailbox` on the same files (one core, two doors),
+// scraped by a real Prometheus; a snapshot that goes stale fails its collector and keeps the last
+// good values, whose timestamp shows their age.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "collector_script.h"
+#include "exporter_process.h"
+#include "fixture_times.h"
+#include "org_fixture.h"
+#include "paths.h"
+#include "prometheus_server.h"
+#include "run_program.h"
+#include "slapd_fixture.h"
+#include "store_snapshot_fixtures.h"
+#include "temp_dir.h"
+
+namespace exdm::testing {
+namespace {
+
+// What the fixtures' snapshot_utc says.
+constexpr int64_t kFixtureTaken = 1795628400;  // 2026-11-25T17:40:00Z
+
+using Counts = std::map<std::string, double>;  // "display|finding" or "server|dc|type" -> value
+
+// The check's "[STATE] server / storage group / store: finding - ..." lines (orphans, which have
+// no store, are not a per-store finding).
+Counts FindingsFromCheck(const std::string& out) {
+  Counts found;
+  static const std::regex kLine(R"(^\[(CRITICAL|WARNING|OK)\] (.+ / .+ / .+?): ([a-z_]+) - )");
+  for (const std::string& line : SplitLines(out)) {
+    std::smatch m;
+    if (std::regex_search(line, m, kLine)) found[m[2].str() + "|" + m[3].str()] += 1;
+  }
+  return found;
+}
+
+Counts FindingsFromMetrics(const std::string& metrics) {
+  Counts found;
+  static const std::regex kSeries(
+      R"re(^exchange_smtp_mailbox_findings\{server="((?:[^"\\]|\\.)*)",storage_group="((?:[^"\\]|\\.)*)",store="((?:[^"\\]|\\.)*)",finding="([a-z_]+)"\} ([0-9]+)$)re");
+  // Label values as the exposition format escapes them: \" and \\.
+  auto unescape = [](const std::string& v) {
+    return std::regex_replace(v, std::regex(R"(\\(.))"), "$1");
+  };
+  for (const std::string& line : SplitLines(metrics)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kSeries)) {
+      found[unescape(m[1].str()) + " / " + unescape(m[2].str()) + " / " + unescape(m[3].str()) +
+            "|" + m[4].str()] = std::stod(m[5]);
+    }
+  }
+  return found;
+}
+
+// The check's "EXCH02 uses dc1.contoso.com (configuration DC, up), ..." lines: 1 up, 0 down.
+Counts DcsUpFromCheck(const std::string& out) {
+  Counts up;
+  static const std::regex kDc(R"(([A-Za-z0-9.-]+) \((configuration DC|DC|GC), (up|DOWN))");
+  static const std::map<std::string, std::string> kType = {
+      {"configuration DC", "config"}, {"DC", "domain"}, {"GC", "gc"}};
+  for (const std::string& line : SplitLines(out)) {
+    const size_t uses = line.find(" uses ");
+    if (uses == std::string::npos || line.find("(DSAccess, ") == std::string::npos) continue;
+    std::string server = line.substr(0, uses);
+    server.erase(0, server.find_first_not_of(' '));
+    const std::string rest = line.substr(uses);
+    for (auto it = std::sregex_iterator(rest.begin(), rest.end(), kDc);
+         it != std::sregex_iterator(); ++it) {
+      up[server + "|" + (*it)[1].str() + "|" + kType.at((*it)[2].str())] =
+          (*it)[3].str() == "up" ? 1 : 0;
+    }
+  }
+  return up;
+}
+
+Counts DcsUpFromMetrics(const std::string& metrics) {
+  Counts up;
+  static const std::regex kSeries(
+      R"re(^exchange_dsaccess_dc_up\{server="([^"]*)",dc="([^"]*)",type="([a-z]+)"\} ([01])$)re");
+  for (const std::string& line : SplitLines(metrics)) {
+    std::smatch m;
+    if (std::regex_match(line, m, kSeries))
+      up[m[1].str() + "|" + m[2].str() + "|" + m[3].str()] = std::stod(m[4]);
+  }
+  return up;
+}
+
+std::string Dump(const Counts& c) {
+  std::string out;
+  for (const auto& [k, v] : c)
+    out += "\n  " + k + " = " + std::to_string(v);
+  return out;
+}
+
+class ExporterStoreSnapshot : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto org = GenerateOrg({SampleOrg("demo")}, tmp_.path());
+    ASSERT_TRUE(org);
+    slapd_ = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+    ASSERT_TRUE(slapd_);
+    taken_ = static_cast<int64_t>(std::time(nullptr)) - 60;
+    for (const char* name : {"EXCH01-mailboxes.csv", "EXCH03-mailboxes.csv", "EXCH01-dsaccess.csv",
+                             "EXCH02-dsaccess.csv"}) {
+      WriteMoved(name, name, taken_);
+    }
+  }
+
+  void WriteMoved(const std::string& fixture, const std::string& as, int64_t taken) {
+    tmp_.Write(as,
+               MoveFixtureTimes(ReadTextFile(StoreSnapshotFixture(fixture)), kFixtureTaken, taken));
+  }
+
+  std::vector<std::string> Snapshots(const std::string& mailbox_flag,
+                                     const std::string& dsaccess_flag) const {
+    return {mailbox_flag,  "EXCH01=" + tmp_.File("EXCH01-mailboxes.csv"),
+            mailbox_flag,  "EXCH03=" + tmp_.File("EXCH03-mailboxes.csv"),
+            dsaccess_flag, "EXCH01=" + tmp_.File("EXCH01-dsaccess.csv"),
+            dsaccess_flag, "EXCH02=" + tmp_.File("EXCH02-dsaccess.csv")};
+  }
+
+  std::unique_ptr<ExporterProcess> StartExporter() {
+    std::vector<std::string> args = {"--ldap.uri=" + slapd_->uri(),
+                                     "--ldap.bind_dn=" + slapd_->monitor_dn(),
+                                     "--ldap.password_file=" + slapd_->monitor_password_file(),
+                                     "--exporter.audit_interval=1",
+                                     "--mailbox_snapshot.interval=1",
+                                     "--dsaccess_snapshot.interval=1",
+                                     "--exporter.state_dir=" + tmp_.path()};
+    const std::vector<std::string> files =
+        Snapshots("--mailbox_snapshot.file", "--dsaccess_snapshot.file");
+    for (size_t i = 0; i < files.size(); i += 2)
+      args.push_back(files[i] + "=" + files[i + 1]);
+    return ExporterProcess::Start(tmp_.path(), args);
+  }
+
+  TempDir tmp_{"exdm-exporter-store"};
+  std::unique_ptr<Slapd> slapd_;
+  int64_t taken_ = 0;
+};
+
+TEST_F(ExporterStoreSnapshot, SameFindingsAndDcStatesAsTheCheckScrapedByPrometheus) {
+  if (!PrometheusServer::Available()) GTEST_SKIP() << "prometheus not installed";
+  auto exporter = StartExporter();
+  ASSERT_TRUE(exporter);
+  ASSERT_TRUE(exporter->WaitForMetric(
+      "exchange_smtp_mailbox_findings{server=\"EXCH01\",storage_group=\"First Storage "
+      "Group\",store=\"Sales\",finding=\"smtp_mailbox_disconnected\"} 1",
+      std::chrono::seconds(30)))
+      << exporter->Log();
+  const std::string metrics = exporter->ScrapeText();
+  std::vector<std::string> check_args = {CheckBinary(),
+                                         "mailbox",
+                                         "-H",
+                                         slapd_->uri(),
+                                         "-D",
+                                         slapd_->monitor_dn(),
+                                         "--password-file",
+                                         slapd_->monitor_password_file()};
+  for (const std::string& a : Snapshots("--mailbox-snapshot", "--dsaccess-snapshot"))
+    check_args.push_back(a);
+  const ProgramResult check = RunProgram(check_args);
+  ASSERT_EQ(check.exit_code, 2) << check.out;
+
+  // Every finding, the audit's and the store's, under the same names with the same counts.
+  const Counts from_check = FindingsFromCheck(check.out);
+  EXPECT_EQ(FindingsFromMetrics(metrics), from_check)
+      << "exporter:" << Dump(FindingsFromMetrics(metrics)) << "\ncheck:" << Dump(from_check) << "\n"
+      << check.out;
+  for (const char* expected :
+       {"EXCH01 / First Storage Group / Sales|missing",
+        "EXCH01 / First Storage Group / Sales|smtp_mailbox_disconnected",
+        "EXCH03 / First Storage Group / Sales, Legal & Finance|purge_pending",
+        "EXCH03 / First Storage Group / Research \"R&D\"|smtp_mailbox_not_created",
+        "EXCH03 / Second Storage Group / Archive|system_mailbox_disconnected"}) {
+    EXPECT_EQ(from_check.count(expected), 1u) << expected << Dump(from_check);
+  }
+  // Every DC DSAccess lists, up or down as the check says.
+  const Counts dcs = DcsUpFromCheck(check.out);
+  EXPECT_EQ(DcsUpFromMetrics(metrics), dcs) << Dump(DcsUpFromMetrics(metrics)) << Dump(dcs);
+  EXPECT_EQ(dcs.at("EXCH02|dc3.contoso.com|domain"), 0);
+  EXPECT_EQ(SampleValue(metrics,
+                        "exchange_dsaccess_dc_in_sync{server=\"EXCH02\",dc=\"gc2.contoso."
+                        "com\",type=\"gc\"}"),
+            0);
+  EXPECT_EQ(SampleValue(metrics, "exchange_mailbox_snapshot_timestamp_seconds{server=\"EXCH03\"}"),
+            static_cast<double>(taken_));
+
+  // A real Prometheus scrapes the same.
+  PrometheusServer::Options options;
+  options.target_port = exporter->port();
+  auto prometheus = PrometheusServer::Start(tmp_.path(), options);
+  ASSERT_TRUE(prometheus);
+  ASSERT_TRUE(prometheus->WaitFor(
+      "exchange_dsaccess_dc_up == 0", [](const nlohmann::json& r) { return r.size() == 1; },
+      std::chrono::seconds(30)))
+      << prometheus->Log();
+  const nlohmann::json down = prometheus->Query("exchange_dsaccess_dc_up == 0");
+  EXPECT_EQ(down[0]["metric"]["dc"], "dc3.contoso.com") << down.dump();
+  EXPECT_EQ(prometheus->Query("exchange_smtp_mailbox_findings{finding=\"purge_pending\"}").size(),
+            1u);
+}
+
+TEST_F(ExporterStoreSnapshot, StaleSnapshotFailsItsCollectorAndKeepsTheLastGoodValues) {
+  auto exporter = StartExporter();
+  ASSERT_TRUE(exporter);
+  ASSERT_TRUE(exporter->WaitForMetric(
+      "exchange_collector_success{collector=\"mailbox_snapshot\"} 1", std::chrono::seconds(30)))
+      << exporter->Log();
+  // The scheduled task stopped a day ago: EXCH03's file now holds a day-old snapshot.
+  WriteMoved("EXCH03-mailboxes.csv", "EXCH03-mailboxes.csv", taken_ - 86400);
+  WriteMoved("EXCH02-dsaccess.csv", "EXCH02-dsaccess.csv", taken_ - 86400);
+  ASSERT_TRUE(exporter->WaitForMetric(
+      "exchange_collector_success{collector=\"mailbox_snapshot\"} 0", std::chrono::seconds(30)))
+      << exporter->Log();
+  ASSERT_TRUE(exporter->WaitForMetric(
+      "exchange_collector_success{collector=\"dsaccess_snapshot\"} 0", std::chrono::seconds(30)))
+      << exporter->Log();
+  const std::string metrics = exporter->ScrapeText();
+  EXPECT_EQ(SampleValue(metrics, "exchange_mailbox_snapshot_timestamp_seconds{server=\"EXCH03\"}"),
+            static_cast<double>(taken_));
+  EXPECT_EQ(SampleValue(metrics,
+                        "exchange_smtp_mailbox_findings{server=\"EXCH03\",storage_group="
+                        "\"First Storage Group\",store=\"Sales, Legal & "
+                        "Finance\",finding=\"purge_pending\"}"),
+            1);
+  EXPECT_EQ(SampleValue(metrics,
+                        "exchange_dsaccess_dc_up{server=\"EXCH02\",dc=\"dc3.contoso."
+                        "com\",type=\"domain\"}"),
+            0);
+  EXPECT_NE(exporter->Log().find("is stale"), std::string::npos) << exporter->Log();
+}
+
+}  // namespace
+}  // namespace exdm::testing
