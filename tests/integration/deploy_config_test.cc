@@ -183,6 +183,8 @@ object Host "EXCH02" {
   check_command = "nothing"
   vars.exchange_server = "EXCH02"
   vars.exchange_tracking_dir = "/srv/exchange/EXCH02.log"
+  vars.exchange_mailbox_snapshot = "/srv/exchange/EXCH02.log/EXCH02-mailboxes.csv"
+  vars.exchange_dsaccess_snapshot = "/srv/exchange/EXCH02.log/EXCH02-dsaccess.csv"
 }
 object Host "EXCH03" {
   check_command = "nothing"
@@ -280,6 +282,10 @@ object Service "audit-with-password" {
       "ENV[]",
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--timeout] "
       "[30] [--window] [3600] ENV[]",
+      // The store's own view from its two snapshots.
+      "ARGS [all] [--dsaccess-snapshot] [EXCH02=/srv/exchange/EXCH02.log/EXCH02-dsaccess.csv] "
+      "[--mailbox-snapshot] [EXCH02=/srv/exchange/EXCH02.log/EXCH02-mailboxes.csv] "
+      "[--snapshot-max-age] [900] [--timeout] [30] ENV[]",
       // The password only in the environment, never in argv.
       "ARGS [mailbox] [--bind-dn] [CN=svc,DC=lab] [--finding-severity] [orphan=CRITICAL] "
       "[--ldap-uri] [ldap://dc1.lab] [--password-env] [EXCHANGE_DELIVERY_PASSWORD] [--server] "
@@ -422,7 +428,7 @@ TEST_F(NagiosTest, CommandLinesHandTheRightArgumentsToThePlugin) {
   std::set<std::string> calls;
   {
     Daemon nagios({"/usr/sbin/nagios4", config}, {}, dir_ + "/nagios.out");
-    calls = WaitForDistinctLines(dir_ + "/calls", 5, std::chrono::seconds(60));
+    calls = WaitForDistinctLines(dir_ + "/calls", 6, std::chrono::seconds(60));
   }
   const std::set<std::string> expected = {
       "ARGS [mailbox] [-H] [ldaps://gc1.contoso.com:3269] [-D] "
@@ -437,6 +443,9 @@ TEST_F(NagiosTest, CommandLinesHandTheRightArgumentsToThePlugin) {
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--window] "
       "[86400] [-t] [20:CRITICAL] ENV[]",
       "ARGS [all] [--extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini] ENV[]",
+      "ARGS [all] [--mailbox-snapshot] [EXCH01=/srv/exchange/EXCH01.log/EXCH01-mailboxes.csv] "
+      "[--dsaccess-snapshot] [EXCH01=/srv/exchange/EXCH01.log/EXCH01-dsaccess.csv] "
+      "[--snapshot-max-age] [900] ENV[]",
   };
   EXPECT_EQ(calls, expected) << ReadFile(dir_ + "/log_file");
 }
