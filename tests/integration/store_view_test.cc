@@ -133,11 +133,17 @@ TEST_F(StoreView, StaleCutOrMissingSnapshotIsThatSourcesUnknownAndHidesNothingEl
        {"--dsaccess-snapshot", "EXCH05=" + StoreSnapshotFixture("EXCH05-dsaccess-stale.csv")}},
   };
   for (const auto& [reason, args] : cases) {
+    // Alone: UNKNOWN, the reason on the status line.
+    const ProgramResult alone =
+        RunProgram(With({CheckBinary(), "all", "--now", kNow, "--state-file", "none"}, args));
+    EXPECT_EQ(alone.exit_code, 3) << alone.out;
+    EXPECT_NE(SplitLines(alone.out).at(0).find(reason), std::string::npos) << alone.out;
+    // Beside the audit: its CRITICAL findings are all still there (CRITICAL outranks UNKNOWN),
+    // and so is the snapshot's reason.
     const ProgramResult r = RunProgram(With(Ldap("mailbox"), args));
-    EXPECT_EQ(r.exit_code, 3) << r.out;
-    const std::string status = SplitLines(r.out).at(0);
-    EXPECT_NE(status.find(reason), std::string::npos) << r.out;
-    // The audit's own findings are still there.
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find("\n[UNKNOWN] "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(reason), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(std::string("[CRITICAL] ") + kSales + ": missing - "), std::string::npos)
         << r.out;
   }
