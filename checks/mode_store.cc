@@ -138,8 +138,9 @@ void RenderRepairs(const std::vector<StoreRepair>& repairs, PluginOutput& out) {
   if (repairs.empty()) return;
   out.AddLongLine("Repair (KB 828938, followed to the end):");
   for (const StoreRepair& r : repairs) {
-    out.AddLongLine("* [" + std::string(RepairStageName(r.stage)) + "] " + r.store.Display() +
-                    ": " + r.text);
+    // Not "* [kind] store:" as the diagnosis lines above: a stage is not a diagnosis.
+    out.AddLongLine("* " + r.store.Display() + ": [" + std::string(RepairStageName(r.stage)) +
+                    "] " + r.text);
   }
 }
 

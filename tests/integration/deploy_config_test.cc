@@ -207,8 +207,9 @@ TEST_F(Icinga2Test, ValidatesTheCheckCommandAndTheExampleApplyRules) {
   const ProgramResult r = Validate(config);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   // Apply rules matched: mailbox on contoso-ad, queue on EXCH01 (tracking logs and WMI snapshot),
-  // EXCH02 (tracking logs) and EXCH03 (WMI snapshot only), events on EXCH01.
-  EXPECT_NE(r.out.find("Instantiated 5 Services."), std::string::npos) << r.out;
+  // EXCH02 (tracking logs) and EXCH03 (WMI snapshot only), events on EXCH01, the store view on
+  // EXCH02 (its mailbox and DSAccess snapshots).
+  EXPECT_NE(r.out.find("Instantiated 6 Services."), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("warning/"), std::string::npos) << r.out;
 }
 
@@ -387,8 +388,8 @@ class NagiosTest : public DeployConfigTest {
 TEST_F(NagiosTest, ValidatesCommandsTemplatesAndTheExample) {
   const ProgramResult r = RunProgram({"/usr/sbin/nagios4", "-v", MainConfig(dir_)});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("Checked 5 services."), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Checked 7 commands."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 6 services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 8 commands."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Warnings: 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Errors:   0"), std::string::npos) << r.out;
 }

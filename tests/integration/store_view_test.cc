@@ -191,7 +191,7 @@ TEST_F(StoreView, AllFollowsTheRepairToTheEndOneStagePerRun) {
                            "--remediation-ldif", tmp_.File("repair.ldif")}));
   };
   auto line = [&](const std::string& name) {
-    return std::string("* [") + name + "] " + kSales + ": ";
+    return std::string("* ") + kSales + ": [" + name + "] ";
   };
 
   // 1. AD lacks the SMTP mailbox: the LDIF first.
