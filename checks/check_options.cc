@@ -1,11 +1,14 @@
 #include "check_options.h"
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdlib>
-#include <fstream>
+#include <map>
 #include <sstream>
 
+#include "exdm/base/deadline.h"
+#include "exdm/base/small_file.h"
 #include "exdm/base/time_util.h"
 #include "exdm/version.h"
 
@@ -194,13 +197,49 @@ std::string Trim(const std::string& s) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
+// Options files are small: a megabyte is far beyond any real one, and a bound that holds.
+constexpr size_t kMaxExtraOptsBytes = 1 << 20;
+
+// The deadline for reading --extra-opts files, which are read before the options are known: the
+// command line's own -t/--timeout when it has a valid one, else -t's default. (A -t inside the
+// file cannot bound the reading of that file.)
+Deadline ExtraOptsDeadline(const std::vector<std::string>& command_line) {
+  long long seconds = 30;
+  for (size_t i = 0; i < command_line.size(); ++i) {
+    const std::string& a = command_line[i];
+    std::string value;
+    if ((a == "-t" || a == "--timeout") && i + 1 < command_line.size()) {
+      value = command_line[i + 1];
+    } else if (a.rfind("--timeout=", 0) == 0) {
+      value = a.substr(10);
+    } else if (a.rfind("-t", 0) == 0 && a.size() > 2) {
+      value = a.substr(2);
+    } else {
+      continue;
+    }
+    value = value.substr(0, value.find(':'));
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (!value.empty() && *end == '\0' && v > 0 && v <= 86400) seconds = v;
+  }
+  return Deadline::After(std::chrono::seconds(seconds));
+}
+
+// Keys that may appear more than once in a section: the repeatable options, and -v, which counts.
+bool IsRepeatable(const std::string& key, const po::option_description* known) {
+  return key == "verbose" || key == "v" || (known && known->semantic()->is_composing());
+}
+
 // Monitoring Plugins' extra-opts (lib/parse_ini.c): "[section][@file]". The section defaults to
 // the program name; without a file, the standard locations are searched (MP_CONFIG_FILE, then
 // /etc/nagios/plugins.ini and friends). Each "key = value" line of the section becomes
 // "--key=value" ("-k value" for a one-letter key); "key" or "key =" becomes a bare "--key" for
-// switches. Blank lines and lines starting with '#' or ';' are comments.
+// switches. Blank lines and lines starting with '#' or ';' are comments. A key given twice in a
+// section is refused unless the option is repeatable: lib/parse_ini.c would pass both and the
+// last would silently win, which hides a copy-and-paste mistake.
 Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec,
-                                               const po::options_description& desc) {
+                                               const po::options_description& desc,
+                                               const Deadline& deadline) {
   std::string section = "check_exchange_delivery";
   std::string file;
   const size_t at = spec.find('@');
@@ -223,13 +262,18 @@ Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec,
     }
   }
   for (const std::string& path : candidates) {
-    std::ifstream in(path);
-    if (!in) {
-      if (!file.empty()) return Bad("--extra-opts: cannot read '" + path + "'");
-      continue;
+    // Regular files only, at most kMaxExtraOptsBytes, within the deadline (small_file.h).
+    Result<std::string> content =
+        ReadSmallFile(path, "--extra-opts file", kMaxExtraOptsBytes, deadline);
+    if (!content.ok()) {
+      // A standard location that does not exist is skipped; anything else there is an error.
+      if (file.empty() && content.status().code() == ErrorCode::kIoError) continue;
+      return Bad(content.status().message());
     }
     std::vector<std::string> args;
+    std::map<std::string, int> first_line;  // key -> line, in the section being read
     bool in_section = false, found = false, seen_section = false;
+    std::istringstream in(*content);
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -253,6 +297,14 @@ Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec,
       if (key == "extra-opts") return Bad(where + "a section may not include extra-opts");
       const po::option_description* known =
           key.size() == 1 ? desc.find_nothrow("-" + key, false) : desc.find_nothrow(key, false);
+      const std::string canonical = known ? known->long_name() : key;
+      if (!IsRepeatable(canonical, known)) {
+        const auto [seen, inserted] = first_line.emplace(canonical, number);
+        if (!inserted) {
+          return Bad(where + "'" + key + "' is given twice in [" + section + "] (first on line " +
+                     std::to_string(seen->second) + "); it takes one value");
+        }
+      }
       const bool is_switch = known && known->semantic()->max_tokens() == 0;
       if (is_switch && !value.empty()) {
         return Bad(where + "'" + key + "' is a switch and takes no value");
@@ -351,8 +403,9 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
     const std::vector<std::string> specs =
         TakeExtraOpts(std::vector<std::string>(argv + 1, argv + argc), command_line);
     std::vector<std::string> args;
+    const Deadline files_deadline = ExtraOptsDeadline(command_line);
     for (const std::string& spec : specs) {
-      auto extra = ReadExtraOpts(spec, desc);
+      auto extra = ReadExtraOpts(spec, desc, files_deadline);
       if (!extra) return extra.status();
       args.insert(args.end(), extra->begin(), extra->end());
     }

@@ -85,7 +85,7 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
   std::optional<LdapAuditRequest> request;
   PluginOutput mailbox;
   if (!o.ldap_uris.empty()) {
-    auto r = BuildAuditRequest(o, mailbox);
+    auto r = BuildAuditRequest(o, deadline, mailbox);
     if (!r) {
       mailbox.SetState(PluginState::kUnknown);
       mailbox.AddSummary(r.status().message());

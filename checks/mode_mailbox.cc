@@ -118,7 +118,8 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   }
 }
 
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, const Deadline& deadline,
+                                           PluginOutput& out) {
   LdapAccess access;
   access.uris = o.ldap_uris;
   access.base = o.base;
@@ -133,7 +134,7 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& 
   access.insecure_option = "--insecure-skip-verify";
   access.servers = o.servers;
   std::string warning;
-  auto request = MakeAuditRequest(access, &warning);
+  auto request = MakeAuditRequest(access, &warning, deadline);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
@@ -146,7 +147,7 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     return out;
   };
   if (o.ldap_uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-  auto request = BuildAuditRequest(o, out);
+  auto request = BuildAuditRequest(o, deadline, out);
   if (!request) return unknown(request.status().message());
   const AuditReport report = AuditOverLdap(*request, deadline);
   RenderMailboxAudit(report, o, out);

@@ -144,7 +144,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
       stalled += r.stalled_deliveries;
   }
   if (!options.ldap_uris.empty() && stalled > 0) {
-    auto request = BuildAuditRequest(options, out);
+    auto request = BuildAuditRequest(options, deadline, out);
     if (!request) {
       ldap_failure = request.status();
     } else {

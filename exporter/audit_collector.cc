@@ -37,7 +37,8 @@ LdapAccess ToLdapAccess(const LdapSettings& settings) {
 
 Status AuditCollector::Refresh() {
   std::string warning;
-  Result<LdapAuditRequest> request = MakeAuditRequest(ToLdapAccess(settings_), &warning);
+  const Deadline deadline = Deadline::After(settings_.timeout);
+  Result<LdapAuditRequest> request = MakeAuditRequest(ToLdapAccess(settings_), &warning, deadline);
   // A readable password file is a warning, not a failure; said once, not every refresh.
   if (!warning.empty() && warning != last_warning_) Log(LogPriority::kWarning, "audit: " + warning);
   last_warning_ = warning;
@@ -46,7 +47,7 @@ Status AuditCollector::Refresh() {
     return request.status();
   }
 
-  AuditReport report = AuditOverLdap(*request, Deadline::After(settings_.timeout));
+  AuditReport report = AuditOverLdap(*request, deadline);
   sources_ = report.sources;
   LogSourceTransitions(report.sources);
   bool any_up = false;

@@ -17,6 +17,10 @@
 
 namespace exdm::exporter {
 
+// How long reading --config.file or the web config may take (a file on a hung share): the start
+// or the reload fails after this, and a reload never holds up signal handling meanwhile.
+constexpr std::chrono::seconds kConfigReadTimeout{10};
+
 struct LdapSettings {
   std::vector<std::string> uris;
   std::string base;

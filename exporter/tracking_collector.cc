@@ -92,10 +92,10 @@ Status TrackingCollector::CorrelateWithStores() {
       }
     }
   }
-  auto request = MakeAuditRequest(ToLdapAccess(ldap_), nullptr);
+  const Deadline deadline = Deadline::After(ldap_.timeout);
+  auto request = MakeAuditRequest(ToLdapAccess(ldap_), nullptr, deadline);
   if (!request.ok()) return request.status();
-  auto correlation = CorrelateStalls(last_good_, *audit, request->connection,
-                                     Deadline::After(ldap_.timeout), &cache_);
+  auto correlation = CorrelateStalls(last_good_, *audit, request->connection, deadline, &cache_);
   if (!correlation.ok()) {
     return Status(correlation.status().code(),
                   "stalled recipients not tied to stores: " + correlation.status().message());

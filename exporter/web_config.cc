@@ -2,9 +2,11 @@
 
 #include <yaml.h>
 
-#include <fstream>
 #include <memory>
 #include <sstream>
+
+#include "exdm/base/small_file.h"
+#include "exporter_config.h"
 
 namespace exdm::exporter {
 
@@ -95,11 +97,11 @@ Result<WebConfig> ParseWebConfig(const std::string& yaml_text) {
 }
 
 Result<WebConfig> LoadWebConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIoError, "cannot read web config file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  Result<WebConfig> parsed = ParseWebConfig(text.str());
+  // Regular files only, at most a megabyte, within a bound (exdm/base/small_file.h).
+  Result<std::string> text =
+      ReadSmallFile(path, "web config file", 1 << 20, Deadline::After(kConfigReadTimeout));
+  if (!text.ok()) return text.status();
+  Result<WebConfig> parsed = ParseWebConfig(*text);
   if (!parsed.ok()) return parsed.status().WithContext(path);
   return parsed;
 }

@@ -10,6 +10,8 @@ PACKAGES=(
   cmake g++ make pkg-config git
   libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libcivetweb-dev libyaml-dev
+  # a hung file share for the tests (tests/support/hung_share.h): FUSE, mounted as root
+  libfuse3-dev fuse3
   # real test servers and tools
   slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl
   # Samba AD DC: samba alone cannot provision a DC (its Recommends carry the provisioning data,

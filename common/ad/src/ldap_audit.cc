@@ -19,7 +19,8 @@ Result<AuditReport> AuditOne(const LdapAuditRequest& request, const std::string&
 
 }  // namespace
 
-Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string* warning) {
+Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string* warning,
+                                          const Deadline& deadline) {
   LdapAuditRequest request;
   request.uris = access.uris;
   request.connection.bind_dn = access.bind_dn;
@@ -32,13 +33,17 @@ Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string*
   request.discovery.base = access.base;
   request.audit.servers = access.servers;
   if (!access.password_file.empty()) {
-    auto password = ReadPasswordFile(access.password_file, warning);
+    auto password = ReadPasswordFile(access.password_file, warning, deadline);
     if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
   } else if (!access.password_env.empty()) {
     auto password = ReadPasswordEnv(access.password_env);
     if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
+  }
+  if (!access.ca_file.empty()) {
+    const std::string option = access.ca_file_option.empty() ? "CA file" : access.ca_file_option;
+    if (Status s = CheckCaFile(access.ca_file, option, deadline); !s.ok()) return s;
   }
   if (!access.bind_dn.empty() && access.sasl_mech.empty() && request.connection.password.empty()) {
     return Status(ErrorCode::kInvalidArgument,

@@ -11,11 +11,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "exdm/base/small_file.h"
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 #include "tls_certificate.h"
@@ -551,23 +551,44 @@ Result<std::string> LdapConnection::ReadNamingContext(const std::string& attribu
   return *nc;
 }
 
-Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    return Status(ErrorCode::kIoError, "password file " + path + ": " + std::strerror(errno));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIoError, "password file " + path + ": cannot open");
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning,
+                                     const Deadline& deadline) {
+  constexpr size_t kMaxPasswordFileBytes = 64 * 1024;
+  Result<std::string> text = ReadSmallFile(path, "password file", kMaxPasswordFileBytes, deadline);
+  if (!text.ok()) return text.status();
+  std::string line = text->substr(0, text->find('\n'));
+  while (!line.empty() && line.back() == '\r')
     line.pop_back();
-  if (line.empty())
-    return Status(ErrorCode::kInvalidArgument, "password file " + path + " is empty");
-  if (warning != nullptr && (st.st_mode & S_IROTH) != 0) {
+  if (line.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "password file '" + path + "' is empty (the password is its first line)");
+  }
+  struct stat st;
+  if (warning != nullptr && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
     *warning = "password file " + path + " is readable by every user (chmod 600 or 640)";
   }
   return line;
+}
+
+Status CheckCaFile(const std::string& path, const std::string& option, const Deadline& deadline) {
+  constexpr size_t kMaxCaFileBytes = 8 << 20;  // Debian's whole CA bundle is about 200 KiB
+  Result<std::string> pem = ReadSmallFile(path, option, kMaxCaFileBytes, deadline);
+  if (!pem.ok()) return pem.status();
+  const std::vector<std::string> certificates = PemCertificates(*pem);
+  if (certificates.empty()) {
+    return Status(ErrorCode::kBadInput,
+                  option + " '" + path +
+                      "' holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give the "
+                      "CA's certificate in PEM form");
+  }
+  for (size_t i = 0; i < certificates.size(); ++i) {
+    if (certificates[i].empty() || !ReadCertificateFacts(certificates[i])) {
+      return Status(ErrorCode::kBadInput, option + " '" + path + "': certificate " +
+                                              std::to_string(i + 1) +
+                                              " is not a readable X.509 certificate");
+    }
+  }
+  return Status::Ok();
 }
 
 Result<std::string> ReadPasswordEnv(const std::string& variable) {
