@@ -148,7 +148,15 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
   };
   if (o.ldap_uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
   auto request = BuildAuditRequest(o, deadline, out);
-  if (!request) return unknown(request.status().message());
+  if (!request) {
+    // A password or CA file on a hung share: the deadline ended the run, so the -t state.
+    if (request.status().code() == ErrorCode::kTimeout) {
+      out.SetState(o.timeout_state);
+      out.AddSummary(request.status().message());
+      return out;
+    }
+    return unknown(request.status().message());
+  }
   const AuditReport report = AuditOverLdap(*request, deadline);
   RenderMailboxAudit(report, o, out);
   return out;

@@ -1,16 +1,24 @@
 // exchange_delivery_exporter: the Prometheus exporter (thin: config -> core -> metrics).
 // main() wires the pieces: config, web config, snapshot store, HTTP server, one background runner
 // per collector; then waits for SIGTERM/SIGINT (stop) or SIGHUP (re-read the configuration).
+// A reload reads its files on a thread of its own (background_task.h) while the signal loop
+// keeps answering: SIGTERM stops the exporter at once even while a reload waits on a hung share.
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "background_task.h"
 #include "collector_runner.h"
 #include "collectors.h"
 #include "exdm/version.h"
@@ -59,6 +67,21 @@ std::vector<std::string> CollectorNames(const ExporterConfig& config) {
       names.push_back(c->name());
   }
   return names;
+}
+
+// What a reload reads: the flags and --config.file again, and the web config they name.
+struct Reread {
+  Result<ParsedExporterCommandLine> parsed;
+  Result<std::shared_ptr<BasicAuth>> auth = std::shared_ptr<BasicAuth>();
+};
+
+Reread ReadConfiguration(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  for (const std::string& a : args)
+    argv.push_back(a.c_str());
+  Reread r{ParseExporterCommandLine(static_cast<int>(argv.size()), argv.data())};
+  if (r.parsed.ok()) r.auth = LoadAuth(r.parsed->config);
+  return r;
 }
 
 // Tests (and people) read the bound ports from this line, also after a reload rebinds.
@@ -119,39 +142,70 @@ int Run(int argc, const char* const argv[]) {
     return 2;
   }
 
+  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    Log(LogPriority::kError, std::string("signalfd: ") + std::strerror(errno));
+    return 1;
+  }
+  const std::vector<std::string> args(argv, argv + argc);
+  std::unique_ptr<BackgroundTask<Reread>> reload;  // the reload reading its files, if any
+  bool reload_again = false;  // a SIGHUP came while one was reading: read once more after it
   for (;;) {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (sig != SIGHUP) {
-      Log(LogPriority::kInfo, "stopping on signal " + std::to_string(sig));
+    pollfd watched[2] = {{signal_fd, POLLIN, 0}, {reload ? reload->ready_fd() : -1, POLLIN, 0}};
+    if (poll(watched, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      Log(LogPriority::kError, std::string("poll: ") + std::strerror(errno));
       break;
     }
-    // SIGHUP: re-read flags + config file; keep running on the old settings if they are bad.
-    Result<ParsedExporterCommandLine> again = ParseExporterCommandLine(argc, argv);
-    if (!again.ok()) {
-      Log(LogPriority::kError,
-          "reload failed, keeping the running configuration: " + again.status().message());
+    if (watched[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+      if (info.ssi_signo != SIGHUP) {
+        Log(LogPriority::kInfo, "stopping on signal " + std::to_string(info.ssi_signo));
+        break;
+      }
+      if (reload) {
+        reload_again = true;
+        Log(LogPriority::kInfo,
+            "SIGHUP while a reload still reads its configuration: reloading again after it");
+      } else {
+        reload =
+            std::make_unique<BackgroundTask<Reread>>([args] { return ReadConfiguration(args); });
+      }
       continue;
     }
-    Result<std::shared_ptr<BasicAuth>> new_auth = LoadAuth(again->config);
+    if (!(watched[1].revents & POLLIN) || !reload->done()) continue;
+    // SIGHUP: flags + config file re-read; keep running on the old settings if they are bad.
+    Reread again = reload->Take();
+    reload.reset();
+    if (reload_again) {
+      reload_again = false;
+      reload = std::make_unique<BackgroundTask<Reread>>([args] { return ReadConfiguration(args); });
+    }
+    if (!again.parsed.ok()) {
+      Log(LogPriority::kError,
+          "reload failed, keeping the running configuration: " + again.parsed.status().message());
+      continue;
+    }
+    Result<std::shared_ptr<BasicAuth>>& new_auth = again.auth;
     if (!new_auth.ok()) {
       Log(LogPriority::kError,
           "reload failed, keeping the running configuration: " + new_auth.status().message());
       continue;
     }
-    if (again->config.listen_addresses != config.listen_addresses ||
-        again->config.telemetry_path != config.telemetry_path) {
+    if (again.parsed->config.listen_addresses != config.listen_addresses ||
+        again.parsed->config.telemetry_path != config.telemetry_path) {
       // Rebind: the old listener lets go of its ports first (the new set may share some), and
       // comes back if the new addresses cannot be bound.
       server->reset();
-      auto fresh = HttpServer::Start(again->config.listen_addresses, again->config.telemetry_path,
-                                     store, *new_auth);
+      auto fresh = HttpServer::Start(again.parsed->config.listen_addresses,
+                                     again.parsed->config.telemetry_path, store, *new_auth);
       if (!fresh.ok()) {
         Log(LogPriority::kError, "reload: cannot listen as configured (" +
                                      fresh.status().message() +
                                      "); keeping the previous listen addresses and telemetry path");
-        again->config.listen_addresses = config.listen_addresses;
-        again->config.telemetry_path = config.telemetry_path;
+        again.parsed->config.listen_addresses = config.listen_addresses;
+        again.parsed->config.telemetry_path = config.telemetry_path;
         fresh = HttpServer::Start(config.listen_addresses, config.telemetry_path, store, *new_auth);
         if (!fresh.ok()) {
           Log(LogPriority::kError,
@@ -162,10 +216,10 @@ int Run(int argc, const char* const argv[]) {
         }
       }
       *server = std::move(*fresh);
-      LogListening(**server, again->config.telemetry_path);
+      LogListening(**server, again.parsed->config.telemetry_path);
     }
     StopCollectors(*runners, store, CollectorNames(config));
-    config = again->config;
+    config = again.parsed->config;
     ConfigureLog(config.log);
     (*server)->SetAuth(*new_auth);
     runners = StartCollectors(config, slots, store);
@@ -175,6 +229,7 @@ int Run(int argc, const char* const argv[]) {
     }
     Log(LogPriority::kInfo, "configuration reloaded");
   }
+  close(signal_fd);
   // A collector stuck in a refresh (a read on a hung share waits out its deadline, a minute or
   // more) must not hold up a stop: give each a few seconds, then leave without it.
   for (auto& runner : *runners) {
@@ -186,6 +241,8 @@ int Run(int argc, const char* const argv[]) {
     }
   }
   runners->clear();
+  // A reload still reading (its file on a hung share) cannot be waited for: leave without it.
+  if (reload && !reload->done()) std::_Exit(0);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 
 #define FUSE_USE_VERSION 31
 #include <fuse3/fuse.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -24,6 +25,11 @@ struct HungShareOps {
     config->attr_timeout = 0;
     config->entry_timeout = 0;
     config->negative_timeout = 0;
+    // A reader that is killed (its process exits, and the kernel sends INTERRUPT) gets EINTR, so
+    // a program that abandoned a read at its deadline can still exit. Without it, it could not,
+    // as on a hard-mounted share: the kernel waits for the answer to a request it already sent.
+    // libfuse tells the worker with its interrupt signal (SIGUSR1): Mount() gives it a handler.
+    config->intr = 1;
     return fuse_get_context()->private_data;
   }
 
@@ -81,6 +87,13 @@ std::unique_ptr<HungShare> HungShare::Mount(std::string* why) {
     *why = std::string("no usable /dev/fuse (") + std::strerror(errno) + ")";
     return nullptr;
   }
+  // libfuse pthread_kill()s a worker with SIGUSR1 when its request is interrupted; without a
+  // handler that would end the test process. (A handler, not SIG_IGN: programs the test starts
+  // must not inherit an ignored signal.)
+  struct sigaction on_interrupt {};
+  on_interrupt.sa_handler = [](int) {};
+  sigemptyset(&on_interrupt.sa_mask);
+  ::sigaction(SIGUSR1, &on_interrupt, nullptr);
   std::unique_ptr<HungShare> share(new HungShare());
   share->mount_point_ = MakeTempDirectory("exdm-hung-share");
   if (share->mount_point_.empty()) {
@@ -178,10 +191,17 @@ int HungShare::BlockUntilReleased() {
   const unsigned long long at = generation_;
   ++blocked_;
   cv_.notify_all();
-  cv_.wait(lock, [&] { return generation_ != at; });
+  int answer = -EIO;
+  // libfuse says "interrupted" only when asked (fuse_interrupted), so ask now and then.
+  while (!cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return generation_ != at; })) {
+    if (fuse_interrupted()) {
+      answer = -EINTR;
+      break;
+    }
+  }
   --blocked_;
   cv_.notify_all();
-  return -EIO;
+  return answer;
 }
 
 }  // namespace exdm::testing
