@@ -13,7 +13,9 @@
 #include <ctime>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
+#include <utility>
 
 #include "exdm/base/small_file.h"
 #include "exdm/base/text_util.h"
@@ -591,15 +593,49 @@ Status CheckCaFile(const std::string& path, const std::string& option, const Dea
   return Status::Ok();
 }
 
+namespace {
+
+// [env_start, env_end) of this process (fields 50 and 51 of /proc/self/stat): the block of memory
+// /proc/<pid>/environ shows, which holds the environment the process was started with.
+std::optional<std::pair<uintptr_t, uintptr_t>> InitialEnvironment() {
+  Result<std::string> stat = ReadSmallFileNow("/proc/self/stat", "/proc/self/stat", 8192);
+  if (!stat.ok()) return std::nullopt;
+  // The command name (field 2) may hold spaces and parentheses: count from after the last ')'.
+  const size_t close = stat->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat->substr(close + 1));
+  std::string field;
+  uintptr_t start = 0, end = 0;
+  for (int number = 3; fields >> field; ++number) {
+    if (number == 50) start = static_cast<uintptr_t>(std::strtoull(field.c_str(), nullptr, 10));
+    if (number == 51) end = static_cast<uintptr_t>(std::strtoull(field.c_str(), nullptr, 10));
+  }
+  if (start == 0 || end <= start) return std::nullopt;
+  return std::make_pair(start, end);
+}
+
+}  // namespace
+
 Result<std::string> ReadPasswordEnv(const std::string& variable) {
-  const char* value = std::getenv(variable.c_str());
+  char* value = std::getenv(variable.c_str());
   if (value == nullptr) {
     return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is not set");
   }
   if (*value == '\0') {
     return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is empty");
   }
-  return std::string(value);
+  std::string password(value);
+  // Same-user processes (and root) can read /proc/<pid>/environ for the whole run: the value is
+  // moved out of that block (setenv keeps a copy on the heap, so a later read in the same run
+  // still finds it) and the block's bytes are overwritten in place.
+  const auto block = InitialEnvironment();
+  const auto at = reinterpret_cast<uintptr_t>(value);
+  if (block && at >= block->first && at < block->second) {
+    if (::setenv(variable.c_str(), password.c_str(), 1) == 0) {
+      std::memset(value, 0, password.size());
+    }
+  }
+  return password;
 }
 
 }  // namespace exdm

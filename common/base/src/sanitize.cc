@@ -51,6 +51,26 @@ size_t ValidSequence(std::string_view text, size_t i) {
 
 }  // namespace
 
+std::string RedactAddresses(std::string_view text) {
+  // Where a local part stops, looking back from its '@': the field separators of tracking logs
+  // and event exports, and what commonly brackets an address.
+  static constexpr std::string_view kDelimiters = " \t\r\n<>\"',;:()[]{}=|/\\@";
+  std::string out;
+  out.reserve(text.size());
+  size_t copied = 0;  // text[copied..] is not in `out` yet
+  for (size_t at = text.find('@'); at != std::string_view::npos; at = text.find('@', at + 1)) {
+    size_t start = at;
+    while (start > copied && kDelimiters.find(text[start - 1]) == std::string_view::npos)
+      --start;
+    if (start == at) continue;  // nothing before the '@'
+    out.append(text.substr(copied, start - copied));
+    out += '*';
+    copied = at;
+  }
+  out.append(text.substr(copied));
+  return out;
+}
+
 std::string LabelValue(std::string_view text) {
   bool as_is = text.size() <= kMaxLabelValueBytes;
   for (size_t i = 0; as_is && i < text.size();) {

@@ -106,6 +106,17 @@ TEST(LabelValueTest, NamesAsTheyAreAndDistinctWhenChanged) {
   EXPECT_EQ(cut.substr(0, cut.size() - 18).size() % 2, 0u);
 }
 
+TEST(RedactAddressesTest, KeepsTheDomainNeverTheLocalPart) {
+  EXPECT_EQ(RedactAddresses("2026-11-25\t0:10:00 GMT\tjane.doe@contoso.com\t1028\t<1A@EXCH01>"),
+            "2026-11-25\t0:10:00 GMT\t*@contoso.com\t1028\t<*@EXCH01>");
+  EXPECT_EQ(RedactAddresses("to: \"O'Brien\" <o.brien+x@contoso.com>, smtp:a@b"),
+            "to: \"O'Brien\" <*@contoso.com>, smtp:*@b");
+  EXPECT_EQ(RedactAddresses("a@b@c"), "*@*@c");
+  EXPECT_EQ(RedactAddresses("@contoso.com and no address"), "@contoso.com and no address");
+  EXPECT_EQ(RedactAddresses("x)(mail=*@contoso.com"), "x)(mail=*@contoso.com");
+  EXPECT_EQ(RedactAddresses(""), "");
+}
+
 TEST(SanitizeTest, ReplacesEachByteOfInvalidUtf8) {
   EXPECT_EQ(SanitizeForOutput("\xff"), "?");
   EXPECT_EQ(SanitizeForOutput("a\xc3"), "a?");               // truncated 2-byte sequence

@@ -94,6 +94,9 @@ Result<std::string> ReadPasswordFile(const std::string& path, std::string* warni
 // a local mistake, not a server whose certificate cannot be verified.
 Status CheckCaFile(const std::string& path, const std::string& option, const Deadline& deadline);
 // The bind password from an environment variable (Icinga's `env`); an unset variable is an error.
+// Once read, the value is overwritten in the process's initial environment, which is what
+// /proc/<pid>/environ shows to other processes of the same user; a copy stays in this process's
+// environment (setenv), so a second read in the same run finds it.
 Result<std::string> ReadPasswordEnv(const std::string& variable);
 
 }  // namespace exdm

@@ -19,6 +19,11 @@ namespace exdm {
 // and ends in "..." (the ellipsis counts toward max_bytes).
 std::string SanitizeForOutput(std::string_view text, size_t max_bytes = 512);
 
+// `text` with the local part of every e-mail address replaced by '*' ("jdoe@contoso.com" ->
+// "*@contoso.com", "<1A2B@EXCH01.contoso.com>" -> "<*@EXCH01.contoso.com>"): excerpts of bad
+// input lines shown to admins keep the domain, never whom a message was for.
+std::string RedactAddresses(std::string_view text);
+
 // Label values longer than this are shortened (LabelValue).
 constexpr size_t kMaxLabelValueBytes = 1024;
 
