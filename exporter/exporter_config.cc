@@ -274,7 +274,17 @@ Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char*
                         "unknown key '" + o.string_key + "' in config file " + path);
         }
       }
-      po::store(file, vm);
+      try {
+        po::store(file, vm);
+      } catch (const po::multiple_occurrences& e) {
+        // A single-valued key twice in the file (repeatable keys add up): refused rather than
+        // one of the two silently winning.
+        std::string key = e.get_option_name();
+        key.erase(0, key.find_first_not_of('-'));
+        return Status(
+            ErrorCode::kInvalidArgument,
+            "key '" + key + "' is given twice in config file " + path + "; it takes one value");
+      }
     }
     po::notify(vm);
   } catch (const po::error& e) {
