@@ -99,8 +99,10 @@ TEST(FaultInput, PasswordFileDeviceDirectoryOrHungShare) {
                              "--password-file", "/dev/zero", "-t", "3"}),
       "--password-file '/dev/zero' is a character device, not a regular file", 3);
   // Was "password file ... is empty".
-  ExpectRefusedAtOnce(CheckUnderMemoryLimit({"mailbox", "-H", "ldap://127.0.0.1:1", "-D",
-                                             "cn=monitor", "--password-file", tmp.path()}),
+  const ProgramResult dir = CheckUnderMemoryLimit(
+      {"mailbox", "-H", "ldap://127.0.0.1:1", "-D", "cn=monitor", "--password-file", tmp.path()});
+  EXPECT_EQ(dir.exit_code, 3) << dir.out;
+  ExpectRefusedAtOnce(dir,
                       "--password-file '" + tmp.path() + "' is a directory, not a regular file", 3);
 
   std::string why;

@@ -22,11 +22,6 @@ namespace {
 constexpr size_t kMaxKeptPerKind = 2000;
 constexpr size_t kHeadBytes = 64 * 1024;
 constexpr uint64_t kChunkBytes = 4u << 20;
-// A row (a JSON line, a CSV record) longer than this is no event export's: one bad row, the rest
-// of it passed over unread by the parser, as the tracking reader does with a line longer than its
-// 4 MiB buffer. Without the cap a 1 GB line was appended chunk by chunk and parsed again after
-// every chunk (20 s and 2 GB for one line).
-constexpr uint64_t kMaxRowBytes = kChunkBytes;
 
 template <typename T>
 void Trim(std::vector<T>& v, int64_t window_start) {
@@ -68,9 +63,14 @@ class Fd {
 };
 
 // Reads what is new in one file into `ev`. `cursor` receives where the next read starts.
+// A row (a JSON line, a CSV record) longer than `max_row_bytes` (EventCollectOptions, 4 MiB) is no
+// event export's: one bad row, the rest of it passed over unread by the parser, as the tracking
+// reader does with a line longer than its 4 MiB buffer. Without the cap a 1 GB line was appended
+// chunk by chunk and parsed again after every chunk (20 s and 2 GB for one line).
 Status ReadIncrement(const NamedPath& file, const FileCursor* previous, const TimeZone& zone,
-                     bool final, int64_t window_start, int64_t now, FileMark& mark,
-                     ServerEventEvidence& ev, FileCursor& cursor, std::vector<std::string>* notes) {
+                     bool final, int64_t window_start, int64_t now, uint64_t max_row_bytes,
+                     FileMark& mark, ServerEventEvidence& ev, FileCursor& cursor,
+                     std::vector<std::string>* notes) {
   const Fd fd(::open(file.path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     return Status(ErrorCode::kIoError, "cannot open '" + file.path + "': " + std::strerror(errno));
@@ -164,17 +164,17 @@ Status ReadIncrement(const NamedPath& file, const FileCursor* previous, const Ti
       parsed_to += stats.consumed;
       buffer.erase(0, static_cast<size_t>(stats.consumed));
     }
-    if (buffer.size() > kMaxRowBytes) {
+    if (buffer.size() > max_row_bytes) {
       if (!header_done && *format == EventFormat::kLogParserCsv) {
         return Status(ErrorCode::kBadInput, file.path + ": the CSV header is longer than " +
-                                                std::to_string(kMaxRowBytes) + " bytes");
+                                                std::to_string(max_row_bytes) + " bytes");
       }
       ++ev.bad_rows;
       ++ev.bad_rows_total;
       if (notes) {
         notes->push_back(file.server + ": " + file.path + ": a row at byte " +
                          std::to_string(parsed_to) + " is longer than " +
-                         std::to_string(kMaxRowBytes >> 20) + " MiB; counted as unreadable");
+                         std::to_string(max_row_bytes) + " bytes; counted as unreadable");
       }
       parsed_to += buffer.size();
       buffer.clear();
@@ -237,8 +237,9 @@ Result<EventEvidence> CollectEventEvidence(const EventCollectOptions& options,
     ServerEventEvidence& ev = server_entry(file.server);
     FileMark mark = marks.count(file.path) ? marks[file.path] : FileMark{};
     FileCursor cursor;
-    const Status st = ReadIncrement(file, previous.Find(file.path), *zone, next == nullptr,
-                                    options.window_start, options.now, mark, ev, cursor, notes);
+    const Status st = ReadIncrement(
+        file, previous.Find(file.path), *zone, next == nullptr, options.window_start, options.now,
+        std::max<uint64_t>(options.max_row_bytes, 1), mark, ev, cursor, notes);
     if (!st.ok()) {
       out.file_errors.push_back({file, st});
       // Keep the previous cursor: an unreadable moment must not lose the place.

@@ -293,7 +293,8 @@ TEST_F(IncrementalEventsTest, OverlongRowIsOneBadRowAndTheRowsAroundItCount) {
   EXPECT_EQ(ev->Find("EXCH01")->logon_failures.size(), 2u);
   EXPECT_EQ(ev->Find("EXCH01")->bad_rows, 1u);
   ASSERT_EQ(notes_.size(), 1u);
-  EXPECT_NE(notes_[0].find("is longer than 4 MiB; counted as unreadable"), std::string::npos)
+  EXPECT_NE(notes_[0].find("is longer than 4194304 bytes; counted as unreadable"),
+            std::string::npos)
       << notes_[0];
 }
 
