@@ -40,16 +40,6 @@ void AppendLongRow(const std::string& path, size_t bytes) {
     out << piece;
 }
 
-// "VmHWM:" of /proc/<pid>/status in kB (the peak resident set), -1 when unreadable.
-long PeakRssKb(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 TEST(FaultEvents, HundredMegabyteLineIsOneBadRowInFlatMemory) {
   TempDir tmp("exdm-fault-events");
   const std::string file = tmp.File("EXCH01-application.jsonl");
@@ -99,7 +89,7 @@ TEST(FaultEvents, ExporterReadsAnUnterminatedTailOnce) {
   metrics = exporter->ScrapeText();
   ASSERT_GE(SampleValue(metrics, last_success), first + 3) << "no later refresh";
   EXPECT_EQ(SampleValue(metrics, bad), 1);
-  const long peak = PeakRssKb(exporter->process().pid());
+  const long peak = VmHwmKb(exporter->process().pid());
   std::cout << "exporter peak RSS with a 100 MB unterminated tail: " << peak << " kB\n";
   EXPECT_LT(peak, 64 * 1024) << "the tail was held in memory";
 
