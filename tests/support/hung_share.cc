@@ -8,16 +8,66 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <map>
+#include <mutex>
 
 #include "temp_dir.h"
 
 namespace exdm::testing {
 
+struct HungShare::State {
+  struct Entry {
+    std::string content;
+    bool hanging = false;
+  };
+
+  bool Lookup(const std::string& name, Entry* out) const {
+    std::lock_guard<std::mutex> lock(mu);
+    const auto it = files.find(name);
+    if (it == files.end()) return false;
+    *out = it->second;
+    return true;
+  }
+
+  // A read of a hanging file: waits until Release() (EIO), or until the reader is interrupted
+  // (EINTR: its process is exiting).
+  int BlockUntilReleased() {
+    std::unique_lock<std::mutex> lock(mu);
+    if (closing) return -EIO;
+    const unsigned long long at = generation;
+    ++blocked;
+    cv.notify_all();
+    int answer = -EIO;
+    // libfuse says "interrupted" only when asked (fuse_interrupted), so ask now and then.
+    while (!cv.wait_for(lock, std::chrono::milliseconds(20), [&] { return generation != at; })) {
+      if (fuse_interrupted()) {
+        answer = -EINTR;
+        break;
+      }
+    }
+    --blocked;
+    cv.notify_all();
+    return answer;
+  }
+
+  mutable std::mutex mu;
+  mutable std::condition_variable cv;
+  std::map<std::string, Entry> files;
+  int blocked = 0;
+  unsigned long long generation = 0;  // bumped by Release()
+  bool closing = false;
+  bool loop_done = false;  // the FUSE loop returned
+};
+
 struct HungShareOps {
-  static HungShare& Share() { return *static_cast<HungShare*>(fuse_get_context()->private_data); }
+  static HungShare::State& Share() {
+    return *static_cast<HungShare::State*>(fuse_get_context()->private_data);
+  }
 
   static void* Init(fuse_conn_info*, fuse_config* config) {
     // Nothing cached: every stat and read reaches the share, as with cache=none on CIFS.
@@ -43,7 +93,7 @@ struct HungShareOps {
       st->st_nlink = 2;
       return 0;
     }
-    HungShare::Entry file;
+    HungShare::State::Entry file;
     if (!Share().Lookup(path + 1, &file)) return -ENOENT;
     st->st_mode = S_IFREG | 0644;
     st->st_nlink = 1;
@@ -56,15 +106,15 @@ struct HungShareOps {
     if (std::strcmp(path, "/") != 0) return -ENOENT;
     fill(buffer, ".", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
     fill(buffer, "..", nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
-    HungShare& share = Share();
-    std::lock_guard<std::mutex> lock(share.mu_);
-    for (const auto& [name, file] : share.files_)
+    HungShare::State& share = Share();
+    std::lock_guard<std::mutex> lock(share.mu);
+    for (const auto& [name, file] : share.files)
       fill(buffer, name.c_str(), nullptr, 0, static_cast<fuse_fill_dir_flags>(0));
     return 0;
   }
 
   static int Open(const char* path, fuse_file_info* fi) {
-    HungShare::Entry file;
+    HungShare::State::Entry file;
     if (!Share().Lookup(path + 1, &file)) return -ENOENT;
     if ((fi->flags & O_ACCMODE) != O_RDONLY) return -EROFS;
     fi->direct_io = 1;
@@ -72,7 +122,7 @@ struct HungShareOps {
   }
 
   static int Read(const char* path, char* buffer, size_t size, off_t offset, fuse_file_info*) {
-    HungShare::Entry file;
+    HungShare::State::Entry file;
     if (!Share().Lookup(path + 1, &file)) return -ENOENT;
     if (file.hanging) return Share().BlockUntilReleased();
     if (offset < 0 || static_cast<size_t>(offset) >= file.content.size()) return 0;
@@ -95,6 +145,7 @@ std::unique_ptr<HungShare> HungShare::Mount(std::string* why) {
   sigemptyset(&on_interrupt.sa_mask);
   ::sigaction(SIGUSR1, &on_interrupt, nullptr);
   std::unique_ptr<HungShare> share(new HungShare());
+  share->state_ = std::make_shared<State>();
   share->mount_point_ = MakeTempDirectory("exdm-hung-share");
   if (share->mount_point_.empty()) {
     *why = "cannot make a mount point";
@@ -112,7 +163,7 @@ std::unique_ptr<HungShare> HungShare::Mount(std::string* why) {
   char name[] = "exdm-hung-share";
   char* argv[] = {name, nullptr};
   fuse_args args = FUSE_ARGS_INIT(1, argv);
-  share->fuse_ = fuse_new(&args, &ops, sizeof ops, share.get());
+  share->fuse_ = fuse_new(&args, &ops, sizeof ops, share->state_.get());
   if (share->fuse_ == nullptr) {
     *why = "fuse_new failed";
     ::rmdir(share->mount_point_.c_str());
@@ -128,20 +179,25 @@ std::unique_ptr<HungShare> HungShare::Mount(std::string* why) {
   }
   struct fuse* f = share->fuse_;
   // Multi-threaded: a blocked read holds one worker, the others keep answering.
-  share->loop_ = std::thread([f] { fuse_loop_mt(f, /*clone_fd=*/0); });
+  share->loop_ = std::thread([f, state = share->state_] {
+    fuse_loop_mt(f, /*clone_fd=*/0);
+    std::lock_guard<std::mutex> lock(state->mu);
+    state->loop_done = true;
+    state->cv.notify_all();
+  });
   return share;
 }
 
 HungShare::~HungShare() {
   if (fuse_ == nullptr) return;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    closing_ = true;
-    ++generation_;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->closing = true;
+    ++state_->generation;
   }
-  cv_.notify_all();
-  // Aborting the connection ends every request still in flight (and the loop) at once, even if
-  // a reader elsewhere still holds a file open; the unmount then only detaches the mount point.
+  state_->cv.notify_all();
+  // Aborting the connection (where fusectl is mounted) ends every request still in flight, and
+  // the loop, at once; otherwise the lazy unmount ends the loop once no reader holds a file open.
   struct stat st {};
   if (::stat(mount_point_.c_str(), &st) == 0) {
     std::ofstream abort("/sys/fs/fuse/connections/" + std::to_string(minor(st.st_dev)) + "/abort");
@@ -149,59 +205,46 @@ HungShare::~HungShare() {
   }
   fuse_exit(fuse_);
   fuse_unmount(fuse_);
-  if (loop_.joinable()) loop_.join();
+  bool ended = false;
+  {
+    std::unique_lock<std::mutex> lock(state_->mu);
+    ended =
+        state_->cv.wait_for(lock, std::chrono::seconds(5), [this] { return state_->loop_done; });
+  }
+  if (!ended) {
+    // A reader somewhere still holds a file of the detached mount: leave the loop (which keeps
+    // the state alive) to the process end rather than hang the test.
+    loop_.detach();
+    std::fprintf(stderr, "hung share %s: a reader still holds a file; left running\n",
+                 mount_point_.c_str());
+    return;
+  }
+  loop_.join();
   fuse_destroy(fuse_);
   ::rmdir(mount_point_.c_str());
 }
 
 void HungShare::Put(const std::string& name, const std::string& content, bool hanging) {
-  std::lock_guard<std::mutex> lock(mu_);
-  files_[name] = Entry{content, hanging};
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->files[name] = State::Entry{content, hanging};
 }
 
 void HungShare::Release() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++generation_;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    ++state_->generation;
   }
-  cv_.notify_all();
+  state_->cv.notify_all();
 }
 
 int HungShare::BlockedReads() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return blocked_;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->blocked;
 }
 
 bool HungShare::WaitForBlockedReads(int n, std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return blocked_ >= n; });
-}
-
-bool HungShare::Lookup(const std::string& name, Entry* out) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto it = files_.find(name);
-  if (it == files_.end()) return false;
-  *out = it->second;
-  return true;
-}
-
-int HungShare::BlockUntilReleased() {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (closing_) return -EIO;
-  const unsigned long long at = generation_;
-  ++blocked_;
-  cv_.notify_all();
-  int answer = -EIO;
-  // libfuse says "interrupted" only when asked (fuse_interrupted), so ask now and then.
-  while (!cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return generation_ != at; })) {
-    if (fuse_interrupted()) {
-      answer = -EINTR;
-      break;
-    }
-  }
-  --blocked_;
-  cv_.notify_all();
-  return answer;
+  std::unique_lock<std::mutex> lock(state_->mu);
+  return state_->cv.wait_for(lock, timeout, [&] { return state_->blocked >= n; });
 }
 
 }  // namespace exdm::testing

@@ -10,10 +10,7 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -42,25 +39,17 @@ class HungShare {
   bool WaitForBlockedReads(int n, std::chrono::milliseconds timeout) const;
 
  private:
-  struct Entry {
-    std::string content;
-    bool hanging = false;
-  };
+  // What the FUSE threads use: shared with them, so it outlives a share whose loop cannot be
+  // joined (a reader elsewhere still holds a file).
+  struct State;
   friend struct HungShareOps;
 
   HungShare() = default;
-  bool Lookup(const std::string& name, Entry* out) const;
-  int BlockUntilReleased();
 
   std::string mount_point_;
   struct fuse* fuse_ = nullptr;
   std::thread loop_;
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  std::map<std::string, Entry> files_;
-  int blocked_ = 0;
-  unsigned long long generation_ = 0;  // bumped by Release()
-  bool closing_ = false;
+  std::shared_ptr<State> state_;
 };
 
 }  // namespace exdm::testing
