@@ -118,9 +118,10 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   }
 }
 
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, const Deadline& deadline,
+                                           PluginOutput& out) {
   std::string warning;
-  auto request = MakeAuditRequest(o.ldap, &warning);
+  auto request = MakeAuditRequest(o.ldap, &warning, deadline);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
@@ -133,8 +134,16 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     return out;
   };
   if (o.ldap.uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-  auto request = BuildAuditRequest(o, out);
-  if (!request) return unknown(request.status().message());
+  auto request = BuildAuditRequest(o, deadline, out);
+  if (!request) {
+    // A password or CA file on a hung share: the deadline ended the run, so the -t state.
+    if (request.status().code() == ErrorCode::kTimeout) {
+      out.SetState(o.timeout_state);
+      out.AddSummary(request.status().message());
+      return out;
+    }
+    return unknown(request.status().message());
+  }
   const AuditReport report = AuditOverLdap(*request, deadline);
   RenderMailboxAudit(report, o, out);
   return out;
