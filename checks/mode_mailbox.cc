@@ -118,9 +118,10 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   }
 }
 
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, const Deadline& deadline,
+                                           PluginOutput& out) {
   std::string warning;
-  auto request = MakeAuditRequest(o.ldap, &warning);
+  auto request = MakeAuditRequest(o.ldap, &warning, deadline);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
@@ -141,7 +142,16 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
   const PipelineRun run = RunPipeline(request, deadline);
   const GatheredSources& sources = run.sources;
   if (!sources.ldap_warning.empty()) out.AddLongLine("warning: " + sources.ldap_warning);
-  if (!sources.ldap_request->ok()) return unknown(sources.ldap_request->status().message());
+  if (!sources.ldap_request->ok()) {
+    const Status& s = sources.ldap_request->status();
+    // A password or CA file on a hung share: the deadline ended the run, so the -t state.
+    if (s.code() == ErrorCode::kTimeout) {
+      out.SetState(o.timeout_state);
+      out.AddSummary(s.message());
+      return out;
+    }
+    return unknown(s.message());
+  }
   RenderMailboxAudit(*sources.audit, o, out);
   RenderStoreViews(sources, run.result, o, out);
   return out;

@@ -1,6 +1,6 @@
 // Reading snapshot files (private): what snapshot_read.h promises, once for both readers. Each
-// reader passes its parser; the file is read whole (bounded in size), parsed, labelled with its
-// path and judged by its age.
+// reader passes its parser; the file is read whole through the small-file reader (regular files
+// only, bounded in size), parsed, labelled with its path and judged by its age.
 #pragma once
 
 #include <functional>
@@ -12,12 +12,10 @@
 
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/deadline.h"
+#include "exdm/base/small_file.h"
 #include "exdm/store/snapshot_read.h"
 
 namespace exdm::store_files {
-
-// The whole file, at most max_bytes (kBadInput beyond, naming `kind`), on the calling thread.
-Result<std::string> ReadWhole(const std::string& path, size_t max_bytes, const std::string& kind);
 
 // ok() when a snapshot taken at `taken_at` may be believed at options.now; otherwise kBadInput
 // saying it is stale or dated in the future. `what` names the file in the message.
@@ -34,10 +32,10 @@ StoreSnapshotRead<Snapshot> ReadOne(const NamedPath& file, const StoreSnapshotOp
   read.server = file.server;
   read.path = file.path;
   const std::string what = kind + " " + file.path + " of " + file.server;
-  auto data = ReadWhole(file.path, options.max_bytes, kind);
+  // On the helper thread ReadAll bounds already; regular files only, capped (small_file.h).
+  auto data = ReadSmallFileNow(file.path, kind + " of " + file.server, options.max_bytes);
   if (!data) {
-    read.error =
-        Status(data.status().code(), "cannot read " + what + ": " + data.status().message());
+    read.error = data.status();
     return read;
   }
   auto snapshot = parse(*data, file.server);

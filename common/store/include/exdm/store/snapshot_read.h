@@ -5,7 +5,8 @@
 //
 //  - every file on a helper thread bounded by the deadline (bounded_call.h): a hung share ends
 //    the whole read with kTimeout naming the file, nothing else does;
-//  - per file: missing or unreadable (kIoError), larger than max_bytes, not in the script's
+//  - per file: missing or unreadable (kIoError), not a regular file (a FIFO, device or directory:
+//    refused at once, exdm/base/small_file.h), larger than max_bytes, not in the script's
 //    format, or cut while being written (kBadInput, with the line), taken longer than max_age ago
 //    (stale: a store's view of an hour ago says nothing about now) or dated in the future beyond
 //    max_skew (the clocks disagree) are that file's error, and the other files still count.
