@@ -11,7 +11,7 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds inter
                                std::shared_ptr<AuditShare> share)
     : settings_(std::move(settings)), interval_(interval), share_(std::move(share)) {
   for (const std::string& uri : settings_.uris)
-    sources_.push_back({uri, false, std::nullopt});
+    sources_.push_back({uri, false, std::nullopt, {}});
   // Once per start and per reload (each builds its collectors anew): explicit and never silent.
   if (settings_.insecure_skip_verify) {
     Log(LogPriority::kWarning,

@@ -31,6 +31,7 @@ Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string*
   request.connection.insecure_option = access.insecure_option;
   request.discovery.base = access.base;
   request.audit.servers = access.servers;
+  request.discovery.recovery_group_name = access.recovery_group_name;
   if (!access.password_file.empty()) {
     auto password = ReadPasswordFile(access.password_file, warning);
     if (!password.ok()) return password.status();

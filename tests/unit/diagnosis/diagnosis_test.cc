@@ -166,8 +166,8 @@ TEST_F(DiagnosisTest, LogonFailuresWithoutAnAuditDoNotNameALookAlike) {
 
 TEST_F(DiagnosisTest, AnAuditWhoseViewsAllFailedCheckedNothing) {
   AuditReport failed;  // what CombineViews returns when no -H URI answered
-  failed.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down")},
-                    {"ldap://dc2.contoso.com", false, Status(ErrorCode::kTimeout, "slow")}};
+  failed.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down"), {}},
+                    {"ldap://dc2.contoso.com", false, Status(ErrorCode::kTimeout, "slow"), {}}};
   inputs_.audit = &failed;
   Add326(kGuidA, "2026-11-25T10:00:00Z");
   Diagnosis d = Diagnose(inputs_);
@@ -177,8 +177,8 @@ TEST_F(DiagnosisTest, AnAuditWhoseViewsAllFailedCheckedNothing) {
       << d.stores[0].summary;
   EXPECT_TRUE(d.unmatched.empty());  // nothing was audited, so nothing is "unknown to the audit"
   // One view answering is an audit: the same 326 on a store it knows is the look-alike.
-  audit_.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down")},
-                    {"ldap://dc2.contoso.com", true, std::nullopt}};
+  audit_.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down"), {}},
+                    {"ldap://dc2.contoso.com", true, std::nullopt, {}}};
   inputs_.audit = &audit_;
   d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
@@ -253,8 +253,8 @@ class GcViewTest : public DiagnosisTest {
 };
 
 TEST_F(GcViewTest, SaysWhichGcsViewTheDiagnosisRestsOn) {
-  audit_.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt},
-                    {"ldaps://gc1:636", true, std::nullopt}};
+  audit_.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt, {}},
+                    {"ldaps://gc1:636", true, std::nullopt, {}}};
   const Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_EQ(d.stores[0].gc_view, "ldaps://gc1:636");
@@ -265,8 +265,8 @@ TEST_F(GcViewTest, SaysWhichGcsViewTheDiagnosisRestsOn) {
 }
 
 TEST_F(GcViewTest, TheServersGcDidNotAnswer) {
-  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt},
-                    {"ldap://GC1.CONTOSO.COM", false, Status(ErrorCode::kUnreachable, "down")}};
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt, {}},
+                    {"ldap://GC1.CONTOSO.COM", false, Status(ErrorCode::kUnreachable, "down"), {}}};
   const Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_TRUE(d.stores[0].gc_view.empty());
@@ -278,8 +278,8 @@ TEST_F(GcViewTest, TheServersGcDidNotAnswer) {
 
 TEST_F(GcViewTest, TheServersGcIsNotAudited) {
   // dc1 is audited but DSAccess names it as a DC, not a GC; gc1.fabrikam is another machine.
-  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt},
-                    {"ldap://gc1.fabrikam.example", true, std::nullopt}};
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt, {}},
+                    {"ldap://gc1.fabrikam.example", true, std::nullopt, {}}};
   const Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_TRUE(d.stores[0].gc_view.empty());

@@ -34,6 +34,9 @@ struct LdapAccess {
   std::string ca_file_option;        // how the front end names the two settings above, for the
   std::string insecure_option;       // advice when a certificate is refused (LdapConnectOptions)
   std::vector<std::string> servers;  // -s
+  // A storage group of this name is a recovery storage group (the last-resort rule, not
+  // confirmed; empty: off). --recovery-group-name / [ldap] recovery_group_name.
+  std::string recovery_group_name = kDefaultRecoveryGroupName;
 };
 
 // The audit request for `access`: reads the password (from the file on every call, so a rotated
