@@ -139,12 +139,14 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
     }
   }
   if (queue) RenderQueue(*queue, o, queue_out, recipients ? &*recipients : nullptr);
+  if (queue && audit) RenderTrackingDisabled(*audit, o, queue_out);
 
   DiagnosisInputs inputs;
   inputs.audit = audit ? &*audit : nullptr;
   inputs.queue = queue ? &queue->servers : nullptr;
   if (recipients) {
     inputs.recipient_store = recipients->store_of;
+    inputs.public_folder_recipients = recipients->public_folders;
     inputs.stall_scopes = &recipients->scopes;
   }
   inputs.events = events ? &*events : nullptr;

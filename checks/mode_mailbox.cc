@@ -49,12 +49,35 @@ void AddLdapFailure(const Status& status, const CheckOptions& o, const std::stri
   out.AddSummaryKeptWhole(context + status.message());
 }
 
+namespace {
+
+// What one server could see: every domain as a global catalog, or the domains it could read.
+std::string ViewText(const LdapSourceStatus& source) {
+  const DirectoryView& view = source.view;
+  if (view.global_catalog) return source.uri + ": audited as a global catalog (every domain)";
+  std::string read, unreadable;
+  for (const DirectoryDomain& d : view.domains) {
+    const std::string name = d.dns_root.empty() ? d.nc.ToString() : d.dns_root;
+    if (d.readable) {
+      read += (read.empty() ? "" : ", ") + name;
+    } else {
+      unreadable += (unreadable.empty() ? "" : "; ") + name + " (" + d.why_not + ")";
+    }
+  }
+  return source.uri + ": audited" + (read.empty() ? "" : "; domains read: " + read) +
+         (unreadable.empty() ? "" : "; not readable here: " + unreadable);
+}
+
+}  // namespace
+
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {
   size_t up = 0;
   for (const LdapSourceStatus& source : report.sources) {
     if (source.up) {
       ++up;
-      if (report.sources.size() > 1) out.AddLongLine(source.uri + ": audited");
+      if (report.sources.size() > 1 || source.view.domains.size() > 1) {
+        out.AddLongLine(ViewText(source));
+      }
       continue;
     }
     AddLdapFailure(*source.error, o, "", out);
@@ -84,10 +107,23 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
                     std::string(FindingName(f.kind)) + " - " + DescribeFinding(f));
   }
 
+  // Never findings: what could not be looked at, and what is not audited by design.
+  for (const UncheckedSystemMailbox& u : report.unchecked_system_mailboxes)
+    out.AddLongLine(u.store.Display() + ": system mailbox not checked: " + u.reason);
+  for (const RecoveryStore& s : report.recovery_stores) {
+    out.AddLongLine(s.store.ref.Display() + ": recovery storage group, not audited (" + s.why +
+                    ")");
+  }
+
   const size_t servers = report.servers.size();
+  const size_t unchecked = report.unchecked_system_mailboxes.size();
+  const std::string not_checked =
+      unchecked ? "; " + Plural(unchecked, "system mailbox", "system mailboxes") + " not checked"
+                : "";
   if (report.findings.empty()) {
     out.AddSummary(Plural(report.stores.size(), "store", "stores") + " on " +
-                   Plural(servers, "server", "servers") + ", every SMTP mailbox correct");
+                   Plural(servers, "server", "servers") + ", every SMTP mailbox correct" +
+                   not_checked);
   } else {
     std::string kinds_text;
     for (const std::string& k : kinds)
@@ -96,7 +132,7 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
         std::to_string(failing) + " of " + Plural(report.stores.size(), "store", "stores") +
         " failing" +
         (orphans ? ", " + Plural(orphans, "orphan SMTP mailbox", "orphan SMTP mailboxes") : "") +
-        " (" + kinds_text + ")");
+        " (" + kinds_text + ")" + not_checked);
   }
 
   const double stores = static_cast<double>(report.stores.size());

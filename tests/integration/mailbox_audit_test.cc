@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exdm/base/guid.h"
 #include "paths.h"
 #include "process.h"
 #include "slapd_fixture.h"
@@ -146,6 +148,19 @@ std::string RemediationLdif(const Org& org, const std::string& fix) {
   EXPECT_EQ(check.exit_code, 2) << check.output;
   std::ifstream in(fix);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// slapd's entryUUID of one entry (its identity, like AD's objectGUID); empty when absent.
+std::string EntryUuid(const Slapd& slapd, const std::string& dn) {
+  ProcessResult r = slapd.Search(dn, "base", "(objectClass=*)", {"entryUUID"});
+  const size_t at = r.output.find("entryUUID: ");
+  if (!r.ok() || at == std::string::npos) return "";
+  return r.output.substr(at + 11, r.output.find('\n', at) - at - 11);
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -303,6 +318,30 @@ TEST(MailboxAudit, RemediationRoundTripLeavesACleanAudit) {
   EXPECT_EQ(after.findings.size(), unrepairable);
 }
 
+// A system mailbox that is not where the name search looks (CN=Microsoft Exchange System
+// Objects) is still found: the store's homeMDBBL back links name it.
+TEST(MailboxAudit, SystemMailboxOutsideItsContainerIsFoundThroughTheStoresBackLinks) {
+  auto org = StartOrg({"--servers", "1", "--stores-per-server", "1", "--public-every", "0",
+                       "--fault", "system_mailbox_missing=1"});
+  ASSERT_TRUE(org);
+  AuditReport before = Audit(*org->slapd);
+  ASSERT_EQ(before.findings.size(), 1u);
+  ASSERT_EQ(before.findings[0].kind, FindingKind::kSystemMailboxMissing);
+  const Json& store = org->manifest["stores"][0];
+  const std::string guid = Guid::Parse(store["guid"].get<std::string>())->ToBracedUpper();
+  const std::string moved = "CN=SystemMailbox" + guid + ",CN=Users," + org->slapd->suffix();
+  const std::string add = org->dir.path() + "/moved.ldif";
+  std::ofstream(add) << "dn: " << moved
+                     << "\nchangetype: add\nobjectClass: top\nobjectClass: msExchSystemMailbox\n"
+                     << "cn: SystemMailbox" << guid
+                     << "\nhomeMDB: " << store["dn"].get<std::string>()
+                     << "\n\ndn: " << store["dn"].get<std::string>()
+                     << "\nchangetype: modify\nadd: homeMDBBL\nhomeMDBBL: " << moved << "\n-\n";
+  ASSERT_TRUE(org->slapd->Modify(add));
+  AuditReport after = Audit(*org->slapd);
+  EXPECT_TRUE(after.findings.empty()) << Describe(after.findings.front());
+}
+
 TEST(MailboxAudit, RemediationRoundTripOnGatewayFaultsEndsOk) {
   std::vector<std::string> args = {"--servers", "3", "--stores-per-server", "4", "--seed", "11"};
   for (const char* kind :
@@ -315,9 +354,26 @@ TEST(MailboxAudit, RemediationRoundTripOnGatewayFaultsEndsOk) {
   const std::string fix = org->dir.path() + "/fix.ldif";
   ProcessResult check = RunCheck({org->slapd.get()}, {"--remediation-ldif", fix});
   EXPECT_EQ(check.exit_code, 2) << check.output;
+  // Wrong values are corrected on the object itself: the same entry (slapd's entryUUID, AD's
+  // objectGUID) before and after.
+  const std::string ldif = ReadFile(fix);
+  std::map<std::string, std::string> uuid_before;  // modified DN -> entryUUID
+  for (size_t at = ldif.find("\nchangetype: modify\n"); at != std::string::npos;
+       at = ldif.find("\nchangetype: modify\n", at + 1)) {
+    const size_t dn_start = ldif.rfind("\ndn: ", at) + 5;
+    const std::string dn = ldif.substr(dn_start, at - dn_start);
+    uuid_before[dn] = EntryUuid(*org->slapd, dn);
+  }
+  // One per attribute-only fault kind planted (wrong_home_mdb, wrong_home_mta, deleted_home_mta,
+  // wrong_delivery_mechanism, wrong_legacy_dn).
+  EXPECT_EQ(uuid_before.size(), 5u) << ldif;
   ASSERT_TRUE(org->slapd->Modify(fix));
   check = RunCheck({org->slapd.get()});
   EXPECT_EQ(check.exit_code, 0) << check.output;
+  for (const auto& [dn, uuid] : uuid_before) {
+    EXPECT_FALSE(uuid.empty()) << dn;
+    EXPECT_EQ(EntryUuid(*org->slapd, dn), uuid) << dn;
+  }
 }
 
 // A store whose SMTP mailbox is missing on a server that lost its Microsoft MTA: AD refuses a

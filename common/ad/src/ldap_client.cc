@@ -604,6 +604,12 @@ Result<std::vector<std::string>> LdapConnection::ReadAllValues(const std::string
                         return Status::Ok();
                       });
     if (!s.ok()) return s;
+    if (!found && first == 0 && window != 0) {
+      // A server without ranged retrieval ignores the option: ask for the plain attribute.
+      window = 0;
+      request = attribute;
+      continue;
+    }
     // Everything: the plain attribute, a window ending in "*", or nothing (no values left).
     if (!found || !answered || !answered->last) return values;
     if (answered->first != first) {

@@ -68,10 +68,8 @@ bool IsDomainControllerPort(std::string_view uri) {
 
 std::string DomainControllerUri(std::string_view uri) {
   const auto p = Parse(uri);
-  if (!p || !p->port || (*p->port != kGlobalCatalog && *p->port != kGlobalCatalogTls)) {
-    return std::string(uri);
-  }
-  const int port = *p->port == kGlobalCatalog ? kLdap : kLdaps;
+  if (!p) return std::string(uri);
+  const int port = p->scheme == "ldaps" ? kLdaps : kLdap;
   return p->scheme + "://" + std::string(p->host) + ":" + std::to_string(port);
 }
 

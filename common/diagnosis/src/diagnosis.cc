@@ -230,10 +230,17 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     for (const LocalDeliveryReport& r : *in.queue) {
       if (r.stalled_deliveries == 0) continue;
       server_stall[r.server] = {r.stalled_deliveries, r.oldest_stalled_age_seconds};
+      const std::optional<StoreRef> public_store =
+          audited ? PublicStoreOf(in.audit->stores, r.server) : std::nullopt;
       for (const StalledRecipient& rec : r.stalled_recipients) {
-        auto m = in.recipient_store.find(ToLowerAscii(rec.address));
-        if (m == in.recipient_store.end()) continue;
-        auto g = guid_of.find(m->second);
+        const std::string address = ToLowerAscii(rec.address);
+        auto m = in.recipient_store.find(address);
+        const StoreRef* store = m != in.recipient_store.end() ? &m->second : nullptr;
+        if (!store && public_store && in.public_folder_recipients.count(address)) {
+          store = &*public_store;
+        }
+        if (!store) continue;
+        auto g = guid_of.find(*store);
         if (g == guid_of.end()) continue;
         StoreFacts& f = by_guid[g->second];
         f.stalled += rec.deliveries;

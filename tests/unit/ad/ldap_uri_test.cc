@@ -29,6 +29,7 @@ TEST(LdapUriTest, GlobalCatalogPortsAreReadOnlyAndMapToTheDomainControllerPort) 
   EXPECT_EQ(DomainControllerUri("ldaps://gc1.contoso.com:3269/"), "ldaps://gc1.contoso.com:636");
   EXPECT_EQ(DomainControllerUri("ldaps://[2001:db8::1]:3269"), "ldaps://[2001:db8::1]:636");
   EXPECT_EQ(DomainControllerUri("ldap://dc1:389"), "ldap://dc1:389");
+  EXPECT_EQ(DomainControllerUri("ldap://127.0.0.1:40001/"), "ldap://127.0.0.1:389");
   EXPECT_EQ(DomainControllerUri("ldapi://%2Frun"), "ldapi://%2Frun");
 }
 

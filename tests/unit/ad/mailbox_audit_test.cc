@@ -683,6 +683,9 @@ TEST(SmtpMailboxAuditTest, RepairLdifNamesAWritableDomainController) {
   odd_ports.push_back({"ldap://127.0.0.1:40001", gc_view});
   odd_ports.push_back({"ldap://127.0.0.1:40002", report});
   EXPECT_EQ(RepairTargetUri(CombineViews(std::move(odd_ports))), "ldap://127.0.0.1:40002");
+  std::vector<AuditView> gc_on_odd_port;
+  gc_on_odd_port.push_back({"ldap://127.0.0.1:40001", gc_view});
+  EXPECT_EQ(RepairTargetUri(CombineViews(std::move(gc_on_odd_port))), "ldap://127.0.0.1:389");
 }
 
 }  // namespace

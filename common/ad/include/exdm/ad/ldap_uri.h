@@ -18,8 +18,9 @@ bool IsGlobalCatalogPort(std::string_view uri);
 // Port 389 or 636.
 bool IsDomainControllerPort(std::string_view uri);
 
-// The same server's domain controller port, where writes go: a 3268 URI with 389, a 3269 URI
-// with 636 (scheme kept), path and anything after the host:port dropped; other URIs as given.
+// The same server's domain controller port, where writes go: 389 for ldap://, 636 for ldaps://
+// (a global catalog's 3268 and 3269, or any other port), path dropped; ldapi:// and what does not
+// parse as given.
 std::string DomainControllerUri(std::string_view uri);
 
 }  // namespace exdm

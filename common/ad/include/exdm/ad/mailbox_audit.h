@@ -150,8 +150,9 @@ AuditReport CombineViews(std::vector<AuditView> views);
 // the MTA is restored.
 std::string RenderRemediationLdif(const AuditReport& report);
 
-// Where to apply the repair LDIF: a -H URI that answered on a domain controller port, else the
-// domain controller port of the first one that answered; empty when none answered.
+// Where to apply the repair LDIF: a -H URI that answered as a domain controller (not a global
+// catalog), else the domain controller port of the first one that answered; empty when none
+// answered.
 std::string RepairTargetUri(const AuditReport& report);
 
 // One plain-text sentence: what is wrong and what to set (unsanitized; front ends sanitize).

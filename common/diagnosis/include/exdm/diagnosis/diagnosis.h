@@ -101,6 +101,9 @@ struct DiagnosisInputs {
   // Recipient address (lower case) -> store, from homeMDB; stalls of unmapped recipients count
   // for their server only.
   std::map<std::string, StoreRef> recipient_store;
+  // Recipients that are mail-enabled public folders (lower case): their stalls count for the
+  // public store of the server whose log holds them.
+  std::set<std::string> public_folder_recipients;
   // The scope of each server's stall (CorrelateStalls); null: not known.
   const std::vector<ServerStallScope>* stall_scopes = nullptr;
   int64_t now = 0;
