@@ -83,38 +83,47 @@ std::string JoinComma(const std::vector<std::string>& items) {
   return out;
 }
 
-// Which of the server's GCs (DSAccess) the audit asked, and what that means for the diagnosis.
-// Sets *view to the URI of the first one that answered.
-std::string GcViewText(const std::string& server, const std::vector<std::string>& gcs,
+// "GC1.contoso.com (CDG)": a directory server DSAccess 2080/2081 lists, with its roles.
+std::string WithRoles(const DirectoryServerInUse& d) {
+  return d.host + " (" + (d.config_dc ? "C" : "") + (d.dc ? "D" : "") + (d.gc ? "G" : "") + ")";
+}
+
+// Which of the directory servers the Exchange server reads its configuration from (DSAccess 2080:
+// C can be its configuration DC, G is a usable global catalog) the audit asked, and what that
+// means for the diagnosis. Sets *view to the URI of the first one that answered.
+std::string GcViewText(const std::string& server, const std::vector<DirectoryServerInUse>& used,
                        const AuditReport* audit, DiagnosisKind kind, std::string* view) {
-  if (gcs.empty()) return "";
+  if (used.empty()) return "";
   const LdapSourceStatus* down = nullptr;
-  std::string down_gc;
+  const DirectoryServerInUse* down_server = nullptr;
   if (audit) {
-    for (const std::string& gc : gcs) {
+    for (const DirectoryServerInUse& d : used) {
       for (const LdapSourceStatus& src : audit->sources) {
-        if (!SameHost(gc, LdapUriHost(src.uri))) continue;
+        if (!SameHost(d.host, LdapUriHost(src.uri))) continue;
         if (src.up) {
           *view = src.uri;
-          return "; rests on the view of GC " + gc + " (" + src.uri + "), the one " + server +
-                 " uses";
+          return "; rests on the view of " + WithRoles(d) + " at " + src.uri + ", which " + server +
+                 " uses (DSAccess 2080: C can be its configuration DC, G a global catalog)";
         }
         if (!down) {
           down = &src;
-          down_gc = gc;
+          down_server = &d;
         }
       }
     }
   }
   if (down) {
-    return "; the GC " + server + " uses, " + down_gc + " (" + down->uri +
-           "), did not answer: this rests on other views";
+    return "; " + WithRoles(*down_server) + ", which " + server + " uses, did not answer at " +
+           down->uri + ": this rests on other views";
   }
+  std::vector<std::string> names;
+  for (const DirectoryServerInUse& d : used)
+    names.push_back(WithRoles(d));
   if (kind == DiagnosisKind::kPermissionsOrGc || kind == DiagnosisKind::kGatewayUnchecked) {
-    return "; the server uses GC " + JoinComma(gcs) + ": audit against it";
+    return "; the server uses " + JoinComma(names) + ": audit against them";
   }
   if (kind == DiagnosisKind::kSmtpMailbox && audit) {
-    return "; " + server + " uses GC " + JoinComma(gcs) + ", not among the audited views";
+    return "; " + server + " uses " + JoinComma(names) + ", not among the audited views";
   }
   return "";
 }
@@ -181,8 +190,10 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
   std::map<std::string, std::pair<uint64_t, std::string>> unmatched;  // server|guid -> count, dn
   std::set<std::string> servers_with_326;
   std::set<std::string> servers_with_poison;
-  std::set<std::string> servers_with_events;            // their export was read this run
-  std::map<std::string, std::vector<std::string>> gcs;  // server (lower case) -> DSAccess GCs
+  std::set<std::string> servers_with_events;  // their export was read this run
+  // Server (lower case) -> the directory servers DSAccess lists with C or G: where Exchange reads
+  // the configuration (and so the SMTP mailbox) from.
+  std::map<std::string, std::vector<DirectoryServerInUse>> gcs;
   if (in.events) {
     std::set<std::string> failed;
     for (const EventFileError& e : in.events->file_errors)
@@ -191,7 +202,7 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
       const std::string key = ToLowerAscii(s.server);
       if (!failed.count(key)) servers_with_events.insert(key);
       for (const auto& d : s.directory_servers) {
-        if (d.gc) gcs[key].push_back(d.host);
+        if (d.gc || d.config_dc) gcs[key].push_back(d);
       }
       for (const LogonFailureEvent& e : s.logon_failures) {
         servers_with_326.insert(key);
@@ -285,8 +296,11 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
     d.stalled_deliveries = f.stalled;
     d.oldest_stalled_age = f.stalled > 0 ? std::max<int64_t>(0, in.now - f.oldest_first_seen) : 0;
     d.poison_calls = f.poison;
-    if (auto g = gcs.find(ToLowerAscii(f.ref.server)); g != gcs.end())
-      d.global_catalogs = g->second;
+    const std::vector<DirectoryServerInUse> no_servers;
+    const auto g = gcs.find(ToLowerAscii(f.ref.server));
+    const std::vector<DirectoryServerInUse>& used = g != gcs.end() ? g->second : no_servers;
+    for (const DirectoryServerInUse& server : used)
+      d.global_catalogs.push_back(server.host);
 
     std::string s = Display(f) + ": ";
     std::string what;
@@ -306,7 +320,14 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
         case DiagnosisKind::kPermissionsOrGc:
           what =
               "store driver cannot log on although the SMTP mailbox is correct: permissions "
-              "(re-run domain preparation) or a global catalog that disagrees";
+              "(re-run domain preparation), a directory server that disagrees, or the store has "
+              "not been remounted since the object was recreated";
+          if (f.codes.count("0x80040148")) {
+            what +=
+                "; on Exchange 2000 SP2 or later 0x80040148 can also mean a damaged SMTP "
+                "installation: reinstall the SMTP service, then the MTA Stacks start again "
+                "(KB 840469)";
+          }
           break;
         case DiagnosisKind::kPoisonMessage:
           what = "look-alike: poison message (327 EcLocallyDeliverMsg), not the SMTP mailbox";
@@ -327,8 +348,7 @@ Diagnosis Diagnose(const DiagnosisInputs& in) {
       s += "; " + std::to_string(d.logon_failures) + " store-driver logon failures (326" + codes +
            ") since " + FormatIso8601Utc(*d.first_logon_failure);
     }
-    s += GcViewText(f.ref.server, d.global_catalogs, audited ? in.audit : nullptr, d.kind,
-                    &d.gc_view);
+    s += GcViewText(f.ref.server, used, audited ? in.audit : nullptr, d.kind, &d.gc_view);
     d.summary = std::move(s);
     out.stores.push_back(std::move(d));
   }

@@ -56,10 +56,15 @@ ServerStallScope ScopeOf(const LocalDeliveryReport& r, const std::vector<const S
                     mine.front()->store.Display() +
                     (mine.size() > 1 ? " and " + StoresPhrase(mine.size() - 1) + " more" : "") +
                     " while other mail is delivered there";
+  } else if (mine.size() == 1 && stores <= 1) {
+    // The store is the whole server: what stops every store and what stops one look the same.
+    s.scope = StallScope::kOneStore;
+    s.description = "the only mailbox store of " + r.server + " (" + mine.front()->store.Display() +
+                    "): from the queue, store-side exhaustion and a broken SMTP mailbox cannot "
+                    "be told apart";
   } else if (mine.size() == 1) {
     s.scope = StallScope::kOneStore;
-    s.description = "one of " + StoresPhrase(std::max<size_t>(stores, 1)) + " (" +
-                    mine.front()->store.Display() + ")";
+    s.description = "one of " + StoresPhrase(stores) + " (" + mine.front()->store.Display() + ")";
   } else {
     s.scope = StallScope::kSomeStores;
     s.description = std::to_string(mine.size()) + " of " + StoresPhrase(stores) + " (worst " +

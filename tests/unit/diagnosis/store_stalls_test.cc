@@ -143,5 +143,19 @@ TEST(RecipientSearchesTest, DomainByDomainThroughAServerThatCanReadEach) {
   EXPECT_EQ(not_searched, std::vector<std::string>{"other.com"});
 }
 
+// A server with one mailbox store: the store is the whole server, so the queue cannot tell
+// store-side exhaustion from this fault, and the scope says so.
+TEST(StallScopeTest, TheOnlyMailboxStoreOfAServerSaysTheLookAlikesCannotBeToldApart) {
+  const std::vector<StoreInfo> stores = {Store("EXCH09", "Only"),
+                                         Store("EXCH09", "Public", StoreType::kPublic)};
+  const auto c =
+      AggregateStalls({Server("EXCH09", {{"x@y", 9, 100, "m"}})}, {{"x@y", stores[0].ref}}, stores);
+  ASSERT_EQ(c.scopes.size(), 1u);
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kOneStore);
+  EXPECT_EQ(c.scopes[0].description,
+            "the only mailbox store of EXCH09 (EXCH09 / First Storage Group / Only): from the "
+            "queue, store-side exhaustion and a broken SMTP mailbox cannot be told apart");
+}
+
 }  // namespace
 }  // namespace exdm
