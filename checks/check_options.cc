@@ -87,7 +87,10 @@ po::options_description MakeOptions() {
       ("insecure-skip-verify", po::bool_switch(),
        "do not verify TLS certificates (warns on every run; never use in production)")
       ("server,s", po::value<std::vector<std::string>>()->composing(),
-       "restrict to this Exchange server (repeatable)");
+       "restrict to this Exchange server (repeatable)")
+      ("recovery-group-name", po::value<std::string>()->default_value(kDefaultRecoveryGroupName),
+       "a storage group of this name is a recovery storage group even when AD marks it by no "
+       "attribute ('' turns the rule off)");
 
   po::options_description inputs("Inputs", kHelpWidth, kHelpWidth / 2);
   inputs.add_options()
@@ -424,6 +427,7 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
   o.ca_file = string("ca-file");
   o.insecure_skip_verify = vm["insecure-skip-verify"].as<bool>();
   o.servers = strings("server");
+  o.recovery_group_name = vm["recovery-group-name"].as<std::string>();
 
   for (const std::string& spec : strings("tracking-dir")) {
     auto p = ParseNamedPath(spec);

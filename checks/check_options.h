@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "exdm/ad/findings.h"
+#include "exdm/ad/topology.h"
 #include "exdm/base/inputs.h"
 #include "exdm/base/status.h"
 #include "exdm/tracking/event_ids.h"
@@ -33,6 +34,7 @@ struct CheckOptions {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::vector<std::string> servers;
+  std::string recovery_group_name = kDefaultRecoveryGroupName;  // empty: no name rule
 
   // Inputs
   std::vector<NamedPath> tracking_dirs;

@@ -168,6 +168,7 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& 
   access.ca_file_option = "--ca-file";
   access.insecure_option = "--insecure-skip-verify";
   access.servers = o.servers;
+  access.recovery_group_name = o.recovery_group_name;
   std::string warning;
   auto request = MakeAuditRequest(access, &warning);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);

@@ -32,6 +32,7 @@ LdapAccess ToLdapAccess(const LdapSettings& settings) {
   access.ca_file_option = "ldap.ca_file";
   access.insecure_option = "ldap.insecure_skip_verify";
   access.servers = settings.servers;
+  access.recovery_group_name = settings.recovery_group_name;
   return access;
 }
 

@@ -30,7 +30,11 @@ po::options_description FileOptions() {
       "do not verify the server certificate (logged as a warning)")(
       "ldap.server", po::value<std::vector<std::string>>(),
       "restrict the audit to this Exchange server (repeatable)")(
-      "ldap.timeout", po::value<int>(), "seconds one audit run may take (default 20)");
+      "ldap.recovery_group_name", po::value<std::string>(),
+      (std::string("a storage group of this name is a recovery storage group (default \"") +
+       kDefaultRecoveryGroupName + "\"; empty: the name rule is off)")
+          .c_str())("ldap.timeout", po::value<int>(),
+                    "seconds one audit run may take (default 20)");
   po::options_description inputs("Tracking logs and events ([tracking], [events] sections)");
   inputs.add_options()("tracking.dir", po::value<std::vector<std::string>>(),
                        "[NAME=]DIR: one server's message tracking log directory (repeatable)")(
@@ -145,6 +149,7 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   Take(vm, "ldap.ca_file", c.ldap.ca_file);
   Take(vm, "ldap.insecure_skip_verify", c.ldap.insecure_skip_verify);
   Take(vm, "ldap.server", c.ldap.servers);
+  Take(vm, "ldap.recovery_group_name", c.ldap.recovery_group_name);
   if (vm.count("ldap.timeout")) {
     const int t = vm["ldap.timeout"].as<int>();
     if (t < 1) return Status(ErrorCode::kInvalidArgument, "ldap.timeout must be >= 1");

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "exdm/ad/topology.h"
 #include "exdm/base/inputs.h"
 #include "exdm/base/status.h"
 #include "exdm/tracking/event_ids.h"
@@ -29,6 +30,8 @@ struct LdapSettings {
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::vector<std::string> servers;  // restrict the audit to these Exchange servers
+  // A storage group of this name is a recovery storage group (empty: no name rule).
+  std::string recovery_group_name = kDefaultRecoveryGroupName;
   std::chrono::seconds timeout{20};  // per audit run, bounds a hung DC
 };
 

@@ -15,6 +15,7 @@
 
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exporter_process.h"
 #include "fault_support.h"
 #include "forest_fixture.h"
 #include "org_fixture.h"
@@ -358,6 +359,42 @@ TEST_F(ForestQueueTest, AServerWithMessageTrackingOffIsNotASilentOk) {
   const ProgramResult plain = RunProgram({CheckBinary(), "queue", "--tracking-dir", "EXCH02=" + dir,
                                           "--state-file", "none", "--now", "2026-11-25T09:31:00Z"});
   EXPECT_EQ(plain.exit_code, 0) << plain.out;
+}
+
+// The last-resort name rule for recovery storage groups is a setting: off, EXCH03's storage group
+// named "Recovery Storage Group" (AD marks it by nothing else) is audited like any other.
+TEST_F(ForestTest, TheRecoveryStorageGroupNameRuleCanBeTurnedOff) {
+  const char kNamedOnly[] = "EXCH03 / Recovery Storage Group / Mailbox Store (EXCH03)";
+  ProgramResult r = Check({forest_->gc.get()}, {"-s", "EXCH03", "-c", "1"});
+  EXPECT_NE(r.out.find(std::string("\n") + kNamedOnly +
+                       ": recovery storage group, not audited (named \"Recovery Storage "
+                       "Group\" (not confirmed))"),
+            std::string::npos)
+      << r.out;
+  r = Check({forest_->gc.get()}, {"-s", "EXCH03", "--recovery-group-name", ""});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find(std::string("] ") + kNamedOnly + ": missing - no SMTP mailbox"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("recovery storage group, not audited (named"), std::string::npos) << r.out;
+
+  // The exporter's [ldap] recovery_group_name does the same to its store series.
+  TempDir dir("exdm-forest-exporter");
+  for (const std::string& name : {std::string(kDefaultRecoveryGroupName), std::string()}) {
+    dir.Write("exporter.ini", "[ldap]\nrecovery_group_name = " + name + "\n");
+    auto exporter = ExporterProcess::Start(
+        dir.path(), {"--config.file=" + dir.File("exporter.ini"),
+                     "--ldap.uri=" + forest_->gc->uri(), "--ldap.bind_dn=" + forest_->monitor_dn(),
+                     "--ldap.password_file=" + forest_->monitor_password_file(),
+                     "--ldap.server=EXCH03", "--exporter.state_dir=" + dir.path()});
+    ASSERT_TRUE(exporter);
+    ASSERT_TRUE(exporter->WaitForMetric("exchange_store_info{", std::chrono::seconds(20)));
+    const std::string metrics = exporter->ScrapeText();
+    EXPECT_EQ(metrics.find("storage_group=\"Recovery Storage Group\"") != std::string::npos,
+              name.empty())
+        << "recovery_group_name '" << name << "':\n"
+        << metrics;
+  }
 }
 
 }  // namespace

@@ -196,5 +196,17 @@ TEST_F(ExporterConfigTest, LogLevelAndFormatAreExporterToolkitsFlags) {
   EXPECT_FALSE(Parse({"--log.level=WARN"}).ok()) << "exporter-toolkit's names are lower case";
 }
 
+TEST_F(ExporterConfigTest, RecoveryStorageGroupNameRuleIsASetting) {
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.recovery_group_name, kDefaultRecoveryGroupName);
+  parsed = Parse({"--config.file", Write("[ldap]\nrecovery_group_name =\n")});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.recovery_group_name, "");  // the name rule off
+  parsed = Parse({"--config.file", Write("[ldap]\nrecovery_group_name = RSG\n")});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.recovery_group_name, "RSG");
+}
+
 }  // namespace
 }  // namespace exdm::exporter
