@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -307,6 +308,33 @@ TEST(QueueSourceCompare, AgesAtTheSnapshotsTimeWithinTolerance) {
   LocalDeliveryReport other;
   other.server = "EXCH02";
   EXPECT_TRUE(CompareQueueSources({other}, {snap}, 600).empty());
+}
+
+// Exchange 2000 has no root\MicrosoftExchangeV2: the script falls back to that version's own
+// queue provider (documented in docs/DOMAIN.md "WMI views") and names both when neither answers.
+TEST(QueueSnapshotScript, FallsBackToExchange2000sQueueProvider) {
+  const std::string script = Script();
+  const std::regex kConst(R"re(Const (WMI_[A-Z_0-9]+) = "([^"]+)")re");
+  std::map<std::string, std::string> constants;
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), kConst);
+       it != std::sregex_iterator(); ++it) {
+    constants[(*it)[1]] = (*it)[2];
+  }
+  EXPECT_EQ(constants["WMI_NAMESPACE"], "root\\MicrosoftExchangeV2");
+  EXPECT_EQ(constants["WMI_CLASS"], "Exchange_SMTPLink");
+  EXPECT_EQ(constants["WMI_NAMESPACE_2000"], "root\\cimv2\\applications\\exchange");
+  EXPECT_EQ(constants["WMI_CLASS_2000"], "ExchangeLink");
+  // Tried in that order, and a server with neither is told what the script needs.
+  const size_t first = script.find("OpenLinks(WMI_NAMESPACE, WMI_CLASS,");
+  const size_t second = script.find("OpenLinks(WMI_NAMESPACE_2000, WMI_CLASS_2000,");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_NE(script.find("this script needs Exchange 2003"), std::string::npos);
+  const std::string domain = ReadFile(SourceDir() + "/docs/DOMAIN.md");
+  EXPECT_NE(domain.find(
+                "`ExchangeLink` (Exchange 2000, namespace `root\\cimv2\\applications\\exchange`)"),
+            std::string::npos);
 }
 
 }  // namespace
