@@ -558,23 +558,15 @@ std::optional<ValueRange> ParseValueRange(std::string_view description,
   const std::string_view window = description.substr(attribute.size() + option.size());
   const size_t dash = window.find('-');
   if (dash == std::string_view::npos) return std::nullopt;
-  auto number = [](std::string_view digits) -> std::optional<size_t> {
-    if (digits.empty() || digits.size() > 18) return std::nullopt;
-    size_t n = 0;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
-      n = n * 10 + static_cast<size_t>(c - '0');
-    }
-    return n;
-  };
   ValueRange range;
-  const auto first = number(window.substr(0, dash));
+  const auto first = ParseDigits(window.substr(0, dash));
   if (!first) return std::nullopt;
-  range.first = *first;
+  range.first = static_cast<size_t>(*first);
   const std::string_view last = window.substr(dash + 1);
   if (last != "*") {
-    range.last = number(last);
-    if (!range.last || *range.last < range.first) return std::nullopt;
+    const auto end = ParseDigits(last);
+    if (!end || *end < *first) return std::nullopt;
+    range.last = static_cast<size_t>(*end);
   }
   return range;
 }

@@ -34,15 +34,9 @@ std::optional<ParsedUri> Parse(std::string_view uri) {
   }
   p.host = rest.substr(0, colon);
   if (colon != std::string_view::npos) {
-    const std::string_view digits = rest.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5) return std::nullopt;
-    int port = 0;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
-      port = port * 10 + (c - '0');
-    }
-    if (port == 0 || port > 65535) return std::nullopt;
-    p.port = port;
+    const auto port = ParseDigits(rest.substr(colon + 1));
+    if (!port || *port == 0 || *port > 65535) return std::nullopt;
+    p.port = static_cast<int>(*port);
   }
   return p;
 }

@@ -118,6 +118,17 @@ void StartWithOrg(const std::vector<std::string>& generator_args, const TempDir&
               out->ad.added, out->ad.seconds, out->ad.stand_ins.size(), out->dc->start_seconds());
 }
 
+// A description of one server, EXCH01, with one storage group holding `store`.
+nlohmann::ordered_json OneStoreOrg(const nlohmann::ordered_json& store) {
+  return {{"organization", "Contoso"},
+          {"domain", "contoso.com"},
+          {"admin_groups",
+           {{{"name", "First Administrative Group"},
+             {"servers",
+              {{{"name", "EXCH01"},
+                {"storage_groups", {{{"name", "First Storage Group"}, {"stores", {store}}}}}}}}}}}};
+}
+
 TEST(SambaAudit, LoaderMakesFaultsTheWayAdDoes) {
   REQUIRE_SAMBA();
   TempDir tmp;
@@ -323,17 +334,8 @@ TEST(SambaAudit, LdapsAgainstSambaIsRefusedByDefaultAndAcceptedWithItsCa) {
 TEST(SambaAudit, PagedSearchReturnsMoreThanAThousandGateways) {
   REQUIRE_SAMBA();
   TempDir tmp;
-  nlohmann::ordered_json org = {
-      {"organization", "Contoso"},
-      {"domain", "contoso.com"},
-      {"admin_groups",
-       {{{"name", "First Administrative Group"},
-         {"servers",
-          {{{"name", "EXCH01"},
-            {"storage_groups",
-             {{{"name", "First Storage Group"},
-               {"stores", {{{"name", "Mailbox Store (EXCH01)"}, {"users", 0}}}}}}}}}}}}},
-      {"orphan_gateways", {{{"server", "EXCH01"}, {"count", 1050}}}}};
+  nlohmann::ordered_json org = OneStoreOrg({{"name", "Mailbox Store (EXCH01)"}, {"users", 0}});
+  org["orphan_gateways"] = {{{"server", "EXCH01"}, {"count", 1050}}};
   std::ofstream(tmp.File("many.json")) << org.dump();
   LoadedDc loaded;
   ASSERT_NO_FATAL_FAILURE(StartWithOrg({tmp.File("many.json")}, tmp, &loaded));
@@ -393,18 +395,9 @@ TEST(SambaAudit, UsersResolveToStoresThroughProxyAddressesAndHomeMdb) {
 TEST(SambaAudit, BackLinksPastMaxValRangeAreReadInRanges) {
   REQUIRE_SAMBA();
   TempDir tmp;
-  nlohmann::ordered_json org = {{"organization", "Contoso"},
-                                {"domain", "contoso.com"},
-                                {"admin_groups",
-                                 {{{"name", "First Administrative Group"},
-                                   {"servers",
-                                    {{{"name", "EXCH01"},
-                                      {"storage_groups",
-                                       {{{"name", "First Storage Group"},
-                                         {"stores",
-                                          {{{"name", "Mailbox Store (EXCH01)"},
+  nlohmann::ordered_json org = OneStoreOrg({{"name", "Mailbox Store (EXCH01)"},
                                             {"users", 1600},
-                                            {"faults", {"system_mailbox_missing"}}}}}}}}}}}}}}};
+                                            {"faults", {"system_mailbox_missing"}}});
   std::ofstream(tmp.File("big.json")) << org.dump();
   LoadedDc loaded;
   ASSERT_NO_FATAL_FAILURE(StartWithOrg({tmp.File("big.json")}, tmp, &loaded));
