@@ -297,6 +297,42 @@ TEST(MailboxAudit, TwoDcsThatDisagree) {
   EXPECT_TRUE(Contains(check.output, dc2->slapd->uri() + ": audited")) << check.output;
 }
 
+// dc2 has not yet replicated a new store: there its SMTP mailbox looks like an orphan. Together
+// with dc1, that is dc_disagree and nothing is deleted, even with dc2's view first.
+TEST(MailboxAudit, AStoreOneDcLacksMakesNoOrphanToDelete) {
+  auto dc1 = StartOrg({OrgFile("healthy.json")});
+  auto dc2 = StartOrg({OrgFile("healthy.json")});
+  ASSERT_TRUE(dc1 && dc2);
+  const Json& store = dc2->manifest["stores"][0];
+  const std::string del = dc2->dir.path() + "/del.ldif";
+  std::ofstream(del) << "dn: " << store["dn"].get<std::string>() << "\nchangetype: delete\n";
+  ASSERT_TRUE(dc2->slapd->Modify(del));
+  const AuditReport alone = Audit(*dc2->slapd);
+  ASSERT_EQ(alone.findings.size(), 1u);
+  EXPECT_EQ(alone.findings[0].kind, FindingKind::kOrphan) << Describe(alone.findings[0]);
+  // The check binds to both with dc2's password (its view comes first): give dc1's monitor it.
+  std::string password;
+  std::getline(std::ifstream(dc2->slapd->monitor_password_file()), password);
+  const std::string pw_ldif = dc1->dir.path() + "/pw.ldif";
+  std::ofstream(pw_ldif) << "dn: " << dc1->slapd->monitor_dn()
+                         << "\nchangetype: modify\nreplace: userPassword\nuserPassword: "
+                         << password << "\n";
+  ASSERT_TRUE(dc1->slapd->Modify(pw_ldif));
+
+  const std::string fix = dc1->dir.path() + "/fix.ldif";
+  ProcessResult check = RunCheck({dc2->slapd.get(), dc1->slapd.get()}, {"--remediation-ldif", fix});
+  EXPECT_EQ(check.exit_code, 1) << check.output;  // dc_disagree: WARNING
+  EXPECT_FALSE(Contains(check.output, "orphan -")) << check.output;
+  EXPECT_TRUE(Contains(check.output, "which lack its store; the store exists on " +
+                                         dc1->slapd->uri() +
+                                         " (replication not finished): not "
+                                         "deleted"))
+      << check.output;
+  const std::string ldif = ReadFile(fix);
+  EXPECT_FALSE(Contains(ldif, "changetype: delete")) << ldif;
+  EXPECT_TRUE(Contains(ldif, "# Nothing to repair.")) << ldif;
+}
+
 TEST(MailboxAudit, RemediationRoundTripLeavesACleanAudit) {
   auto org = StartOrg({OrgFile("all-faults.json")});
   ASSERT_TRUE(org);
