@@ -1,4 +1,4 @@
-// queue mode: stalled local deliveries from the message tracking logs (core: tracking_dir.h).
+// queue mode: stalled local deliveries from the message tracking logs (core: exdm/tracking/run.h).
 #include <algorithm>
 #include <ctime>
 #include <map>
@@ -8,6 +8,7 @@
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/state/location.h"
 #include "exdm/tracking/run.h"
+#include "exdm/tracking/settings.h"
 #include "modes.h"
 
 namespace exdm::check {
@@ -97,26 +98,24 @@ std::string StatePathFor(const CheckOptions& options, const char* mode,
 
 std::string QueueStatePath(const CheckOptions& options, const char* mode) {
   std::vector<std::string> keys;
-  for (const NamedPath& d : options.tracking_dirs)
+  for (const NamedPath& d : options.tracking.dirs)
     keys.push_back(d.server + "=" + d.path);
   return StatePathFor(options, mode, keys);
 }
 
+TrackingRunOptions TrackingRunFor(const CheckOptions& options, const char* mode) {
+  return MakeTrackingRunOptions(options.tracking, mode, QueueStatePath(options, mode),
+                                EvaluationTime(options));
+}
+
 Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
                                        const Deadline& deadline) {
-  TrackingRunOptions run;
-  run.dirs = options.tracking_dirs;
-  run.consumer = mode;
-  run.state_path = QueueStatePath(options, mode);
-  run.now = EvaluationTime(options);
-  run.config.events = options.tracking_events;
-  run.config.max_in_flight = static_cast<size_t>(options.max_in_flight);
-  return RunTrackingAnalysis(run, deadline);
+  return RunTrackingAnalysis(TrackingRunFor(options, mode), deadline);
 }
 
 PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline) {
   PluginOutput out;
-  if (options.tracking_dirs.empty() && options.queue_snapshots.empty()) {
+  if (options.tracking.dirs.empty() && options.snapshots.files.empty()) {
     out.SetState(PluginState::kUnknown);
     out.AddSummary(
         "queue mode needs --tracking-dir [NAME=]DIR or --queue-snapshot [NAME=]FILE (one per "
@@ -124,7 +123,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     return out;
   }
   std::optional<TrackingRunResult> tracking;
-  if (!options.tracking_dirs.empty()) {
+  if (!options.tracking.dirs.empty()) {
     auto result = CollectQueue(options, "queue", deadline);
     if (!result) {
       const Status& s = result.status();
@@ -145,7 +144,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     for (const LocalDeliveryReport& r : tracking->servers)
       stalled += r.stalled_deliveries;
   }
-  if (!options.ldap_uris.empty() && tracking) {
+  if (!options.ldap.uris.empty() && tracking) {
     auto request = BuildAuditRequest(options, out);
     if (!request) {
       ldap_failure = request.status();
@@ -177,7 +176,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
       o.AddLongLine("message tracking settings not read from AD: " + ldap_failure->message());
     }
   };
-  if (options.queue_snapshots.empty()) {
+  if (options.snapshots.files.empty()) {
     RenderQueue(*tracking, options, out, correlation ? &*correlation : nullptr);
     if (audit) RenderTrackingDisabled(*audit, options, out);
     ldap_note(out);
@@ -208,13 +207,13 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
 
 void RenderTrackingDisabled(const AuditReport& audit, const CheckOptions& options,
                             PluginOutput& out) {
-  for (const NamedPath& dir : options.tracking_dirs) {
+  for (const NamedPath& dir : options.tracking.dirs) {
     const bool off =
         std::any_of(audit.tracking_disabled.begin(), audit.tracking_disabled.end(),
                     [&](const std::string& s) { return SameServerName(s, dir.server); });
     if (!off) continue;
     const bool snapshot =
-        std::any_of(options.queue_snapshots.begin(), options.queue_snapshots.end(),
+        std::any_of(options.snapshots.files.begin(), options.snapshots.files.end(),
                     [&](const NamedPath& q) { return SameServerName(q.server, dir.server); });
     out.AddLongLine(dir.server +
                     ": message tracking is turned off on the server (messageTrackingEnabled "
@@ -312,7 +311,7 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
     }
     if (r.overflow_total) {
       out.AddLongLine("  in-flight table full (--max-in-flight " +
-                      std::to_string(options.max_in_flight) +
+                      std::to_string(options.tracking.max_in_flight) +
                       "): " + std::to_string(r.overflow_total) + " deliveries not tracked");
     }
     for (const std::string& e : r.file_errors)

@@ -4,12 +4,16 @@
 #   /usr/lib/nagios/plugins/check_exchange_delivery      (checks/CMakeLists.txt)
 #   /usr/bin/exchange_delivery_exporter                  (exporter/CMakeLists.txt)
 #   /etc/exchange-delivery-monitor/*.ini                 conffiles: exporter and --extra-opts examples
-#   /usr/lib/systemd/system/exchange-delivery-exporter.service
+#   /usr/lib/systemd/system/exchange-delivery-exporter.{service,socket}
 #   /usr/share/exchange-delivery-monitor/{icinga2,nagios,prometheus,grafana}/
 #   /usr/share/exchange-delivery-monitor/collect/       CIFS mount units, NXLog, Log Parser, rsyslog
-#   /usr/share/man/man1/*.1.gz, /usr/share/doc/exchange-delivery-monitor/
+#   /usr/share/man/man1/*.1.gz
+#   /usr/share/doc/exchange-delivery-monitor/            README, CHANGELOG, copyright (DEP-5),
+#                                                        changelog.gz (Debian format, generated)
 #
-# The package ships no maintainer scripts: installing it starts and enables nothing.
+# Maintainer scripts (deploy/debian/): systemctl daemon-reload on install, upgrade and removal,
+# try-restart of a running exporter on upgrade, stop on removal; installing the package enables
+# and starts nothing.
 
 # Relative destinations land under the prefix (/usr in the package, CPACK_PACKAGING_INSTALL_PREFIX);
 # configuration goes to /etc whatever the build tree's prefix, as Debian wants it. For an install
@@ -31,8 +35,10 @@ endmacro()
 exdm_install_conffile(deploy/systemd/exporter.ini.example exporter.ini)
 exdm_install_conffile(deploy/check/check_exchange_delivery.ini check_exchange_delivery.ini)
 
-# The systemd unit comes from deploy/systemd/ when present; it is not enabled on install.
-file(GLOB EXDM_SYSTEMD_UNITS ${PROJECT_SOURCE_DIR}/deploy/systemd/*.service)
+# The systemd units (the service, and the socket for socket activation) come from deploy/systemd/
+# when present; they are not enabled on install.
+file(GLOB EXDM_SYSTEMD_UNITS ${PROJECT_SOURCE_DIR}/deploy/systemd/*.service
+     ${PROJECT_SOURCE_DIR}/deploy/systemd/*.socket)
 if(EXDM_SYSTEMD_UNITS)
   install(FILES ${EXDM_SYSTEMD_UNITS} DESTINATION lib/systemd/system)
 endif()
@@ -75,30 +81,66 @@ add_custom_target(exdm_man_pages ALL DEPENDS ${EXDM_MAN_GZ})
 install(FILES ${EXDM_MAN_GZ} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+              ${PROJECT_SOURCE_DIR}/deploy/debian/copyright
         DESTINATION ${EXDM_DOC_DIR})
+
+# Who answers for the package (Maintainer:, and the changelog's trailer line). A site that builds
+# its own packages puts its own address here.
+set(EXDM_PACKAGE_MAINTAINER
+    "exchange-delivery-monitor maintainers <exchange-delivery-monitor@users.noreply.github.com>"
+    CACHE STRING "Maintainer field of the Debian package: Name <address>")
+
+# A native package's Debian changelog is /usr/share/doc/<package>/changelog.gz (Policy 12.7): one
+# entry for this version pointing at the upstream CHANGELOG.md. Dated by the commit (or
+# SOURCE_DATE_EPOCH), so the same tree gives the same package.
+set(_epoch "$ENV{SOURCE_DATE_EPOCH}")
+if(_epoch STREQUAL "")
+  execute_process(COMMAND git log -1 --format=%ct WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                  OUTPUT_VARIABLE _epoch OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+endif()
+set(_saved_epoch "$ENV{SOURCE_DATE_EPOCH}")
+if(NOT _epoch STREQUAL "")
+  set(ENV{SOURCE_DATE_EPOCH} ${_epoch})
+endif()
+string(TIMESTAMP EXDM_CHANGELOG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
+set(ENV{SOURCE_DATE_EPOCH} "${_saved_epoch}")
+set(EXDM_DEBIAN_CHANGELOG ${PROJECT_BINARY_DIR}/debian-changelog/changelog)
+file(WRITE ${EXDM_DEBIAN_CHANGELOG}
+     "exchange-delivery-monitor (${PROJECT_VERSION}) unstable; urgency=medium\n\n"
+     "  * Upstream release ${PROJECT_VERSION} (revision ${EXDM_REVISION}). What changed is in\n"
+     "    /usr/share/doc/exchange-delivery-monitor/CHANGELOG.md.\n\n"
+     " -- ${EXDM_PACKAGE_MAINTAINER}  ${EXDM_CHANGELOG_DATE}\n")
+add_custom_command(OUTPUT ${EXDM_DEBIAN_CHANGELOG}.gz
+                   COMMAND ${GZIP_EXECUTABLE} -9n -c ${EXDM_DEBIAN_CHANGELOG} > ${EXDM_DEBIAN_CHANGELOG}.gz
+                   DEPENDS ${EXDM_DEBIAN_CHANGELOG} VERBATIM)
+add_custom_target(exdm_debian_changelog ALL DEPENDS ${EXDM_DEBIAN_CHANGELOG}.gz)
+install(FILES ${EXDM_DEBIAN_CHANGELOG}.gz DESTINATION ${EXDM_DOC_DIR} RENAME changelog.gz)
 
 # --- CPack: Debian package -------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME exchange-delivery-monitor)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "exchange-delivery-monitor")
-set(CPACK_PACKAGE_CONTACT "exchange-delivery-monitor maintainers <root@localhost>")
+set(CPACK_PACKAGE_CONTACT "${EXDM_PACKAGE_MAINTAINER}")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${EXDM_PACKAGE_MAINTAINER}")
+# Synopsis under 80 characters, description lines under 80 (Policy 3.4, lintian).
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
-    "Nagios/Icinga plugin and Prometheus exporter for Exchange 2000/2003 local delivery")
+    "Nagios plugin and Prometheus exporter for Exchange 2000/2003 local delivery")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "Detects mail stuck in the local delivery queue of Exchange 2000/2003 servers because a\n\
-store's SMTP mailbox (mailGateway object in Active Directory) is missing, duplicated or\n\
-wrong: a read-only LDAP audit, message tracking log analysis and application event\n\
-correlation. Ships check_exchange_delivery (a Monitoring Plugin for Nagios and Icinga 2)\n\
-and exchange_delivery_exporter (a Prometheus exporter), with Icinga 2 and Nagios\n\
-definitions, Prometheus alert rules and a Grafana dashboard.")
+    "Detects mail stuck in the local delivery queue of Exchange 2000/2003 servers\n\
+because a store's SMTP mailbox (mailGateway object in Active Directory) is\n\
+missing, duplicated or wrong: a read-only LDAP audit, message tracking log\n\
+analysis and application event correlation. Ships check_exchange_delivery (a\n\
+Monitoring Plugin for Nagios and Icinga 2) and exchange_delivery_exporter (a\n\
+Prometheus exporter), with Icinga 2 and Nagios definitions, Prometheus alert\n\
+rules and a Grafana dashboard.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_STRIP_FILES ON)
 # Runtime dependencies from the binaries' shared libraries (libldap, Boost.Program_options,
-# prometheus-cpp, civetweb, zlib, libcrypt ...), as dpkg-shlibdeps resolves them.
+# prometheus-cpp, OpenSSL, zlib, libcrypt, libyaml ...), as dpkg-shlibdeps resolves them.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "icinga2 | nagios4, prometheus")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/exchange-delivery-monitor")
@@ -107,7 +149,9 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/exchange-delivery-monitor"
 set(EXDM_CONTROL_DIR ${PROJECT_BINARY_DIR}/debian-control)
 string(REPLACE ";" "\n" _conffiles "${EXDM_CONFFILES}")
 file(WRITE ${EXDM_CONTROL_DIR}/conffiles "${_conffiles}\n")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${EXDM_CONTROL_DIR}/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${EXDM_CONTROL_DIR}/conffiles
+    ${PROJECT_SOURCE_DIR}/deploy/debian/postinst ${PROJECT_SOURCE_DIR}/deploy/debian/prerm
+    ${PROJECT_SOURCE_DIR}/deploy/debian/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 
 include(CPack)

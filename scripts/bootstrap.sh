@@ -9,9 +9,12 @@ PACKAGES=(
   # build
   cmake g++ make pkg-config git
   libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libcivetweb-dev libyaml-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libyaml-dev
+  # the exporter's web layer: Boost.Asio/Beast headers, OpenSSL 3
+  libboost-dev libssl-dev
   # real test servers and tools
-  slapd ldap-utils prometheus icinga2-bin nagios4-core libmonitoring-plugin-perl
+  slapd ldap-utils prometheus prometheus-alertmanager icinga2-bin nagios4-core
+  libmonitoring-plugin-perl
   # Samba AD DC: samba alone cannot provision a DC (its Recommends carry the provisioning data,
   # the DSDB modules and the VFS modules provisioning needs), and bootstrap skips Recommends.
   samba samba-ad-provision samba-dsdb-modules samba-vfs-modules
@@ -23,8 +26,9 @@ PACKAGES=(
   # the exporter under its unit's sandbox without systemd as PID 1: the unit's system call filter
   # applied with libseccomp (tests/support/unit_sandbox.py)
   python3-seccomp
-  # packaging (cpack -G DEB, dpkg-shlibdeps) and manual pages
-  dpkg-dev man-db groff-base
+  # packaging (cpack -G DEB, dpkg-shlibdeps, dpkg-buildflags for the hardening flags), its
+  # checks (lintian; readelf comes with binutils) and manual pages
+  dpkg-dev lintian man-db groff-base
   # fuzzing and sanitizers; formatting (ctest `format`)
   clang libclang-rt-14-dev clang-format
 )

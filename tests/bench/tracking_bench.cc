@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -322,22 +323,12 @@ int Memory() {
 
 // Runs argv and returns its peak RSS in MB (ru_maxrss of the child), or -1.
 double PeakRssOf(const std::vector<std::string>& args, int* exit_code) {
-  std::vector<char*> argv;
-  for (const std::string& a : args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  if (pid < 0 || ::wait4(pid, &status, 0, &usage) != pid) return -1;
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return static_cast<double>(usage.ru_maxrss) / 1024;
+  exdm::testing::ProgramOptions options;
+  options.limit = std::chrono::minutes(10);
+  const exdm::testing::ProgramResult r = exdm::testing::RunProgram(args, options);
+  if (r.exit_code < 0 && r.signal == 0) return -1;
+  *exit_code = r.signal != 0 ? 128 + r.signal : r.exit_code;
+  return static_cast<double>(r.max_rss_kb) / 1024;
 }
 
 int MemoryCheck() {
@@ -412,7 +403,7 @@ int MemoryCheck() {
               t_first, second, t_second);
   const double ratio = std::max(first, second) / 200.0;
   std::printf("ratio: %.2f of the budget (bar < 1.0)\n", ratio);
-  std::system(("rm -rf '" + dir + "'").c_str());
+  std::filesystem::remove_all(dir);
   // The check must see every pair stalled (CRITICAL, not UNKNOWN from a failure).
   if (code0 != 2 || code1 != 2 || code2 != 2) return 1;
   return ratio < 1.0 ? 0 : 1;

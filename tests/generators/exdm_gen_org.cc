@@ -22,10 +22,13 @@
 #include <string_view>
 #include <vector>
 
+#include "exdm/base/base64.h"
 #include "org_guid.h"
 
 namespace exdm::gen {
 namespace {
+
+using exdm::Base64Encode;
 
 using Json = nlohmann::ordered_json;
 
@@ -116,31 +119,6 @@ std::string Rdn(std::string_view type, std::string_view value) {
   return std::string(type) + "=" + EscapeRdnValue(value);
 }
 
-std::string Base64(std::string_view in) {
-  static const char* table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16 |
-                       static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8 |
-                       static_cast<uint32_t>(static_cast<unsigned char>(in[i + 2]));
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += table[(n >> 6) & 63];
-    out += table[n & 63];
-  }
-  if (i < in.size()) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += i + 1 < in.size() ? table[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 // RFC 2849 SAFE-STRING: printable ASCII, not starting with space, ':' or '<', no trailing space.
 bool IsSafeString(std::string_view v) {
   if (v.empty()) return true;
@@ -161,14 +139,14 @@ class LdifWriter {
       out_ += value;
     } else {
       out_ += ":: ";
-      out_ += Base64(value);
+      out_ += Base64Encode(value);
     }
     out_ += '\n';
   }
   void Binary(std::string_view name, std::string_view bytes) {
     out_ += name;
     out_ += ":: ";
-    out_ += Base64(bytes);
+    out_ += Base64Encode(bytes);
     out_ += '\n';
   }
   void Begin(std::string_view dn) { Attr("dn", dn); }

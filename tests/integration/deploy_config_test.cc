@@ -2,6 +2,7 @@
 // `nagios4 -v` validate them on a throwaway configuration in a temp dir (nothing under /etc or
 // /var is touched), and a short real run with a stand-in plugin shows the exact argv (and, for
 // Icinga, environment) each command hands to check_exchange_delivery.
+#include <fcntl.h>
 #include <grp.h>
 #include <gtest/gtest.h>
 #include <pwd.h>
@@ -23,6 +24,7 @@
 
 #include "paths.h"
 #include "run_program.h"
+#include "spawn.h"
 
 namespace exdm::testing {
 namespace {
@@ -39,21 +41,15 @@ class Daemon {
  public:
   Daemon(const std::vector<std::string>& argv, const std::vector<std::string>& env,
          const std::string& log) {
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    std::vector<std::string> env_copy = env;
-    pid_ = fork();
-    if (pid_ == 0) {
-      setpgid(0, 0);
-      for (std::string& e : env_copy)
-        putenv(e.data());
-      if (!freopen(log.c_str(), "w", stdout) || !freopen(log.c_str(), "a", stderr)) _exit(127);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    if (pid_ > 0) setpgid(pid_, pid_);
+    const int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ChildSetup setup;
+    setup.own_process_group = true;
+    setup.stdout_fd = log_fd;
+    setup.stderr_fd = log_fd;
+    for (const std::string& e : env)
+      setup.env[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+    if (log_fd >= 0) pid_ = SpawnChild(argv, setup, nullptr);
+    if (log_fd >= 0) close(log_fd);
   }
   ~Daemon() {
     if (pid_ <= 0) return;

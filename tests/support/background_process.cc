@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,45 +14,32 @@
 #include <sstream>
 #include <thread>
 
+#include "spawn.h"
+
 namespace exdm::testing {
 
 std::unique_ptr<BackgroundProcess> BackgroundProcess::Start(const std::vector<std::string>& argv,
                                                             const std::string& log_file,
-                                                            std::string* error) {
+                                                            std::string* error,
+                                                            bool own_process_group) {
   const int log_fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     *error = "cannot create " + log_file + ": " + std::strerror(errno);
     return nullptr;
   }
-  std::vector<std::string> args = argv;
-  std::vector<char*> c_args;
-  for (auto& a : args)
-    c_args.push_back(a.data());
-  c_args.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
+  ChildSetup setup;
+  setup.stdout_fd = log_fd;
+  setup.stderr_fd = log_fd;
+  setup.own_process_group = own_process_group;
+  const pid_t pid = SpawnChild(argv, setup, error);
   if (pid < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
     close(log_fd);
     return nullptr;
-  }
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    execv(c_args[0], c_args.data());
-    _exit(127);
   }
   close(log_fd);
   std::unique_ptr<BackgroundProcess> process(new BackgroundProcess());
   process->pid_ = pid;
+  process->own_process_group_ = own_process_group;
   process->log_file_ = log_file;
   return process;
 }
@@ -92,13 +78,26 @@ bool BackgroundProcess::WaitForLog(const std::function<bool(const std::string&)>
   return ready(Log());
 }
 
+bool BackgroundProcess::WaitForLogText(const std::string& text, std::chrono::milliseconds timeout,
+                                       size_t times) const {
+  return WaitForLog(
+      [&text, times](const std::string& log) {
+        size_t seen = 0;
+        for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+          ++seen;
+        return seen >= times;
+      },
+      timeout);
+}
+
 void BackgroundProcess::Signal(int sig) const {
   if (pid_ > 0) kill(pid_, sig);
 }
 
 int BackgroundProcess::Stop(std::chrono::milliseconds grace) {
+  const pid_t group = own_process_group_ && pid_ > 0 ? pid_ : 0;
   if (pid_ <= 0) return exit_code_;
-  kill(pid_, SIGTERM);
+  kill(group > 0 ? -group : pid_, SIGTERM);
   const auto until = std::chrono::steady_clock::now() + grace;
   while (Running() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -110,6 +109,7 @@ int BackgroundProcess::Stop(std::chrono::milliseconds grace) {
     exit_code_ = 128 + SIGKILL;
     pid_ = -1;
   }
+  if (group > 0) kill(-group, SIGKILL);  // workers that outlived their leader
   return exit_code_;
 }
 

@@ -17,9 +17,12 @@ namespace exdm::testing {
 
 class BackgroundProcess {
  public:
-  // nullptr (and *error) when it cannot be started.
+  // nullptr (and *error) when it cannot be started. With `own_process_group` the program leads a
+  // process group of its own and Stop ends the whole group: for daemons that fork workers
+  // (nagios4, icinga2, whose main process outlives a SIGTERM to its umbrella process).
   static std::unique_ptr<BackgroundProcess> Start(const std::vector<std::string>& argv,
-                                                  const std::string& log_file, std::string* error);
+                                                  const std::string& log_file, std::string* error,
+                                                  bool own_process_group = false);
   ~BackgroundProcess();
   BackgroundProcess(const BackgroundProcess&) = delete;
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
@@ -29,14 +32,19 @@ class BackgroundProcess {
   // Polls the log until `ready` accepts it, the process exits, or the timeout passes.
   bool WaitForLog(const std::function<bool(const std::string&)>& ready,
                   std::chrono::milliseconds timeout) const;
+  // Waits until `text` occurs at least `times` times in the log (a line logged once per reload).
+  bool WaitForLogText(const std::string& text, std::chrono::milliseconds timeout,
+                      size_t times = 1) const;
   bool Running();
   void Signal(int sig) const;
-  // SIGTERM, waits up to `grace`, then SIGKILL. Returns the exit code (128+N when killed by N).
+  // SIGTERM, waits up to `grace`, then SIGKILL (with a process group of its own: SIGTERM to the
+  // group, SIGKILL to what is left of it). Returns the exit code (128+N when killed by N).
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
  private:
   BackgroundProcess() = default;
   pid_t pid_ = -1;
+  bool own_process_group_ = false;
   std::string log_file_;
   int exit_code_ = -1;
 };

@@ -13,8 +13,9 @@
 namespace exdm::testing {
 
 std::unique_ptr<ExporterProcess> ExporterProcess::Start(const std::string& dir,
-                                                        const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {ExporterBinary()};
+                                                        const std::vector<std::string>& args,
+                                                        const std::string& binary) {
+  std::vector<std::string> argv = {binary.empty() ? ExporterBinary() : binary};
   bool has_listen = false;
   for (const std::string& a : args) {
     if (a.rfind("--web.listen-address", 0) == 0) has_listen = true;
@@ -52,7 +53,7 @@ std::string ExporterProcess::ScrapeText(
     const std::vector<std::pair<std::string, std::string>>& headers) {
   std::vector<std::pair<std::string, std::string>> all = headers;
   all.emplace_back("Accept-Encoding", "gzip");
-  const HttpResponse r = HttpGet(port_, "/metrics", all);
+  const HttpResponse r = HttpGet(port_, client_, "/metrics", all);
   if (r.status != 200) return "";
   return r.headers.count("content-encoding") ? Gunzip(r.body) : r.body;
 }

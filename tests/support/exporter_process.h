@@ -15,13 +15,19 @@ namespace exdm::testing {
 class ExporterProcess {
  public:
   // Adds --web.listen-address=127.0.0.1:0 unless args has a listen address. On failure records
-  // a non-fatal GoogleTest failure with the log and returns nullptr.
+  // a non-fatal GoogleTest failure with the log and returns nullptr. `binary`: another build of
+  // the exporter (the one a package installs) instead of the build tree's.
   static std::unique_ptr<ExporterProcess> Start(const std::string& dir,
-                                                const std::vector<std::string>& args);
+                                                const std::vector<std::string>& args,
+                                                const std::string& binary = "");
 
   int port() const { return port_; }
   BackgroundProcess& process() { return *process_; }
   std::string Log() const { return process_->Log(); }
+
+  // How ScrapeText and WaitForMetric connect (TLS, client certificate); plain IPv4 by default.
+  void set_client(const HttpClientOptions& client) { client_ = client; }
+  const HttpClientOptions& client() const { return client_; }
 
   // GET /metrics with Accept-Encoding: gzip, decoded; empty on failure.
   std::string ScrapeText(const std::vector<std::pair<std::string, std::string>>& headers = {});
@@ -32,6 +38,7 @@ class ExporterProcess {
   ExporterProcess() = default;
   std::unique_ptr<BackgroundProcess> process_;
   int port_ = 0;
+  HttpClientOptions client_;
 };
 
 // The value of the first sample whose line starts with `series` (name plus labels, as exposed),

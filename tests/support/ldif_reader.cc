@@ -1,39 +1,14 @@
+// LDIF is read by libldap's own reader (ldif_read_record, ldif_getline, ldif_parse_line2), the
+// one ldapadd and slapadd use: folded lines, base64 values and comments as OpenLDAP reads them.
 #include "ldif_reader.h"
 
+#include <lber.h>  // ldif.h needs its types first
+#include <ldif.h>
 #include <strings.h>
 
-#include <sstream>
+#include <cstring>
 
 namespace exdm::testing {
-
-std::string DecodeBase64(const std::string& text) {
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+') {
-      v = 62;
-    } else if (c == '/') {
-      v = 63;
-    } else {
-      continue;  // '=' padding, whitespace
-    }
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xffu);
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> LdifEntry::Values(const std::string& name) const {
   std::vector<std::string> out;
@@ -48,42 +23,49 @@ std::string LdifEntry::Value(const std::string& name) const {
   return values.empty() ? std::string() : values.front();
 }
 
-std::vector<LdifEntry> ParseLdif(const std::string& text) {
-  std::vector<LdifEntry> entries;
-  std::istringstream in(text);
-  LdifEntry current;
+namespace {
+
+// One record as ldif_read_record returns it: lines unfolded by ldif_getline, each split and
+// decoded by ldif_parse_line2. Lines before "dn:" (a "version: 1" header) are not attributes.
+bool ParseRecord(char* record, LdifEntry& entry) {
   bool open = false;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) {
-      if (open) entries.push_back(std::move(current));
-      current = LdifEntry();
-      open = false;
-      continue;
-    }
+  for (char* next = record; char* line = ldif_getline(&next);) {
     if (line[0] == '#') continue;
-    if (line[0] == ' ' && open && !current.attributes.empty()) {  // folded continuation
-      current.attributes.back().second += line.substr(1);
-      continue;
-    }
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    std::string name = line.substr(0, colon);
-    std::string value;
-    if (colon + 1 < line.size() && line[colon + 1] == ':') {
-      value = DecodeBase64(line.substr(colon + 2));
-    } else {
-      value = line.substr(colon + 1);
-      if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-    }
+    // "attr:< URL" would have libldap open the URL: tests read values, never files through them.
+    if (const char* colon = std::strchr(line, ':'); colon != nullptr && colon[1] == '<') continue;
+    struct berval type = {0, nullptr};
+    struct berval value = {0, nullptr};
+    int free_value = 0;
+    if (ldif_parse_line2(line, &type, &value, &free_value) != 0) continue;
+    const std::string name(type.bv_val, type.bv_len);
+    std::string text = value.bv_val ? std::string(value.bv_val, value.bv_len) : std::string();
+    if (free_value) ber_memfree(value.bv_val);
     if (strcasecmp(name.c_str(), "dn") == 0) {
-      current.dn = value;
+      entry.dn = std::move(text);
       open = true;
-    } else {
-      current.attributes.emplace_back(std::move(name), std::move(value));
+    } else if (open) {
+      entry.attributes.emplace_back(name, std::move(text));
     }
   }
-  if (open) entries.push_back(std::move(current));
+  return open;
+}
+
+}  // namespace
+
+std::vector<LdifEntry> ParseLdif(const std::string& text) {
+  std::vector<LdifEntry> entries;
+  std::string copy = text;  // ldif_open_mem reads from a buffer of ours
+  LDIFFP* fp = ldif_open_mem(copy.data(), copy.size(), "r");
+  if (fp == nullptr) return entries;
+  unsigned long line_number = 0;
+  char* buffer = nullptr;
+  int buffer_size = 0;
+  while (ldif_read_record(fp, &line_number, &buffer, &buffer_size) > 0) {
+    LdifEntry entry;
+    if (ParseRecord(buffer, entry)) entries.push_back(std::move(entry));
+  }
+  ber_memfree(buffer);
+  ldif_close(fp);
   return entries;
 }
 

@@ -1,5 +1,6 @@
-// Reading `ldapsearch -LLL -o ldif-wrap=no` output back in tests: entries with base64 (`::`)
-// values decoded, attribute names compared case-insensitively.
+// Reading LDIF back in tests (ldapsearch output, the repair LDIF, generated organizations) with
+// libldap's own LDIF reader: folded lines joined, base64 (`::`) values decoded, attribute names
+// compared case-insensitively.
 #pragma once
 
 #include <string>
@@ -19,6 +20,5 @@ struct LdifEntry {
 };
 
 std::vector<LdifEntry> ParseLdif(const std::string& text);
-std::string DecodeBase64(const std::string& text);
 
 }  // namespace exdm::testing

@@ -1,7 +1,6 @@
 #include "run_program.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -14,7 +13,7 @@
 #include <fstream>
 #include <thread>
 
-extern char** environ;
+#include "spawn.h"
 
 namespace exdm::testing {
 
@@ -28,42 +27,15 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOpti
     close(out_pipe[1]);
     return result;
   }
-  // Build argv and envp before fork: only async-signal-safe calls in the child.
-  std::vector<char*> args;
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    const std::string entry(*e);
-    const std::string name = entry.substr(0, entry.find('='));
-    bool drop = options.env.count(name) > 0;
-    for (const std::string& u : options.unset_env)
-      drop = drop || u == name;
-    if (!drop) env_strings.push_back(entry);
-  }
-  for (const auto& [name, value] : options.env)
-    env_strings.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (std::string& e : env_strings)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
-
+  ChildSetup setup;
+  setup.env = options.env;
+  setup.unset_env = options.unset_env;
+  setup.cwd = options.cwd;
+  setup.stdout_fd = out_pipe[1];
+  setup.stderr_fd = options.merge_stderr ? out_pipe[1] : err_pipe[1];
+  setup.run_as_uid = options.run_as_uid;
   const auto start = Clock::now();
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
-    dup2(err_pipe[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(127);
-    if (options.run_as_uid >= 0) {
-      const auto id = static_cast<uid_t>(options.run_as_uid);
-      if (setgroups(0, nullptr) != 0 || setgid(id) != 0 || setuid(id) != 0) _exit(126);
-    }
-    execve(args[0], args.data(), envp.data());
-    _exit(127);
-  }
+  const pid_t pid = SpawnChild(argv, setup, nullptr);
   close(out_pipe[1]);
   close(err_pipe[1]);
   if (pid < 0) {

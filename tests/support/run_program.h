@@ -28,6 +28,8 @@ struct ProgramOptions {
   std::vector<std::string> unset_env;      // removed from the inherited environment
   std::string cwd;                         // empty: inherit
   std::chrono::milliseconds limit = std::chrono::seconds(60);
+  // stderr into `out` as well, interleaved as written (`err` stays empty).
+  bool merge_stderr = false;
   // Called on its own thread with the child's pid right after it started, to act on the running
   // program (stop it while it holds a file open, kill it); joined before the child is reaped, so
   // the pid stays valid throughout. It should return once the child has exited (see Exited()).
@@ -40,7 +42,8 @@ struct ProgramOptions {
 // True once `pid` (a child not yet reaped) has exited: a zombie, or gone.
 bool Exited(pid_t pid);
 
-// argv[0] is the program path. Never throws; a failure to start shows as exit_code 127.
+// argv[0] is the program path or a name looked up in PATH. Never throws; a failure to start
+// shows as exit_code 127.
 ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOptions& options = {});
 
 // The lines of `text` without their '\n'.

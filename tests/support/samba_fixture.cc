@@ -1,8 +1,8 @@
 #include "samba_fixture.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "paths.h"
+#include "spawn.h"
 #include "temp_dir.h"
 
 namespace exdm::testing {
@@ -100,24 +101,20 @@ std::unique_ptr<SambaDc> SambaDc::Start(int index) {
 bool SambaDc::Launch(std::string* error) {
   const std::string script = ScriptPath();
   const std::string log = log_file();
-  const pid_t parent = getpid();
   const auto start = Clock::now();
-  pid_t child = fork();
-  if (child < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    *error = "cannot create " + log + ": " + std::strerror(errno);
     return false;
   }
-  if (child == 0) {
-    // Own process group (a terminal's Ctrl-C reaches the test binary, which then cleans up), and
-    // SIGKILL when the test binary dies, however it dies. `exec` keeps this pid for samba.
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-    FILE* out = std::freopen(log.c_str(), "w", stdout);
-    if (out == nullptr || dup2(STDOUT_FILENO, STDERR_FILENO) < 0) _exit(127);
-    execl("/bin/bash", "bash", script.c_str(), "exec", dir_.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  ChildSetup setup;
+  setup.own_process_group = true;
+  setup.stdout_fd = log_fd;
+  setup.stderr_fd = log_fd;
+  // `exec` in the script keeps this pid for samba.
+  const pid_t child = SpawnChild({"/bin/bash", script, "exec", dir_}, setup, error);
+  ::close(log_fd);
+  if (child < 0) return false;
   pid_ = child;
   ProcessResult waited =
       RunProcess({"bash", script, "wait", address_, "60", std::to_string(child)});

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "exdm/ad/dn.h"
+#include "exdm/base/base64.h"
 #include "exdm/base/guid.h"
 #include "ldif_reader.h"
 #include "process.h"
@@ -267,7 +268,8 @@ class BatchBuilder {
     if (line.rfind("# ", 0) == 0) {
       reason += (reason.empty() ? "" : "; ") + line.substr(2);
     } else if (line.rfind("dn: ", 0) == 0 || line.rfind("dn:: ", 0) == 0) {
-      const std::string dn = line[3] == ':' ? DecodeBase64(line.substr(5)) : line.substr(4);
+      std::string dn = line.substr(4);
+      if (line[3] == ':' && !Base64Decode(line.substr(5), dn)) dn = line.substr(5);
       out->refused.push_back(dn + ": " + reason);
       reason.clear();
       ++refused;

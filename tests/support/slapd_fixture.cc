@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 #include <thread>
 
 #include "paths.h"
+#include "spawn.h"
 #include "temp_dir.h"
 
 namespace exdm::testing {
@@ -80,22 +80,11 @@ std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
 
 bool Slapd::Launch(bool same_port, std::string* error) {
   const std::string script = ScriptPath();
-  const pid_t parent = getpid();
-  pid_t child = fork();
-  if (child < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
-    return false;
-  }
-  if (child == 0) {
-    // Own process group (a terminal's Ctrl-C goes to the test binary, which then cleans up),
-    // and SIGKILL when the test binary dies, however it dies.
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl took effect
-    execl("/bin/bash", "bash", script.c_str(), "run", dir_.c_str(), same_port ? "--same-port" : "",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  ChildSetup setup;
+  setup.own_process_group = true;
+  const pid_t child =
+      SpawnChild({"/bin/bash", script, "run", dir_, same_port ? "--same-port" : ""}, setup, error);
+  if (child < 0) return false;
   pid_ = child;
   ProcessResult waited = RunProcess({"bash", script, "wait", dir_, std::to_string(child)});
   if (waited.ok()) {

@@ -6,6 +6,7 @@
 
 #include "exdm/ad/ldap_uri.h"
 #include "exdm/ad/mailbox_audit.h"
+#include "exdm/base/base64.h"
 #include "exdm/base/sanitize.h"
 
 namespace exdm {
@@ -22,32 +23,6 @@ bool SafeLdifValue(std::string_view v) {
   return true;
 }
 
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const uint32_t n = (static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16) |
-                       (static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (i < in.size()) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
-    if (i + 1 < in.size()) n |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 void Line(std::string& out, std::string_view attribute, std::string_view value) {
   out += attribute;
   if (SafeLdifValue(value)) {
@@ -55,7 +30,7 @@ void Line(std::string& out, std::string_view attribute, std::string_view value) 
     out += value;
   } else {
     out += ":: ";
-    out += Base64(value);
+    out += Base64Encode(value);
   }
   out += '\n';
 }

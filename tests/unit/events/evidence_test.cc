@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "exdm/base/time_util.h"
@@ -192,7 +193,7 @@ class IncrementalEventsTest : public ::testing::Test {
     dir_ = tmpl;
     path_ = dir_ + "/EXCH01-application.jsonl";
   }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   static std::string Line(const char* time, uint32_t id, const char* source,
                           const std::string& message) {

@@ -2,7 +2,9 @@
 // logs (stalled local deliveries per server, per store where recipients could be mapped) and the
 // event evidence (326/1194/327/EXOLEDB 116, DSAccess). A pure function: no I/O, no LDAP; the caller
 // resolves what needs a directory (recipient -> store via homeMDB; a 326 GUID that names no known
-// store -> gateways by legacyExchangeDN) and passes it in.
+// store -> gateways by legacyExchangeDN) and passes it in. It runs in three stages
+// (src/diagnosis_stages.h): gather each store's and server's facts, classify them, render the
+// sentences; the kinds are the exporter's exchange_delivery_diagnosis causes.
 //
 // Classification (docs/DOMAIN.md "Look-alikes"), first match wins per store:
 //   kSmtpMailbox          an AD finding on the store's SMTP mailbox: this fault
@@ -20,9 +22,11 @@
 // and without that server's events -> kUnexplainedStall (no 326 seen proves nothing).
 // An audit counts only when at least one of its views answered.
 //
-// Which GC: when DSAccess 2080/2081 name the server's GCs and one of them is an audited -H URI
-// (host names compared case-insensitively, a short name matching an FQDN's first label), the
-// store's summary says the diagnosis rests on that GC's view (or that it did not answer).
+// Which directory server: when DSAccess 2080/2081 name the servers the Exchange server reads its
+// configuration from (C: can be its configuration DC, G: a usable global catalog) and one of them
+// is an audited -H URI (host names compared case-insensitively, a short name matching an FQDN's
+// first label), the store's summary says the diagnosis rests on that server's view (or that it
+// did not answer), with the roles DSAccess gave it.
 #pragma once
 
 #include <cstdint>
@@ -65,8 +69,9 @@ struct StoreDiagnosis {
   uint64_t stalled_deliveries = 0;           // mapped to this store (0 when unknown)
   int64_t oldest_stalled_age = 0;            // seconds
   uint64_t poison_calls = 0;                 // 327 EcLocallyDeliverMsg naming this store
-  std::vector<std::string> global_catalogs;  // from DSAccess, when known
-  std::string gc_view;  // the -H URI of one of those GCs that answered: the view this rests on
+  // Hosts DSAccess lists with C or G for the store's server, when known.
+  std::vector<std::string> global_catalogs;
+  std::string gc_view;  // the -H URI of one of those that answered: the view this rests on
   std::string summary;  // "EXCH01 / SG / Store: SMTP mailbox missing; 42 deliveries stalled …"
 };
 
