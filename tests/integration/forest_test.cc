@@ -335,6 +335,24 @@ TEST_F(ForestQueueTest, RecipientsOfEveryDomainAndPublicFoldersAreTiedToStores) 
       << root.out;
 }
 
+// KB 828938's public-store case: EXCH01's public store has no SMTP mailbox, and mail to a
+// mail-enabled public folder (in the child domain) stalls on EXCH01. `all` names the public store
+// with the stall, whether the folder is found on the GC or through the child domain's DC.
+TEST_F(ForestQueueTest, AllTiesAStalledPublicFolderToTheBrokenPublicStore) {
+  for (const std::vector<const Slapd*>& servers :
+       {std::vector<const Slapd*>{forest_->gc.get()},
+        std::vector<const Slapd*>{forest_->root_dc.get(), forest_->child_dc.get()}}) {
+    const ProgramResult r =
+        Queue(servers, {{"EXCH01", {"announce@contoso.com"}}}, "all", {"-s", "EXCH01"});
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find("\n* [smtp_mailbox] EXCH01 / First Storage Group / Public Folder Store "
+                         "(EXCH01): SMTP mailbox missing; 1 deliveries stalled up to 31m"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.out.find("not tied to an audited store"), std::string::npos) << r.out;
+  }
+}
+
 // EXCH02's server object says message tracking is off: its empty logs prove nothing.
 TEST_F(ForestQueueTest, AServerWithMessageTrackingOffIsNotASilentOk) {
   ProgramResult r = Queue({forest_->gc.get()}, {{"EXCH01", {}}, {"EXCH02", {}}});

@@ -74,6 +74,32 @@ TEST_F(DiagnosisTest, ThisFaultCombinesAllThreeViews) {
   EXPECT_TRUE(d.unmatched.empty());
 }
 
+// KB 828938's public-store case: mail to a mail-enabled public folder stalls, the public store's
+// SMTP mailbox is missing. The folder has no homeMDB; its stalls count for the public store of the
+// server whose queue holds them, so the diagnosis names that store with them.
+TEST_F(DiagnosisTest, PublicFolderStallsCountForTheirServersPublicStore) {
+  Finding f;
+  f.kind = FindingKind::kMissing;
+  f.store = b_;
+  f.store_guid = kGuidB;
+  audit_.findings.push_back(f);
+  Stall("announce@contoso.com", 5, "2026-11-25T11:00:00Z");
+  Stall("nobody@contoso.com", 2, "2026-11-25T11:30:00Z");  // neither mapped nor a folder
+  inputs_.public_folder_recipients = {"announce@contoso.com"};
+  Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].store, b_);
+  EXPECT_EQ(d.stores[0].stalled_deliveries, 5u);
+  EXPECT_EQ(d.stores[0].summary,
+            "EXCH01 / First Storage Group / Public Folder Store (EXCH01): SMTP mailbox missing; "
+            "5 deliveries stalled up to 1h");
+  // Not a public folder: the same stall is tied to no store.
+  inputs_.public_folder_recipients.clear();
+  d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].stalled_deliveries, 0u);
+}
+
 TEST_F(DiagnosisTest, LogonFailuresWithACorrectGatewayArePermissionsOrGc) {
   Add326(kGuidB, "2026-11-25T10:00:00Z", "0x80040158");
   events_.servers[0].directory_servers.push_back({"gc1.contoso.com", true, true, true, 0});

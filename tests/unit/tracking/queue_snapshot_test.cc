@@ -331,6 +331,11 @@ TEST(QueueSnapshotScript, FallsBackToExchange2000sQueueProvider) {
   ASSERT_NE(second, std::string::npos);
   EXPECT_LT(first, second);
   EXPECT_NE(script.find("this script needs Exchange 2003"), std::string::npos);
+  // A Windows script: every line ends in CRLF, as Notepad on the server shows it.
+  size_t bare_lf = 0;
+  for (size_t i = 0; i < script.size(); ++i)
+    bare_lf += script[i] == '\n' && (i == 0 || script[i - 1] != '\r');
+  EXPECT_EQ(bare_lf, 0u);
   const std::string domain = ReadFile(SourceDir() + "/docs/DOMAIN.md");
   EXPECT_NE(domain.find(
                 "`ExchangeLink` (Exchange 2000, namespace `root\\cimv2\\applications\\exchange`)"),
