@@ -292,7 +292,8 @@ TEST(SambaAudit, RemediationLdifIsAcceptedByAdAndLeavesOnlyWhatLdifCannotFix) {
   std::set<std::string> remaining;
   for (const Finding& f : after.findings)
     remaining.insert(std::string(FindingName(f.kind)) + " " + f.store.store);
-  // The system mailbox comes back when the store is remounted, the MTA when the server's
+  // A missing system mailbox's AD object is recreated by hand or left behind by moving the
+  // mailboxes to a new store (KB 316622; a mount does not recreate it), the MTA when the server's
   // services are reinstalled: neither is an LDIF repair.
   std::set<std::string> expected;
   for (const auto& f : loaded.org->manifest["faults"]) {
