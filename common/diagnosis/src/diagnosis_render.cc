@@ -90,7 +90,8 @@ std::string GcViewText(const StoreDiagnosis& d, const DiagnosisFacts& facts) {
   const GcView view = FindGcView(used, facts.audit);
   if (view.source && view.source->up) {
     return "; rests on the view of " + WithRoles(*view.server) + " at " + view.source->uri +
-           ", which " + server + " uses (DSAccess 2080: C can be its configuration DC, G a global "
+           ", which " + server +
+           " uses (DSAccess 2080: C can be its configuration DC, G a global "
            "catalog)";
   }
   if (view.source) {

@@ -44,7 +44,7 @@ struct DiagnosisFacts {
   // The audit when at least one of its views answered (an audit whose every view failed checked
   // nothing: its gateways are unknown, not correct); null otherwise.
   const AuditReport* audit = nullptr;
-  bool ldap_configured = false;                         // an audit was attempted at all
+  bool ldap_configured = false;              // an audit was attempted at all
   std::map<std::string, StoreFacts> stores;  // by store GUID
   std::vector<ServerFacts> stalled_servers;  // by server name
   // Server (lower case) -> the directory servers DSAccess 2080 lists with C (can be its

@@ -213,14 +213,14 @@ TEST_F(ExporterConfigTest, RecoveryStorageGroupNameRuleIsASetting) {
 // Both front ends fill the same core settings (one struct per source); only the names differ,
 // including the ones a refused certificate's message gives as the fix.
 TEST_F(ExporterConfigTest, SourcesFillTheSameCoreSettingsAsTheCheck) {
-  auto exporter = Parse({"--ldap.uri=ldaps://gc1:3269", "--ldap.base=CN=Configuration,DC=x",
-                         "--ldap.bind_dn=CN=svc", "--ldap.password_file=/etc/s", "--ldap.starttls",
-                         "--ldap.ca_file=/etc/ca.pem", "--ldap.server=EXCH01",
-                         "--ldap.recovery_group_name=RSG",
-                         "--tracking.dir=EXCH01=/srv/EXCH01.log", "--tracking.attempt_events=1028",
-                         "--tracking.end_events=1030", "--tracking.max_in_flight=5",
-                         "--events.file=EXCH01=/srv/EXCH01.jsonl", "--events.tz=Europe/Berlin",
-                         "--queue_snapshot.file=EXCH01=/srv/q.csv", "--queue_snapshot.max_age=60"});
+  auto exporter =
+      Parse({"--ldap.uri=ldaps://gc1:3269", "--ldap.base=CN=Configuration,DC=x",
+             "--ldap.bind_dn=CN=svc", "--ldap.password_file=/etc/s", "--ldap.starttls",
+             "--ldap.ca_file=/etc/ca.pem", "--ldap.server=EXCH01", "--ldap.recovery_group_name=RSG",
+             "--tracking.dir=EXCH01=/srv/EXCH01.log", "--tracking.attempt_events=1028",
+             "--tracking.end_events=1030", "--tracking.max_in_flight=5",
+             "--events.file=EXCH01=/srv/EXCH01.jsonl", "--events.tz=Europe/Berlin",
+             "--queue_snapshot.file=EXCH01=/srv/q.csv", "--queue_snapshot.max_age=60"});
   ASSERT_TRUE(exporter.ok()) << exporter.status().message();
   const std::vector<std::string> args = {"check_exchange_delivery",
                                          "all",

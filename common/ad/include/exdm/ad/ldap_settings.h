@@ -1,7 +1,7 @@
 // The LDAP source as an operator configures it, declared once for both front ends: the check's
 // -H/-b/-D/--sasl-mech/--password-file/--password-env/--starttls/--ca-file/--insecure-skip-verify/-s/
-// --recovery-group-name and the exporter's [ldap] keys map onto this struct (docs/ARCHITECTURE.md "LDAP access");
-// MakeAuditRequest (ldap_audit.h) turns it into a request, reading the password.
+// --recovery-group-name and the exporter's [ldap] keys map onto this struct (docs/ARCHITECTURE.md
+// "LDAP access"); MakeAuditRequest (ldap_audit.h) turns it into a request, reading the password.
 #pragma once
 
 #include <string>

@@ -36,9 +36,9 @@ inline std::string ToUpperAscii(std::string_view s) {
 }
 
 // Plain decimal digits ("0042") as a number; nullopt for anything else, an empty string or more
-// than 18 digits (no overflow).
+// than 19 digits (any 19 fit in 64 bits: no overflow).
 inline std::optional<uint64_t> ParseDigits(std::string_view s) {
-  if (s.empty() || s.size() > 18) return std::nullopt;
+  if (s.empty() || s.size() > 19) return std::nullopt;
   uint64_t n = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return std::nullopt;

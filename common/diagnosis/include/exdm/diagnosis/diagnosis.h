@@ -65,10 +65,10 @@ struct StoreDiagnosis {
   std::vector<FindingKind> findings;  // AD findings on this store, report order
   uint64_t logon_failures = 0;        // 326 in the window
   std::optional<int64_t> first_logon_failure;
-  std::set<std::string> error_codes;         // of those 326
-  uint64_t stalled_deliveries = 0;           // mapped to this store (0 when unknown)
-  int64_t oldest_stalled_age = 0;            // seconds
-  uint64_t poison_calls = 0;                 // 327 EcLocallyDeliverMsg naming this store
+  std::set<std::string> error_codes;  // of those 326
+  uint64_t stalled_deliveries = 0;    // mapped to this store (0 when unknown)
+  int64_t oldest_stalled_age = 0;     // seconds
+  uint64_t poison_calls = 0;          // 327 EcLocallyDeliverMsg naming this store
   // Hosts DSAccess lists with C or G for the store's server, when known.
   std::vector<std::string> global_catalogs;
   std::string gc_view;  // the -H URI of one of those that answered: the view this rests on
