@@ -1,5 +1,10 @@
 // check_exchange_delivery mailbox: the SMTP mailbox integrity audit over LDAP.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -9,17 +14,31 @@
 namespace exdm::check {
 namespace {
 
+// FILE.tmp, then rename. The LDIF often goes to a shared directory such as /var/tmp, where
+// another user could plant FILE.tmp as a symlink to a file of ours: the name is unlinked first
+// (in a sticky directory only its owner can, and then the exclusive create fails) and created
+// exclusively, never following a link. rename() replaces FILE itself, a symlink there included.
 Status WriteFileAtomically(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << content) || !f.flush()) {
-      std::remove(tmp.c_str());
-      return Status(ErrorCode::kIoError, "cannot write " + tmp);
-    }
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return Status(ErrorCode::kIoError, "cannot create " + tmp + ": " + std::strerror(errno));
+  }
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool closed = ::close(fd) == 0;
+  if (written < content.size() || !closed) {
+    ::unlink(tmp.c_str());
+    return Status(ErrorCode::kIoError, "cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
+    ::unlink(tmp.c_str());
     return Status(ErrorCode::kIoError, "cannot rename " + tmp + " to " + path);
   }
   return Status::Ok();
