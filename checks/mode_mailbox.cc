@@ -1,5 +1,10 @@
 // check_exchange_delivery mailbox: the SMTP mailbox integrity audit over LDAP.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -9,17 +14,31 @@
 namespace exdm::check {
 namespace {
 
+// FILE.tmp, then rename. The LDIF often goes to a shared directory such as /var/tmp, where
+// another user could plant FILE.tmp as a symlink to a file of ours: the name is unlinked first
+// (in a sticky directory only its owner can, and then the exclusive create fails) and created
+// exclusively, never following a link. rename() replaces FILE itself, a symlink there included.
 Status WriteFileAtomically(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << content) || !f.flush()) {
-      std::remove(tmp.c_str());
-      return Status(ErrorCode::kIoError, "cannot write " + tmp);
-    }
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return Status(ErrorCode::kIoError, "cannot create " + tmp + ": " + std::strerror(errno));
+  }
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool closed = ::close(fd) == 0;
+  if (written < content.size() || !closed) {
+    ::unlink(tmp.c_str());
+    return Status(ErrorCode::kIoError, "cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
+    ::unlink(tmp.c_str());
     return Status(ErrorCode::kIoError, "cannot rename " + tmp + " to " + path);
   }
   return Status::Ok();
@@ -154,9 +173,10 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   }
 }
 
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, const Deadline& deadline,
+                                           PluginOutput& out) {
   std::string warning;
-  auto request = MakeAuditRequest(o.ldap, &warning);
+  auto request = MakeAuditRequest(o.ldap, &warning, deadline);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
@@ -169,8 +189,16 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     return out;
   };
   if (o.ldap.uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-  auto request = BuildAuditRequest(o, out);
-  if (!request) return unknown(request.status().message());
+  auto request = BuildAuditRequest(o, deadline, out);
+  if (!request) {
+    // A password or CA file on a hung share: the deadline ended the run, so the -t state.
+    if (request.status().code() == ErrorCode::kTimeout) {
+      out.SetState(o.timeout_state);
+      out.AddSummary(request.status().message());
+      return out;
+    }
+    return unknown(request.status().message());
+  }
   const AuditReport report = AuditOverLdap(*request, deadline);
   RenderMailboxAudit(report, o, out);
   return out;

@@ -65,6 +65,19 @@ void RenderDomains(const LocalDeliveryReport& r, int64_t now, PluginOutput& out)
     out.AddLongLine("  ... and " + std::to_string(domains.size() - kMaxDomainsPerServer) +
                     " more recipient domains");
   }
+  // The report lists the oldest stalled recipients only (LocalDeliveryConfig::
+  // max_stalled_recipients): the domains above count those, and say so when others were left out.
+  if (r.stalled_recipients_omitted > 0) {
+    uint64_t listed = 0;
+    for (const StalledRecipient& s : r.stalled_recipients)
+      listed += s.deliveries;
+    const uint64_t left_out =
+        r.stalled_deliveries > listed ? r.stalled_deliveries - listed : uint64_t{0};
+    out.AddLongLine("  ... and " + std::to_string(r.stalled_recipients_omitted) +
+                    " more stalled recipients (" + std::to_string(left_out) +
+                    " deliveries) not broken down by domain: the domains above count the " +
+                    std::to_string(r.stalled_recipients.size()) + " oldest");
+  }
 }
 
 void RenderStores(const LocalDeliveryReport& r, const StallCorrelation& c, int64_t now,
@@ -145,7 +158,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
       stalled += r.stalled_deliveries;
   }
   if (!options.ldap.uris.empty() && tracking) {
-    auto request = BuildAuditRequest(options, out);
+    auto request = BuildAuditRequest(options, deadline, out);
     if (!request) {
       ldap_failure = request.status();
     } else {

@@ -47,7 +47,8 @@ void AddLdapFailure(const Status& status, const CheckOptions& options, const std
                     PluginOutput& out);
 
 // The LDAP audit request from the options (password from file or environment). mode_mailbox.cc.
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOutput& out);
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, const Deadline& deadline,
+                                           PluginOutput& out);
 
 // Tracking logs read with `mode`'s own state (consumer and default path), and their rendering.
 // mode_queue.cc; also used by mode "all".

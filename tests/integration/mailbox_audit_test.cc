@@ -10,14 +10,18 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
 #include "exdm/base/guid.h"
+#include "exdm/base/base64.h"
+#include "ldif_reader.h"
 #include "paths.h"
 #include "process.h"
+#include "run_program.h"
 #include "slapd_fixture.h"
 
 namespace exdm::testing {
@@ -445,6 +449,45 @@ TEST(MailboxAudit, RemediationOnAServerWithoutMtaAddsNothingAdWouldRefuse) {
   EXPECT_EQ(remaining,
             (std::vector<std::string>{"missing EXCH03 / First Storage Group / Lost",
                                       "mta_missing EXCH03 / First Storage Group / Lost"}));
+}
+
+// The hostile-names org (EXCH-ÜBER, "Zürich", specials everywhere): its repair LDIF is plain
+// ASCII, every value with a byte >= 0x80 written as base64 (`::`, RFC 2849's SAFE-STRING is
+// ASCII), names in comments hex-escaped; ldapmodify applies it and the audit is clean after.
+TEST(MailboxAudit, HostileNamesRepairLdifIsAsciiAndApplies) {
+  auto org = StartOrg({OrgFile("hostile-names.json")});
+  ASSERT_TRUE(org);
+  const std::string fix = org->dir.path() + "/fix.ldif";
+  const std::string ldif = RemediationLdif(*org, fix);
+  for (size_t i = 0; i < ldif.size(); ++i) {
+    ASSERT_LT(static_cast<unsigned char>(ldif[i]), 0x80) << "byte >= 0x80 at " << i << " in:\n"
+                                                         << ldif;
+  }
+  // The values that carry the non-ASCII names are there, base64-encoded.
+  size_t encoded_non_ascii = 0;
+  std::set<std::string> attributes;
+  for (const std::string& line : SplitLines(ldif)) {
+    const size_t colons = line.find("::");
+    if (line.empty() || line[0] == '#' || colons == std::string::npos) continue;
+    std::string value;
+    ASSERT_TRUE(exdm::Base64Decode(line.substr(colons + 3), value)) << line;
+    if (Contains(value, "EXCH-ÜBER") || Contains(value, "Zürich")) {
+      ++encoded_non_ascii;
+      attributes.insert(line.substr(0, colons));
+    }
+  }
+  EXPECT_TRUE(attributes.count("dn")) << ldif;
+  EXPECT_TRUE(attributes.count("homeMDB")) << ldif;
+  EXPECT_TRUE(attributes.count("homeMTA")) << ldif;
+  EXPECT_GE(encoded_non_ascii, 3u) << ldif;
+  // Comments name the stores too, escaped.
+  EXPECT_TRUE(Contains(ldif, "EXCH-\\C3\\9CBER")) << ldif;
+
+  ASSERT_TRUE(org->slapd->Modify(fix)) << ldif;
+  AuditReport after = Audit(*org->slapd);
+  EXPECT_TRUE(after.findings.empty()) << Describe(after.findings.front());
+  ProcessResult check = RunCheck({org->slapd.get()});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
 TEST(MailboxAudit, HostileNamesKeepFiltersAndOutputIntact) {

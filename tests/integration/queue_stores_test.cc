@@ -181,7 +181,7 @@ TEST_F(QueueStores, RecipientCacheAnswersRepeatsWithoutLdapAndStaysBounded) {
   access.uris = {slapd_->uri()};
   access.bind_dn = slapd_->monitor_dn();
   access.password_file = slapd_->monitor_password_file();
-  auto request = MakeAuditRequest(access, nullptr);
+  auto request = MakeAuditRequest(access, nullptr, Deadline::After(std::chrono::seconds(20)));
   ASSERT_TRUE(request) << request.status().message();
   const AuditReport audit = AuditOverLdap(*request, Deadline::After(std::chrono::seconds(20)));
   ASSERT_FALSE(audit.stores.empty());

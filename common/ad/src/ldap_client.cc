@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
+#include <utility>
 
+#include "exdm/base/small_file.h"
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 #include "tls_certificate.h"
@@ -640,34 +642,89 @@ Result<std::string> LdapConnection::ReadNamingContext(const std::string& attribu
   return *nc;
 }
 
-Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    return Status(ErrorCode::kIoError, "password file " + path + ": " + std::strerror(errno));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIoError, "password file " + path + ": cannot open");
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning,
+                                     const Deadline& deadline) {
+  constexpr size_t kMaxPasswordFileBytes = 64 * 1024;
+  Result<std::string> text = ReadSmallFile(path, "password file", kMaxPasswordFileBytes, deadline);
+  if (!text.ok()) return text.status();
+  std::string line = text->substr(0, text->find('\n'));
+  while (!line.empty() && line.back() == '\r')
     line.pop_back();
-  if (line.empty())
-    return Status(ErrorCode::kInvalidArgument, "password file " + path + " is empty");
-  if (warning != nullptr && (st.st_mode & S_IROTH) != 0) {
+  if (line.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "password file '" + path + "' is empty (the password is its first line)");
+  }
+  struct stat st;
+  if (warning != nullptr && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
     *warning = "password file " + path + " is readable by every user (chmod 600 or 640)";
   }
   return line;
 }
 
+Status CheckCaFile(const std::string& path, const std::string& option, const Deadline& deadline) {
+  constexpr size_t kMaxCaFileBytes = 8 << 20;  // Debian's whole CA bundle is about 200 KiB
+  Result<std::string> pem = ReadSmallFile(path, option, kMaxCaFileBytes, deadline);
+  if (!pem.ok()) return pem.status();
+  const std::vector<std::string> certificates = PemCertificates(*pem);
+  if (certificates.empty()) {
+    return Status(ErrorCode::kBadInput,
+                  option + " '" + path +
+                      "' holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give the "
+                      "CA's certificate in PEM form");
+  }
+  for (size_t i = 0; i < certificates.size(); ++i) {
+    if (certificates[i].empty() || !ReadCertificateFacts(certificates[i])) {
+      return Status(ErrorCode::kBadInput, option + " '" + path + "': certificate " +
+                                              std::to_string(i + 1) +
+                                              " is not a readable X.509 certificate");
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// [env_start, env_end) of this process (fields 50 and 51 of /proc/self/stat): the block of memory
+// /proc/<pid>/environ shows, which holds the environment the process was started with.
+std::optional<std::pair<uintptr_t, uintptr_t>> InitialEnvironment() {
+  Result<std::string> stat = ReadSmallFileNow("/proc/self/stat", "/proc/self/stat", 8192);
+  if (!stat.ok()) return std::nullopt;
+  // The command name (field 2) may hold spaces and parentheses: count from after the last ')'.
+  const size_t close = stat->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat->substr(close + 1));
+  std::string field;
+  uintptr_t start = 0, end = 0;
+  for (int number = 3; fields >> field; ++number) {
+    if (number == 50) start = static_cast<uintptr_t>(std::strtoull(field.c_str(), nullptr, 10));
+    if (number == 51) end = static_cast<uintptr_t>(std::strtoull(field.c_str(), nullptr, 10));
+  }
+  if (start == 0 || end <= start) return std::nullopt;
+  return std::make_pair(start, end);
+}
+
+}  // namespace
+
 Result<std::string> ReadPasswordEnv(const std::string& variable) {
-  const char* value = std::getenv(variable.c_str());
+  char* value = std::getenv(variable.c_str());
   if (value == nullptr) {
     return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is not set");
   }
   if (*value == '\0') {
     return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is empty");
   }
-  return std::string(value);
+  std::string password(value);
+  // Same-user processes (and root) can read /proc/<pid>/environ for the whole run: the value is
+  // moved out of that block (setenv keeps a copy on the heap, so a later read in the same run
+  // still finds it) and the block's bytes are overwritten in place.
+  const auto block = InitialEnvironment();
+  const auto at = reinterpret_cast<uintptr_t>(value);
+  if (block && at >= block->first && at < block->second) {
+    if (::setenv(variable.c_str(), password.c_str(), 1) == 0) {
+      std::memset(value, 0, password.size());
+    }
+  }
+  return password;
 }
 
 }  // namespace exdm

@@ -35,10 +35,22 @@ void Line(std::string& out, std::string_view attribute, std::string_view value) 
   out += '\n';
 }
 
-// Comments never carry a newline from AD into the LDIF (it would start a record).
+// Comments never carry a newline from AD into the LDIF (it would start a record), and stay
+// ASCII like the rest of the file: a byte >= 0x80 of a name is written as RFC 4514's hex pair
+// ("EXCH-\C3\9CBER"), the way an admin would type that DN.
 void Comment(std::string& out, const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
   out += "# ";
-  out += SanitizeForOutput(text, 2000);
+  for (char ch : SanitizeForOutput(text, 2000)) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x80) {
+      out += ch;
+    } else {
+      out += '\\';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
   out += '\n';
 }
 

@@ -22,7 +22,7 @@ struct LdapOutcome {
 
 LdapOutcome AuditSource(const LdapSettings& settings, const Deadline& deadline) {
   LdapOutcome out;
-  out.request = MakeAuditRequest(settings, &out.warning);
+  out.request = MakeAuditRequest(settings, &out.warning, deadline);
   if (out.request) out.audit = AuditOverLdap(*out.request, deadline);
   return out;
 }

@@ -81,7 +81,8 @@ AuditReport Audit(const SambaDc& dc, const std::string& uri, const std::string& 
   request.uris = {uri};
   request.connection.bind_dn = SambaDc::monitor_dn();
   std::string warning;
-  auto password = ReadPasswordFile(dc.monitor_password_file(), &warning);
+  auto password = ReadPasswordFile(dc.monitor_password_file(), &warning,
+                                   Deadline::After(std::chrono::seconds(10)));
   EXPECT_TRUE(password.ok()) << password.status().message();
   if (password.ok()) request.connection.password = password.value();
   request.connection.ca_file = ca_file;

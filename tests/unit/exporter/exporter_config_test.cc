@@ -151,6 +151,28 @@ TEST_F(ExporterConfigTest, SharesItsFileWithTheChecksSectionButRefusesUnknownKey
       << refused.status().message();
 }
 
+// A single-valued key given twice in the file is refused naming it (the last one silently won in
+// the check's --extra-opts files; the exporter refuses, and so does the check now); repeatable
+// keys add up.
+TEST_F(ExporterConfigTest, SingleValuedKeyTwiceIsRefusedRepeatableKeysAddUp) {
+  const std::string twice = Write("[exporter]\naudit_interval = 60\naudit_interval = 120\n");
+  auto refused = Parse({"--config.file", twice});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "key 'exporter.audit_interval' is given twice in config file " + twice +
+                "; it takes one value");
+  const std::string repeated =
+      Write("[ldap]\nuri = ldap://dc1.contoso.com\nuri = ldap://dc2.contoso.com\n");
+  auto parsed = Parse({"--config.file", repeated});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.uris.size(), 2u);
+  // The command line still overrides a key the file has once.
+  const std::string once = Write("[exporter]\naudit_interval = 60\n");
+  auto overridden = Parse({"--config.file", once, "--exporter.audit_interval=5"});
+  ASSERT_TRUE(overridden.ok()) << overridden.status().message();
+  EXPECT_EQ(overridden->config.audit_interval, std::chrono::seconds(5));
+}
+
 // systemd's LoadCredential= hands the secret over in $CREDENTIALS_DIRECTORY; the INI names it so.
 TEST_F(ExporterConfigTest, PasswordFileMayStartWithTheCredentialsDirectory) {
   const std::string ini = Write("[ldap]\npassword_file = ${CREDENTIALS_DIRECTORY}/ldap.secret\n");

@@ -118,10 +118,21 @@ class LdapConnection {
   std::unique_ptr<Handle> handle_;
 };
 
-// The bind password from the first line of a file (trailing CR/LF dropped). When the file can be
-// read by other users, *warning says so (the password still works: monitoring keeps running).
-Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning);
+// The bind password from the first line of a file (trailing CR/LF dropped), read as every small
+// file is (exdm/base/small_file.h: a regular file, at most 64 KiB, within the deadline). When the
+// file can be read by other users, *warning says so (the password still works: monitoring keeps
+// running).
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning,
+                                     const Deadline& deadline);
+// A CA file libldap can use: a regular file of at most 8 MiB, read within the deadline, holding at
+// least one PEM certificate, each of them a readable X.509 certificate. kBadInput otherwise,
+// naming the file as `option` does ("--ca-file", "ldap.ca_file"): an empty or garbled CA file is
+// a local mistake, not a server whose certificate cannot be verified.
+Status CheckCaFile(const std::string& path, const std::string& option, const Deadline& deadline);
 // The bind password from an environment variable (Icinga's `env`); an unset variable is an error.
+// Once read, the value is overwritten in the process's initial environment, which is what
+// /proc/<pid>/environ shows to other processes of the same user; a copy stays in this process's
+// environment (setenv), so a second read in the same run finds it.
 Result<std::string> ReadPasswordEnv(const std::string& variable);
 
 }  // namespace exdm
