@@ -425,8 +425,8 @@ TEST(SambaAudit, BackLinksPastMaxValRangeAreReadInRanges) {
   options.uri = dc.uri();
   options.bind_dn = SambaDc::monitor_dn();
   std::string warning;
-  options.password = *ReadPasswordFile(dc.monitor_password_file(), &warning);
   const Deadline deadline = Deadline::After(std::chrono::seconds(60));
+  options.password = *ReadPasswordFile(dc.monitor_password_file(), &warning, deadline);
   auto c = LdapConnection::Open(options, deadline);
   ASSERT_TRUE(c.ok()) << c.status().message();
   // 1600 users, the SMTP mailbox and the moved system mailbox, read 1000 at a time.
