@@ -93,7 +93,10 @@ po::options_description LdapOptions() {
       ("insecure-skip-verify", po::bool_switch(),
        "do not verify TLS certificates (warns on every run; never use in production)")
       ("server,s", po::value<std::vector<std::string>>()->composing(),
-       "restrict to this Exchange server (repeatable)");
+       "restrict to this Exchange server (repeatable)")
+      ("recovery-group-name", po::value<std::string>()->default_value(kDefaultRecoveryGroupName),
+       "a storage group of this name is a recovery storage group even when AD marks it by no "
+       "attribute ('' turns the rule off)");
 
   return ldap;
 }
@@ -373,6 +376,7 @@ Status TakeLdap(const po::variables_map& vm, CheckOptions& o) {
   ldap.ca_file_option = "--ca-file";
   ldap.insecure_option = "--insecure-skip-verify";
   ldap.servers = Strings(vm, "server");
+  ldap.recovery_group_name = String(vm, "recovery-group-name");
   return Status::Ok();
 }
 

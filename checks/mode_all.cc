@@ -59,21 +59,7 @@ PipelineRequest RequestFor(const CheckOptions& o) {
 
 std::string RepairText(const AuditReport& audit, const StoreRef& store) {
   for (const GatewayRepair& r : audit.repairs) {
-    if (!(r.store == store)) continue;
-    std::string text;
-    for (const std::string& dn : r.delete_dns)
-      text += "delete " + dn + "; ";
-    if (r.add && r.add->home_mta.empty()) {
-      return "restore " + r.store.server +
-             "'s Microsoft MTA object first (AD refuses a mailGateway without homeMTA), then " +
-             text + "add mailGateway " + r.add->dn;
-    }
-    if (r.add)
-      text += "add mailGateway " + r.add->dn +
-              " (homeMDB, homeMTA, deliveryMechanism 2, "
-              "legacyExchangeDN " +
-              r.add->legacy_dn + ")";
-    return text;
+    if (r.store == store) return DescribeRepair(r);
   }
   return "";
 }
@@ -107,6 +93,8 @@ PluginOutput RenderTracking(const GatheredSources& sources, const CorrelatedDiag
     return queue;
   }
   RenderQueue(**sources.tracking, o, queue, result.correlation ? &*result.correlation : nullptr);
+  // A server with message tracking off shows no stall in its logs: never a silent OK.
+  if (sources.audit) RenderTrackingDisabled(*sources.audit, o, queue);
   return queue;
 }
 
@@ -155,14 +143,14 @@ void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
   }
   if (!stores.empty() || !diagnosis.servers.empty()) out.AddLongLine("Diagnosis:");
   for (const StoreDiagnosis* d : stores) {
-    out.AddLongLine("* [" + std::string(DiagnosisKindName(d->kind)) + "] " + d->summary);
+    out.AddLongLineWrapped("* [" + std::string(DiagnosisKindName(d->kind)) + "] " + d->summary);
     if (audit && d->kind == DiagnosisKind::kSmtpMailbox) {
       const std::string repair = RepairText(*audit, d->store);
       if (!repair.empty()) out.AddLongLine("  repair: " + repair);
     }
   }
   for (const ServerDiagnosis& d : diagnosis.servers) {
-    out.AddLongLine("* [" + std::string(DiagnosisKindName(d.kind)) + "] " + d.summary);
+    out.AddLongLineWrapped("* [" + std::string(DiagnosisKindName(d.kind)) + "] " + d.summary);
   }
   for (const UnmatchedLogonFailure& u : diagnosis.unmatched) {
     out.AddLongLine("* " + u.server + ": " + std::to_string(u.count) +

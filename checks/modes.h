@@ -61,6 +61,12 @@ Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* 
 void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, PluginOutput& out,
                  const StallCorrelation* correlation = nullptr);
 
+// Servers of --tracking-dir whose Exchange server object says message tracking is off: a line
+// each, and UNKNOWN (no stall seen proves nothing) unless a --queue-snapshot covers the server.
+// mode_queue.cc; also used by mode "all".
+void RenderTrackingDisabled(const AuditReport& audit, const CheckOptions& options,
+                            PluginOutput& out);
+
 // WMI queue snapshots (--queue-snapshot), their rendering (snapshot_* perfdata, one long line
 // per server), and the cross-check against the tracking logs. mode_queue_snapshot.cc; also "all".
 QueueSnapshotOptions SnapshotReadFor(const CheckOptions& options);

@@ -16,7 +16,7 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds timeo
       results_(std::move(results)),
       findings_(findings) {
   for (const std::string& uri : settings_.uris)
-    sources_.push_back({uri, false, std::nullopt});
+    sources_.push_back({uri, false, std::nullopt, {}});
   // Once per start and per reload (each builds its collectors anew): explicit and never silent.
   if (settings_.insecure_skip_verify) {
     Log(LogPriority::kWarning,

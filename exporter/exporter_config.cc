@@ -35,7 +35,11 @@ po::options_description FileOptions() {
       "do not verify the server certificate (logged as a warning)")(
       "ldap.server", po::value<std::vector<std::string>>(),
       "restrict the audit to this Exchange server (repeatable)")(
-      "ldap.timeout", po::value<int>(), "seconds one audit run may take (default 20)");
+      "ldap.recovery_group_name", po::value<std::string>(),
+      (std::string("a storage group of this name is a recovery storage group (default \"") +
+       kDefaultRecoveryGroupName + "\"; empty: the name rule is off)")
+          .c_str())("ldap.timeout", po::value<int>(),
+                    "seconds one audit run may take (default 20)");
   po::options_description inputs("Tracking logs and events ([tracking], [events] sections)");
   inputs.add_options()("tracking.dir", po::value<std::vector<std::string>>(),
                        "[NAME=]DIR: one server's message tracking log directory (repeatable)")(
@@ -171,6 +175,7 @@ Status TakeLdap(const po::variables_map& vm, ExporterConfig& c) {
   ldap.ca_file_option = "ldap.ca_file";
   ldap.insecure_option = "ldap.insecure_skip_verify";
   Take(vm, "ldap.server", ldap.servers);
+  Take(vm, "ldap.recovery_group_name", ldap.recovery_group_name);
   auto timeout = Interval(vm, "ldap.timeout", c.ldap_timeout);
   if (!timeout.ok()) return timeout.status();
   c.ldap_timeout = *timeout;

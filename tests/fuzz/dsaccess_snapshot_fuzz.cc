@@ -32,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const exdm::DsAccessDc& dc : snapshot->dcs)
     FUZZ_CHECK(!dc.name.empty(), "a DC has a name");
   exdm::AuditReport audit;
-  audit.sources.push_back({"ldap://dc1.contoso.com", true, std::nullopt});
+  audit.sources.push_back({"ldap://dc1.contoso.com", true, std::nullopt, {}});
   const bool audited = (params & 2) != 0;
   const exdm::DsAccessView view = exdm::AnalyzeDsAccess({*snapshot}, audited ? &audit : nullptr);
   for (const exdm::DsAccessFinding& f : view.findings) {

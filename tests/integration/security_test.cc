@@ -287,6 +287,45 @@ TEST(Security, PasswordFileReadableByOthersIsWarnedAbout) {
   EXPECT_EQ(warnings, 1u) << log;
 }
 
+// The repair LDIF often goes to /var/tmp, where others can plant names: a symlink planted at
+// FILE.tmp (the name written before the rename) or at FILE never leads the write to its target.
+TEST(Security, RemediationLdifNeverFollowsAPlantedLink) {
+  TempDir tmp("exdm-security");
+  auto org = GenerateOrg({"--servers", "1", "--stores-per-server", "1"}, tmp.path());
+  ASSERT_TRUE(org);
+  auto slapd = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+  ASSERT_TRUE(slapd);
+  const std::string victim = tmp.File("victim");
+  WriteWholeFile(victim, "precious\n");
+  const std::string ldif = tmp.File("repair.ldif");
+  const std::vector<std::string> args = {"mailbox",
+                                         "-H",
+                                         slapd->uri(),
+                                         "-D",
+                                         slapd->monitor_dn(),
+                                         "--password-file",
+                                         slapd->monitor_password_file(),
+                                         "--remediation-ldif",
+                                         ldif};
+  ASSERT_EQ(::symlink(victim.c_str(), (ldif + ".tmp").c_str()), 0);
+  ProgramResult r = RunCheck(args);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(ReadWholeFile(victim), "precious\n");
+  EXPECT_NE(ReadWholeFile(ldif).find("Nothing to repair"), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(::lstat(ldif.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_NE(::lstat((ldif + ".tmp").c_str(), &st), 0) << "the planted link is still there";
+
+  ASSERT_EQ(::unlink(ldif.c_str()), 0);
+  ASSERT_EQ(::symlink(victim.c_str(), ldif.c_str()), 0);
+  r = RunCheck(args);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(ReadWholeFile(victim), "precious\n");
+  ASSERT_EQ(::lstat(ldif.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode)) << "the link at FILE is replaced, not written through";
+}
+
 TEST(Security, InsecureSkipVerifyIsExplicitAndWarnsOnEveryRun) {
   TempDir tmp("exdm-security");
   auto org = GenerateOrg({"--servers", "1", "--stores-per-server", "1"}, tmp.path());

@@ -210,8 +210,10 @@ TEST_F(StoreView, AllFollowsTheRepairToTheEndOneStagePerRun) {
                                          "steps 6.4-6.6)"),
             std::string::npos)
       << r.out;
-  // A 326 with a clean audit: the diagnosis names the GCs EXCH01's own DSAccess uses.
-  EXPECT_NE(r.out.find("the server uses GC dc1.contoso.com, gc2.contoso.com: audit against it"),
+  // A 326 with a clean audit: the diagnosis names the directory servers EXCH01's own DSAccess
+  // uses (its snapshot, with their roles: C configuration DC, D domain DC, G GC).
+  EXPECT_NE(r.out.find("the server uses dc1.contoso.com (CDG), gc2.contoso.com (G): audit "
+                       "against them"),
             std::string::npos)
       << r.out;
 

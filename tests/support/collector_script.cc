@@ -47,6 +47,13 @@ std::string ScriptConstant(const std::string& script, const std::string& name) {
   return std::regex_search(script, m, constant) ? m[1].str() : std::string();
 }
 
+size_t BareLineFeeds(const std::string& text) {
+  size_t bare = 0;
+  for (size_t i = 0; i < text.size(); ++i)
+    bare += text[i] == '\n' && (i == 0 || text[i - 1] != '\r');
+  return bare;
+}
+
 std::vector<std::string> SplitFields(const std::string& line, char separator) {
   std::vector<std::string> out;
   std::string field;

@@ -3,6 +3,7 @@
 // its constant makes it write.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,10 @@ std::vector<std::string> DocumentedColumns(const std::string& script, const std:
 std::string ScriptConstant(const std::string& script, const std::string& name);
 
 std::vector<std::string> SplitFields(const std::string& line, char separator = ',');
+
+// Line feeds not preceded by a carriage return: 0 for a Windows script (CRLF throughout, as
+// Notepad on the server shows it).
+size_t BareLineFeeds(const std::string& text);
 
 // Expects (gtest) the script's documented block `heading` to list exactly `columns` in order,
 // its constant `constant` to write that list, and every one of `required` to be among them.

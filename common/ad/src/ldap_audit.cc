@@ -25,6 +25,7 @@ Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::str
   request.uris = settings.uris;
   static_cast<LdapConnectionSettings&>(request.connection) = settings;
   request.discovery.base = settings.base;
+  request.discovery.recovery_group_name = settings.recovery_group_name;
   request.audit.servers = settings.servers;
   if (!settings.password_file.empty()) {
     auto password = ReadPasswordFile(settings.password_file, warning, deadline);

@@ -320,6 +320,11 @@ Status CertificateFailure(const LdapConnectOptions& o, const std::string& what,
   return Status(ErrorCode::kUnreachable, message);
 }
 
+void AppendUrls(char** urls, std::vector<std::string>& out) {
+  for (char** u = urls; u != nullptr && *u != nullptr; ++u)
+    out.emplace_back(*u);
+}
+
 }  // namespace
 
 struct LdapConnection::Handle : Session {};
@@ -436,7 +441,7 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
 
 Status LdapConnection::Search(const std::string& base, LdapScope scope, const std::string& filter,
                               const std::vector<std::string>& attributes, const Deadline& deadline,
-                              const EntryHandler& on_entry) {
+                              const EntryHandler& on_entry, LdapReferrals* referrals) {
   LDAP* ld = handle_->ld;
   const std::string what = "search " + base + " " + filter;
   SocketWatchdog watchdog(deadline, handle_->fd);
@@ -501,10 +506,19 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
       } else if (*type == LDAP_RES_SEARCH_RESULT) {
         int err = LDAP_OTHER;
         char* text = nullptr;
+        char** urls = nullptr;
         LDAPControl** response = nullptr;
-        rc = ldap_parse_result(ld, msg, &err, nullptr, &text, nullptr, &response, 0);
+        rc = ldap_parse_result(ld, msg, &err, nullptr, &text, referrals ? &urls : nullptr,
+                               &response, 0);
         const std::string diagnostic = text ? text : "";
         if (text) ldap_memfree(text);
+        if (rc == LDAP_SUCCESS && err == LDAP_REFERRAL && referrals) {
+          AppendUrls(urls, referrals->referral);
+          if (urls) ber_memvfree(reinterpret_cast<void**>(urls));
+          if (response) ldap_controls_free(response);
+          return Status::Ok();  // the base lives elsewhere: nothing more to read here
+        }
+        if (urls) ber_memvfree(reinterpret_cast<void**>(urls));
         if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
           if (response) ldap_controls_free(response);
           const int code = rc != LDAP_SUCCESS ? rc : err;
@@ -522,11 +536,86 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
         }
         if (response) ldap_controls_free(response);
         page_done = true;
+      } else if (*type == LDAP_RES_SEARCH_REFERENCE && referrals) {
+        // A continuation reference: a naming context below the base that another server holds.
+        char** urls = nullptr;
+        if (ldap_parse_reference(ld, msg, &urls, nullptr, 0) == LDAP_SUCCESS) {
+          AppendUrls(urls, referrals->continuations);
+          if (urls) ber_memvfree(reinterpret_cast<void**>(urls));
+        }
       }
-      // LDAP_RES_SEARCH_REFERENCE: continuation references (AD's other partitions) are ignored.
     }
   } while (cookie.bv_len > 0);
   return Status::Ok();
+}
+
+std::optional<ValueRange> ParseValueRange(std::string_view description,
+                                          std::string_view attribute) {
+  const std::string_view option = ";range=";
+  if (description.size() <= attribute.size() + option.size() ||
+      !EqualsIgnoreCase(description.substr(0, attribute.size()), attribute) ||
+      !EqualsIgnoreCase(description.substr(attribute.size(), option.size()), option)) {
+    return std::nullopt;
+  }
+  const std::string_view window = description.substr(attribute.size() + option.size());
+  const size_t dash = window.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  ValueRange range;
+  const auto first = ParseDigits(window.substr(0, dash));
+  if (!first) return std::nullopt;
+  range.first = static_cast<size_t>(*first);
+  const std::string_view last = window.substr(dash + 1);
+  if (last != "*") {
+    const auto end = ParseDigits(last);
+    if (!end || *end < *first) return std::nullopt;
+    range.last = static_cast<size_t>(*end);
+  }
+  return range;
+}
+
+Result<std::vector<std::string>> LdapConnection::ReadAllValues(const std::string& dn,
+                                                               const std::string& attribute,
+                                                               const Deadline& deadline,
+                                                               size_t window) {
+  std::vector<std::string> values;
+  size_t first = 0;
+  // The first read asks for the plain attribute (a server without ranged retrieval sends every
+  // value), later ones for the window after the last one received.
+  std::string request =
+      window == 0 ? attribute : attribute + ";range=0-" + std::to_string(window - 1);
+  while (true) {
+    std::optional<ValueRange> answered;
+    bool found = false;
+    Status s = Search(dn, LdapScope::kBase, "(objectClass=*)", {request}, deadline,
+                      [&](const LdapEntry& e) {
+                        for (const auto& [name, vals] : e.attributes) {
+                          auto range = ParseValueRange(name, attribute);
+                          if (!range && !EqualsIgnoreCase(name, attribute)) continue;
+                          found = true;
+                          answered = range;
+                          values.insert(values.end(), vals.begin(), vals.end());
+                        }
+                        return Status::Ok();
+                      });
+    if (!s.ok()) return s;
+    if (!found && first == 0 && window != 0) {
+      // A server without ranged retrieval ignores the option: ask for the plain attribute.
+      window = 0;
+      request = attribute;
+      continue;
+    }
+    // Everything: the plain attribute, a window ending in "*", or nothing (no values left).
+    if (!found || !answered || !answered->last) return values;
+    if (answered->first != first) {
+      return Status(ErrorCode::kLdapError, uri_ + ": " + dn + ": asked for " + attribute +
+                                               " from value " + std::to_string(first) +
+                                               ", got a window from " +
+                                               std::to_string(answered->first));
+    }
+    first = *answered->last + 1;
+    request = attribute + ";range=" + std::to_string(first) + "-" +
+              (window == 0 ? std::string("*") : std::to_string(first + window - 1));
+  }
 }
 
 Result<LdapEntry> LdapConnection::ReadRootDse(const std::vector<std::string>& attributes,

@@ -91,10 +91,14 @@ Severity DefaultSeverity(DsAccessFindingKind kind) {
 }
 
 std::vector<std::string> DsAccessView::GlobalCatalogsOf(const std::string& server) const {
-  for (const auto& [name, gcs] : global_catalogs) {
-    if (SameServerName(name, server)) return gcs;
+  std::vector<std::string> gcs;
+  for (const auto& [name, used] : directory_servers) {
+    if (!SameServerName(name, server)) continue;
+    for (const DirectoryServerInUse& d : used) {
+      if (d.gc) gcs.push_back(d.host);
+    }
   }
-  return {};
+  return gcs;
 }
 
 DsAccessView AnalyzeDsAccess(const std::vector<DsAccessSnapshot>& snapshots,
@@ -102,13 +106,20 @@ DsAccessView AnalyzeDsAccess(const std::vector<DsAccessSnapshot>& snapshots,
   DsAccessView view;
   for (const DsAccessSnapshot& snap : snapshots) {
     view.servers.push_back(snap.server);
-    std::vector<std::string>& gcs = view.global_catalogs[snap.server];
+    std::vector<DirectoryServerInUse>& used = view.directory_servers[snap.server];
     for (const Host& host : Hosts(snap)) {
       JudgeHost(snap.server, host, audit, view.findings);
-      const bool gc_up = std::any_of(host.rows.begin(), host.rows.end(), [](const DsAccessDc* r) {
-        return r->role == DsAccessRole::kGlobalCatalog && r->up;
-      });
-      if (gc_up) gcs.push_back(host.name);
+      // The roles it answers in; a role it is down in is not one the server can read from.
+      DirectoryServerInUse d;
+      d.host = host.name;
+      d.last_seen = snap.taken_at;
+      for (const DsAccessDc* row : host.rows) {
+        if (!row->up) continue;
+        d.config_dc = d.config_dc || row->role == DsAccessRole::kConfig;
+        d.dc = d.dc || row->role == DsAccessRole::kDomain;
+        d.gc = d.gc || row->role == DsAccessRole::kGlobalCatalog;
+      }
+      if (d.config_dc || d.gc) used.push_back(std::move(d));
     }
   }
   return view;

@@ -86,6 +86,7 @@ CorrelatedDiagnosis CorrelateAndDiagnose(const SourceResults& sources, const Dea
   inputs.queue = sources.tracking;
   if (out.correlation) {
     inputs.recipient_store = out.correlation->store_of;
+    inputs.public_folder_recipients = out.correlation->public_folders;
     inputs.stall_scopes = &out.correlation->scopes;
   }
   inputs.events = sources.events;

@@ -35,16 +35,6 @@ Status Bad(size_t line, const std::string& what) {
   return Status(ErrorCode::kBadInput, "line " + std::to_string(line) + ": " + what);
 }
 
-std::optional<uint64_t> ParseCount(std::string_view s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
-}
-
 std::optional<bool> ParseFlag(std::string_view s) {
   if (s == "1" || EqualsIgnoreCase(s, "true")) return true;
   if (s == "0" || EqualsIgnoreCase(s, "false")) return false;
@@ -152,13 +142,13 @@ Result<QueueSnapshot> ParseQueueSnapshot(std::string_view text, const std::strin
     QueueSnapshotLink link;
     link.virtual_server = std::string(field(kVirtualServer));
     link.link_name = std::string(field(kLinkName));
-    const auto count = ParseCount(field(kMessageCount));
+    const auto count = ParseDigits(field(kMessageCount));
     if (!count) {
       return Bad(line, "message_count '" + std::string(field(kMessageCount)) + "' is not a count");
     }
     link.message_count = *count;
     if (!field(kSizeBytes).empty()) {
-      const auto size = ParseCount(field(kSizeBytes));
+      const auto size = ParseDigits(field(kSizeBytes));
       if (!size) return Bad(line, "size_bytes '" + std::string(field(kSizeBytes)) + "'");
       link.size_bytes = *size;
     }
@@ -169,7 +159,7 @@ Result<QueueSnapshot> ParseQueueSnapshot(std::string_view text, const std::strin
     if (!retry) return Bad(line, "state_retry '" + std::string(field(kStateRetry)) + "'");
     link.retry = *retry;
     if (!field(kStateFlags).empty()) {
-      const auto flags = ParseCount(field(kStateFlags));
+      const auto flags = ParseDigits(field(kStateFlags));
       if (!flags || *flags > 0xFFFFFFFFu)
         return Bad(line, "state_flags '" + std::string(field(kStateFlags)) + "'");
       link.state_flags = static_cast<uint32_t>(*flags);

@@ -135,5 +135,25 @@ TEST(LdapClientTest, SaslGssapiWithoutCredentialsFailsAsBindOrUnreachable) {
       << c.status().message();
 }
 
+// AD names the window of values it returned in the attribute description of a ranged answer.
+TEST(LdapValueRangeTest, ReadsTheWindowOfARangedAnswer) {
+  auto r = ParseValueRange("homemdbbl;range=0-1499", "homeMDBBL");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first, 0u);
+  EXPECT_EQ(r->last, std::optional<size_t>(1499));
+  r = ParseValueRange("homeMDBBL;Range=1500-*", "homeMDBBL");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->first, 1500u);
+  EXPECT_FALSE(r->last);                                    // the last window
+  EXPECT_FALSE(ParseValueRange("homeMDBBL", "homeMDBBL"));  // everything at once
+  EXPECT_FALSE(ParseValueRange("member;range=0-1499", "homeMDBBL"));
+  EXPECT_FALSE(ParseValueRange("homeMDBBLx;range=0-1", "homeMDBBL"));
+  EXPECT_FALSE(ParseValueRange("homeMDBBL;range=10-9", "homeMDBBL"));
+  EXPECT_FALSE(ParseValueRange("homeMDBBL;range=-5", "homeMDBBL"));
+  EXPECT_FALSE(ParseValueRange("homeMDBBL;range=0-", "homeMDBBL"));
+  EXPECT_FALSE(ParseValueRange("homeMDBBL;range=0-1x", "homeMDBBL"));
+  EXPECT_FALSE(ParseValueRange("homeMDBBL;range=99999999999999999999-*", "homeMDBBL"));
+}
+
 }  // namespace
 }  // namespace exdm

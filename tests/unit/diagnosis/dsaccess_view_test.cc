@@ -16,7 +16,7 @@ DsAccessSnapshot Load(const std::string& name, const std::string& server) {
 AuditReport AuditOf(const std::vector<std::string>& uris) {
   AuditReport a;
   for (const std::string& uri : uris)
-    a.sources.push_back({uri, true, std::nullopt});
+    a.sources.push_back({uri, true, std::nullopt, {}});
   return a;
 }
 

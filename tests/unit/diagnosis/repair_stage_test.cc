@@ -21,7 +21,7 @@ class RepairStageTest : public ::testing::Test {
     sales_ = {"EXCH01", "First Storage Group", "Sales"};
     audit_.servers = {"EXCH01"};
     audit_.stores = {{sales_, StoreType::kMailbox, kSalesGuid, "CN=Sales"}};
-    audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt}};
+    audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt, {}}};
     in_.audit = &audit_;
     in_.store_side = &side_;
     in_.fault_seen[sales_] = T("2026-11-25T09:14:00Z");  // the last 326

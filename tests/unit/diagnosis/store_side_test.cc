@@ -40,7 +40,7 @@ AuditReport DemoAudit() {
   mta.store = a.stores[3].ref;
   mta.store_guid = a.stores[3].guid;
   a.findings = {missing, mta};
-  a.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt}};
+  a.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt, {}}};
   return a;
 }
 

@@ -11,6 +11,7 @@
 
 #include "collector_script.h"
 #include "exdm/base/time_util.h"
+#include "hung_share.h"
 #include "store_snapshot_fixtures.h"
 #include "temp_dir.h"
 
@@ -213,21 +214,39 @@ TEST(MailboxSnapshotRead, FreshStaleFutureMissingAndCutFiles) {
       << (*future)[0].error.message();
 }
 
-// A read that never returns (a FIFO nobody writes to stands in for a hung share) ends at the
-// deadline, naming the file.
+// A read that never returns (a hung share) ends at the deadline, naming the file.
 TEST(MailboxSnapshotRead, HungReadEndsAtTheDeadline) {
+  std::string why;
+  auto share = HungShare::Mount(&why);
+  if (!share) GTEST_SKIP() << "no hung share: " << why;
+  share->Put("EXCH01-mailboxes.csv", Header() + "\r\n", /*hanging=*/true);
+  StoreSnapshotOptions o;
+  o.files = {{"EXCH01", share->File("EXCH01-mailboxes.csv")}};
+  o.now = kTaken;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto reads = ReadMailboxSnapshots(o, Deadline::After(std::chrono::milliseconds(300)));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  ASSERT_FALSE(reads);
+  EXPECT_EQ(reads.status().code(), ErrorCode::kTimeout);
+  EXPECT_NE(reads.status().message().find("reading mailbox snapshot " +
+                                          share->File("EXCH01-mailboxes.csv")),
+            std::string::npos)
+      << reads.status().message();
+}
+
+// A FIFO nobody writes in the snapshot's place is refused at once, not waited on until the
+// deadline (as for queue snapshots, issue 22).
+TEST(MailboxSnapshotRead, FifoIsRefusedAtOnce) {
   TempDir dir("exdm-mailbox-snapshot");
   ASSERT_EQ(::mkfifo(dir.File("EXCH01-mailboxes.csv").c_str(), 0600), 0);
   StoreSnapshotOptions o;
   o.files = {{"EXCH01", dir.File("EXCH01-mailboxes.csv")}};
   o.now = kTaken;
-  auto reads = ReadMailboxSnapshots(o, Deadline::After(std::chrono::milliseconds(300)));
-  ASSERT_FALSE(reads);
-  EXPECT_EQ(reads.status().code(), ErrorCode::kTimeout);
-  EXPECT_NE(
-      reads.status().message().find("reading mailbox snapshot " + dir.File("EXCH01-mailboxes.csv")),
-      std::string::npos)
-      << reads.status().message();
+  auto reads = ReadMailboxSnapshots(o, Deadline::After(std::chrono::seconds(60)));
+  ASSERT_TRUE(reads) << reads.status().message();
+  EXPECT_EQ((*reads)[0].error.message(), "mailbox snapshot of EXCH01 '" +
+                                             dir.File("EXCH01-mailboxes.csv") +
+                                             "' is a FIFO (named pipe), not a regular file");
 }
 
 TEST(MailboxSnapshotRead, OversizedFileIsRefused) {
@@ -238,7 +257,9 @@ TEST(MailboxSnapshotRead, OversizedFileIsRefused) {
   o.now = kTaken;
   auto reads = ReadMailboxSnapshots(o, Deadline::After(std::chrono::seconds(10)));
   ASSERT_TRUE(reads);
-  EXPECT_NE((*reads)[0].error.message().find("not a mailbox snapshot"), std::string::npos)
+  EXPECT_NE((*reads)[0].error.message().find("larger than 1048576 bytes, too large for a mailbox "
+                                             "snapshot of EXCH01"),
+            std::string::npos)
       << (*reads)[0].error.message();
 }
 

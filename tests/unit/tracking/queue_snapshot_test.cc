@@ -308,5 +308,28 @@ TEST(QueueSourceCompare, AgesAtTheSnapshotsTimeWithinTolerance) {
   EXPECT_TRUE(CompareQueueSources({other}, {snap}, 600).empty());
 }
 
+// Exchange 2000 has no root\MicrosoftExchangeV2: the script falls back to that version's own
+// queue provider (documented in docs/DOMAIN.md "WMI views") and names both when neither answers.
+TEST(QueueSnapshotScript, FallsBackToExchange2000sQueueProvider) {
+  const std::string script = CollectScript(kScript);
+  EXPECT_EQ(ScriptConstant(script, "WMI_NAMESPACE"), "root\\MicrosoftExchangeV2");
+  EXPECT_EQ(ScriptConstant(script, "WMI_CLASS"), "Exchange_SMTPLink");
+  EXPECT_EQ(ScriptConstant(script, "WMI_NAMESPACE_2000"), "root\\cimv2\\applications\\exchange");
+  EXPECT_EQ(ScriptConstant(script, "WMI_CLASS_2000"), "ExchangeLink");
+  // Tried in that order, and a server with neither is told what the script needs.
+  const size_t first = script.find("OpenLinks(WMI_NAMESPACE, WMI_CLASS,");
+  const size_t second = script.find("OpenLinks(WMI_NAMESPACE_2000, WMI_CLASS_2000,");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_NE(script.find("this script needs Exchange 2003"), std::string::npos);
+  // A Windows script: every line ends in CRLF, as Notepad on the server shows it.
+  EXPECT_EQ(BareLineFeeds(script), 0u);
+  const std::string domain = ReadTextFile(SourceDir() + "/docs/DOMAIN.md");
+  EXPECT_NE(domain.find(
+                "`ExchangeLink` (Exchange 2000, namespace `root\\cimv2\\applications\\exchange`)"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace exdm::testing

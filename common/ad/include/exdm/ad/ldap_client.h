@@ -1,17 +1,17 @@
 // A read-only LDAP connection over libldap, with the safety defaults of docs/ARCHITECTURE.md "LDAP
-// access": protocol v3, referrals off (continuation references are ignored), TLS certificate
-// verification on unless explicitly skipped, network and operation timeouts taken from the run's
-// Deadline, and the paged results control (RFC 2696, 1000 per page like AD's MaxPageSize) on every
-// search.
-// Failures are Status values naming the URI, libldap's own text with the result code ("Invalid
-// credentials (49)") and what failed; a refused TLS certificate is named as such (libldap says
-// "Can't contact LDAP server"), with the certificate's subject and issuer and the fix. Codes:
-// kUnreachable (connect, TLS), kBindFailed (credentials refused), kLdapError (an operation the
-// server refused, e.g. no such base), kTimeout (the deadline expired).
+// access": protocol v3, referrals never followed (a search may collect them instead), TLS
+// certificate verification on unless explicitly skipped, network and operation timeouts taken from
+// the run's Deadline, and the paged results control (RFC 2696, 1000 per page like AD's MaxPageSize)
+// on every search. Failures are Status values naming the URI, libldap's own text with the result
+// code ("Invalid credentials (49)") and what failed; a refused TLS certificate is named as such
+// (libldap says "Can't contact LDAP server"), with the certificate's subject and issuer and the
+// fix. Codes: kUnreachable (connect, TLS), kBindFailed (credentials refused), kLdapError (an
+// operation the server refused, e.g. no such base), kTimeout (the deadline expired).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +55,25 @@ struct LdapEntry {
 
 enum class LdapScope { kBase, kOneLevel, kSubtree };
 
+// Where a server pointed instead of answering; never followed (a referral would send the bind
+// elsewhere). AD answers a search of a naming context it does not hold with a referral (result
+// 10), and a subtree search that reaches into one with a continuation reference per subordinate
+// naming context.
+struct LdapReferrals {
+  std::vector<std::string> continuations;  // search result references (parts held elsewhere)
+  std::vector<std::string> referral;       // URLs of a referral result: the base is not held here
+  bool referred() const { return !referral.empty(); }
+};
+
+// The window of values in an attribute description of a ranged answer ("homeMDBBL;range=0-1499";
+// last is nullopt for "*": no values follow). nullopt when `description` is not `attribute` with
+// a range option.
+struct ValueRange {
+  size_t first = 0;
+  std::optional<size_t> last;
+};
+std::optional<ValueRange> ParseValueRange(std::string_view description, std::string_view attribute);
+
 class LdapConnection {
  public:
   // Connects (StartTLS when asked) and binds, all within the deadline.
@@ -65,11 +84,23 @@ class LdapConnection {
   LdapConnection& operator=(const LdapConnection&) = delete;
 
   // Paged search; on_entry sees every entry in server order (a non-OK Status stops the search and
-  // is returned). Filter values must already be escaped (ldap_filter.h).
+  // is returned). Filter values must already be escaped (ldap_filter.h). Without `referrals`,
+  // continuation references are ignored and a referral result is an error (kLdapError,
+  // "Referral (10)"); with it, both are collected there and a referral result is Status::Ok().
   using EntryHandler = std::function<Status(const LdapEntry&)>;
   Status Search(const std::string& base, LdapScope scope, const std::string& filter,
                 const std::vector<std::string>& attributes, const Deadline& deadline,
-                const EntryHandler& on_entry);
+                const EntryHandler& on_entry, LdapReferrals* referrals = nullptr);
+
+  // Every value of one attribute of the entry `dn`, through ranged retrieval: AD hands out at
+  // most MaxValRange values (1500) per read of a multi-valued attribute and names the window it
+  // returned ("homeMDBBL;range=0-1499"); the next read asks for "homeMDBBL;range=1500-*", until
+  // a window ends in "*". A server that answers with the plain attribute has sent everything.
+  // `window` > 0 asks for that many values per read instead of leaving it to the server. An
+  // entry without the attribute gives no values; a missing entry is kLdapError.
+  Result<std::vector<std::string>> ReadAllValues(const std::string& dn,
+                                                 const std::string& attribute,
+                                                 const Deadline& deadline, size_t window = 0);
 
   // The root DSE (base "", scope base) with the given attributes.
   Result<LdapEntry> ReadRootDse(const std::vector<std::string>& attributes,

@@ -19,9 +19,24 @@ namespace exdm {
 Status AddOrganization(const std::vector<LdapEntry>& organizations, const std::string& uri,
                        ExchangeTopology& topology);
 
-// The subtree search under CN=Administrative Groups: admin groups, servers, MTAs, storage groups
-// and stores, linked to their parents by DN. Needs the organization.
-void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& topology);
+// The subtree search under CN=Administrative Groups: admin groups, servers (DNS name from
+// networkAddress, messageTrackingEnabled), MTAs, storage groups and stores, linked to their parents
+// by DN; recovery storage groups marked (RecoveryMark). Needs the organization.
+void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& topology,
+                             const std::string& recovery_group_name = kDefaultRecoveryGroupName);
+
+// Why a storage group is a Recovery Storage Group, the one place this rule lives (docs/DOMAIN.md
+// "Recovery storage groups"): msExchRestore TRUE on the storage group or one of its stores, or
+// msExchOrigMDB on one of its stores (the store it was restored from); as the last resort, not
+// confirmed on a live server, its name equal to `recovery_group_name` (empty: no name rule).
+// Empty when it is an ordinary storage group.
+std::string RecoveryMark(const LdapEntry& storage_group,
+                         const std::vector<const LdapEntry*>& stores,
+                         const std::string& recovery_group_name);
+
+// One entry of the one-level crossRef search under CN=Partitions: a domain of the forest when
+// systemFlags has FLAG_CR_NTDS_DOMAIN (2); added unreadable until a search shows otherwise.
+void AddDomain(const LdapEntry& cross_ref, ExchangeTopology& topology);
 
 // One entry of the one-level mailGateway search under CN=Connections.
 void AddSmtpGateway(const LdapEntry& entry, ExchangeTopology& topology);

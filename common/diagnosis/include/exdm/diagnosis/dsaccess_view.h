@@ -20,6 +20,7 @@
 
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/base/severity.h"
+#include "exdm/events/evidence.h"
 #include "exdm/store/dsaccess_snapshot.h"
 
 namespace exdm {
@@ -46,10 +47,12 @@ struct DsAccessFinding {
 struct DsAccessView {
   std::vector<std::string> servers;       // every server with a snapshot, in the order given
   std::vector<DsAccessFinding> findings;  // by server (snapshot order), then host, then kind
-  // Per server (as labelled): the hosts it uses as a GC and that are up, in snapshot order.
-  std::map<std::string, std::vector<std::string>> global_catalogs;
+  // Per server (as labelled): the hosts that are up as its configuration DC (C) or a global
+  // catalog (G), with every role DSAccess lists them in, in snapshot order: where the server
+  // reads its configuration, and so the SMTP mailbox, from (as DSAccess 2080's C and G).
+  std::map<std::string, std::vector<DirectoryServerInUse>> directory_servers;
 
-  // The GCs `server` uses (compared as SameServerName); empty when unknown.
+  // The GCs `server` uses and that are up (compared as SameServerName); empty when unknown.
   std::vector<std::string> GlobalCatalogsOf(const std::string& server) const;
 };
 
