@@ -69,7 +69,11 @@ std::vector<StoreRepair> Repairs(const SourceResults& sources, const CorrelatedD
 CorrelatedDiagnosis CorrelateAndDiagnose(const SourceResults& sources, const Deadline& deadline,
                                          RecipientStoreCache* cache) {
   CorrelatedDiagnosis out;
-  if (sources.mailboxes) out.store_side = AnalyzeStoreSide(*sources.mailboxes, sources.audit);
+  if (sources.mailboxes) {
+    out.store_side = AnalyzeStoreSide(
+        *sources.mailboxes, sources.audit,
+        sources.ldap ? sources.ldap->discovery.recovery_group_name : kDefaultRecoveryGroupName);
+  }
   if (sources.dsaccess) out.dsaccess = AnalyzeDsAccess(*sources.dsaccess, sources.audit);
   // Without a view that answered, CorrelateStalls says why at once, without touching LDAP.
   if (sources.audit && sources.tracking && sources.ldap) {

@@ -17,12 +17,14 @@ bool SameNames(const StoreRef& store, const StoreMailboxTable& table) {
 // A store of one snapshot's server as the analysis sees it.
 struct Candidate {
   StoreMailboxState state;
-  bool judged = true;  // false for audited public stores: they only absorb their rows
+  bool judged = true;     // false for public and recovery stores: they only absorb their rows
+  bool recovery = false;  // a recovery storage group's store: its rows never move by GUID
   std::vector<const StoreMailbox*> smtp;
   std::vector<const StoreMailbox*> system;
 };
 
-// The audited stores of `server` (mailbox and public), or none when the audit does not cover it.
+// The audited stores of `server` (mailbox and public) and its recovery stores, or none when the
+// audit does not cover it.
 std::vector<Candidate> AuditedStores(const AuditReport* audit, const std::string& server) {
   std::vector<Candidate> out;
   if (audit == nullptr) return out;
@@ -38,6 +40,17 @@ std::vector<Candidate> AuditedStores(const AuditReport* audit, const std::string
     c.judged = info.type == StoreType::kMailbox;
     out.push_back(std::move(c));
   }
+  // A recovery storage group's stores hold restored mailboxes, the old SMTP and system mailboxes
+  // among them, disconnected or naming the original store's GUID: never the live store's.
+  for (const RecoveryStore& r : audit->recovery_stores) {
+    if (!SameServerName(r.store.ref.server, server)) continue;
+    Candidate c;
+    c.state.store = r.store.ref;
+    c.state.store_guid = r.store.guid;
+    c.judged = false;
+    c.recovery = true;
+    out.push_back(std::move(c));
+  }
   return out;
 }
 
@@ -51,12 +64,17 @@ Candidate* ByGuid(std::vector<Candidate>& candidates, const std::optional<Guid>&
 }
 
 Candidate& ByNames(std::vector<Candidate>& candidates, const std::string& server,
-                   const StoreMailboxTable& table) {
+                   const StoreMailboxTable& table, const std::string& recovery_group_name) {
   for (Candidate& c : candidates) {
     if (SameNames(c.state.store, table)) return c;
   }
   Candidate c;  // a store the audit does not know: named by the snapshot
   c.state.store = {server, table.storage_group, table.store};
+  // Without the audit's word, the recovery storage group is known by its name only.
+  if (!recovery_group_name.empty() && EqualsIgnoreCase(table.storage_group, recovery_group_name)) {
+    c.judged = false;
+    c.recovery = true;
+  }
   for (const StoreMailbox& m : table.mailboxes) {
     if (m.kind != StoreMailboxKind::kOther && m.named_store) {
       c.state.store_guid = m.named_store->ToString();
@@ -170,7 +188,7 @@ std::map<StoreFindingKind, size_t> StoreSideReport::FindingsFor(const StoreRef& 
 }
 
 StoreSideReport AnalyzeStoreSide(const std::vector<MailboxSnapshot>& snapshots,
-                                 const AuditReport* audit) {
+                                 const AuditReport* audit, const std::string& recovery_group_name) {
   StoreSideReport report;
   for (const MailboxSnapshot& snap : snapshots) {
     report.servers.push_back(snap.server);
@@ -178,12 +196,13 @@ StoreSideReport AnalyzeStoreSide(const std::vector<MailboxSnapshot>& snapshots,
     // Names first, so that every table has its candidate before rows move by GUID (the vector
     // does not grow after this).
     for (const StoreMailboxTable& table : snap.stores)
-      ByNames(candidates, snap.server, table).state.mounted = true;
+      ByNames(candidates, snap.server, table, recovery_group_name).state.mounted = true;
     for (const StoreMailboxTable& table : snap.stores) {
+      Candidate& listed = ByNames(candidates, snap.server, table, recovery_group_name);
       for (const StoreMailbox& m : table.mailboxes) {
         if (m.kind == StoreMailboxKind::kOther) continue;
-        Candidate* owner = ByGuid(candidates, m.named_store);
-        if (owner == nullptr) owner = &ByNames(candidates, snap.server, table);
+        Candidate* owner = listed.recovery ? &listed : ByGuid(candidates, m.named_store);
+        if (owner == nullptr) owner = &listed;
         (m.kind == StoreMailboxKind::kSmtp ? owner->smtp : owner->system).push_back(&m);
       }
     }

@@ -190,5 +190,42 @@ TEST(StoreSide, AStoreThatListsNothingCannotBeJudged) {
   EXPECT_EQ(r.servers, std::vector<std::string>{"EXCH06"});
 }
 
+// EXCH07 restored its store into a Recovery Storage Group: the restored copy lists the store's old
+// SMTP and system mailboxes (same GUIDs in their names), disconnected. A recovery store has no
+// SMTP or system mailbox of its own by design, and what it lists is never the live store's.
+TEST(StoreSide, RecoveryStorageGroupsAreNeverJudgedNorCountForTheLiveStore) {
+  const std::string guid = "5d3c1b2a-9e8f-4a7b-8c6d-1e2f3a4b5c6d";
+  const MailboxSnapshot snap = Load("EXCH07-mailboxes.csv", "EXCH07");
+  AuditReport audit;
+  audit.servers = {"EXCH07"};
+  audit.stores = {Store("EXCH07", "First Storage Group", "Mailbox Store (EXCH07)", guid)};
+  audit.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt, {}}};
+  // As the audit lists it (marked by msExchRestore, named otherwise: the audit's word counts).
+  RecoveryStore rsg;
+  rsg.store = Store("EXCH07", "RSG 2026-11-25", "Mailbox Store (EXCH07)",
+                    "0b0b0b0b-0000-4000-8000-000000000007");
+  rsg.why = "msExchRestore";
+  audit.recovery_stores = {rsg};
+  auto renamed = snap;
+  for (StoreMailboxTable& t : renamed.stores) {
+    if (t.storage_group == "Recovery Storage Group") t.storage_group = "RSG 2026-11-25";
+  }
+  for (const auto& [what, report] : std::vector<std::pair<std::string, StoreSideReport>>{
+           {"listed by the audit", AnalyzeStoreSide({renamed}, &audit, "")},
+           {"by its name, without an audit", AnalyzeStoreSide({snap}, nullptr)},
+           {"by its name, with an audit", AnalyzeStoreSide({snap}, &audit)}}) {
+    EXPECT_TRUE(report.findings.empty()) << what << ": " << Names(report).front();
+    ASSERT_EQ(report.stores.size(), 1u) << what;
+    EXPECT_EQ(report.stores[0].store.storage_group, "First Storage Group") << what;
+    EXPECT_EQ(report.stores[0].smtp_connected, 1u) << what;
+    EXPECT_EQ(report.stores[0].smtp_disconnected, 0u) << what;
+    EXPECT_EQ(report.stores[0].system_disconnected, 0u) << what;
+  }
+  // The rule is what keeps it out: with no name rule and no audit, the restored rows would make
+  // the live store's SMTP mailbox look half purged.
+  EXPECT_EQ(Names(AnalyzeStoreSide({snap}, nullptr, "")),
+            std::vector<std::string>{"Mailbox Store (EXCH07): purge_pending"});
+}
+
 }  // namespace
 }  // namespace exdm

@@ -51,7 +51,7 @@ TEST(MailboxSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReader
 TEST(MailboxSnapshotFormat, FixturesAreInTheScriptsFormat) {
   ASSERT_EQ(FormatIso8601Utc(kTaken), "2026-11-25T17:40:00Z");
   for (const char* name : {"EXCH01-mailboxes.csv", "EXCH02-mailboxes.csv", "EXCH03-mailboxes.csv",
-                           "EXCH06-mailboxes.csv"}) {
+                           "EXCH06-mailboxes.csv", "EXCH07-mailboxes.csv"}) {
     const std::string text = ReadTextFile(Fixture(name));
     ASSERT_FALSE(text.empty()) << name;
     EXPECT_EQ(text.substr(0, text.find("\r\n")), Header()) << name;

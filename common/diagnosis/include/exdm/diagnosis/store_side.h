@@ -13,7 +13,9 @@
 // Which stores are judged, per server with a snapshot: when the audit covers the server, its
 // audited mailbox stores (public stores have none of these mailboxes: never a finding), plus any
 // store the snapshot lists that no audited store matches; otherwise every store the snapshot
-// lists. Per judged store, with C its connected and D its disconnected SMTP mailboxes:
+// lists. Recovery storage groups' stores never (no SMTP or system mailbox of their own by design;
+// what they list is restored). Per judged store, with C its connected and D its disconnected SMTP
+// mailboxes:
 //   smtp_mailbox_disconnected   D > 0, C = 0: the SMTP mailbox exists only disconnected; its
 //                               directory object is gone or no longer names it (CRITICAL)
 //   smtp_mailbox_not_created    mounted, C = 0, D = 0, an audited mailbox store: the store has
@@ -34,6 +36,7 @@
 
 #include "exdm/ad/findings.h"
 #include "exdm/ad/mailbox_audit.h"
+#include "exdm/ad/topology.h"
 #include "exdm/base/severity.h"
 #include "exdm/base/store_ref.h"
 #include "exdm/store/mailbox_snapshot.h"
@@ -97,8 +100,13 @@ struct StoreSideReport {
 };
 
 // `audit` may be null or have no view up: then every store is judged as the snapshots name it.
-StoreSideReport AnalyzeStoreSide(const std::vector<MailboxSnapshot>& snapshots,
-                                 const AuditReport* audit);
+// Stores of recovery storage groups are never judged, and their rows never count for another
+// store (a restored SMTP or system mailbox names the original store's GUID): those the audit
+// lists (AuditReport::recovery_stores), and, for stores the audit does not know, those of a
+// storage group named `recovery_group_name` (the audit's last-resort rule; empty: off).
+StoreSideReport AnalyzeStoreSide(
+    const std::vector<MailboxSnapshot>& snapshots, const AuditReport* audit,
+    const std::string& recovery_group_name = kDefaultRecoveryGroupName);
 
 // Whether an AD finding is about the store's SMTP mailbox itself (every kind but
 // system_mailbox_missing, dc_disagree and orphan).
