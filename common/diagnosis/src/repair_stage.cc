@@ -44,6 +44,28 @@ const StoreFinding* FirstOf(const Evidence& e, StoreFindingKind kind) {
   return nullptr;
 }
 
+// What the repair LDIF does to the store's SMTP mailbox, as the audit planned it
+// (docs/DOMAIN.md "Repairs"): a new object means a new SMTP mailbox in the store at its next
+// mount and the old one disconnected; values corrected in place keep both.
+std::string WhatTheLdifDoes(const AuditReport& audit, const StoreRef& store) {
+  for (const GatewayRepair& g : audit.repairs) {
+    if (!(g.store == store)) continue;
+    if (g.add) {
+      return ": the LDIF adds a new object, so the store builds a new SMTP mailbox at that mount "
+             "and an old one turns disconnected (purge it, step 6.7)";
+    }
+    if (!g.delete_dns.empty()) {
+      return ": the LDIF deletes the extra objects; purge the SMTP mailboxes they leave "
+             "disconnected (step 6.7)";
+    }
+    if (!g.modify_dn.empty()) {
+      return ": the LDIF corrects the values in place, so the object keeps its objectGUID and "
+             "the store its SMTP mailbox (nothing to purge)";
+    }
+  }
+  return "";
+}
+
 StoreRepair Stage(const StoreRef& store, const Evidence& e, const RepairStageInputs& in,
                   bool audited) {
   StoreRepair r;
@@ -54,7 +76,7 @@ StoreRepair Stage(const StoreRef& store, const Evidence& e, const RepairStageInp
     r.stage = RepairStage::kFixDirectory;
     r.text = "fix its SMTP mailbox in AD (" + Join(e.ad) +
              "): apply the repair LDIF (--remediation-ldif), then dismount and mount " + name +
-             " (KB 828938 steps 1-6)";
+             " (KB 828938 steps 1-6)" + WhatTheLdifDoes(*in.audit, store);
     return r;
   }
   const std::string ad_state = audited ? "AD is correct" : "AD was not checked";

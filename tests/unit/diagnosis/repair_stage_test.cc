@@ -33,6 +33,20 @@ class RepairStageTest : public ::testing::Test {
     f.store_guid = kSalesGuid;
     audit_.findings.push_back(f);
   }
+  // The audit's plan for Sales's SMTP mailbox (mailbox_audit.h): a new object, or values
+  // corrected on the existing one.
+  void Repair(bool add) {
+    GatewayRepair g;
+    g.store = sales_;
+    g.store_guid = kSalesGuid;
+    if (add) {
+      g.add = GatewaySpec();
+    } else {
+      g.modify_dn = "CN=SMTP (EXCH01-{BC042B31-2BD0-4BC0-B406-08B429F4E843}),CN=Connections";
+      g.replace = {{"homeMTA", "CN=Microsoft MTA,CN=EXCH01"}};
+    }
+    audit_.repairs = {g};
+  }
   // The store's own view: C connected and D disconnected SMTP mailboxes, mounted.
   void StoreShows(size_t connected, size_t disconnected) {
     side_ = StoreSideReport();
@@ -71,16 +85,20 @@ class RepairStageTest : public ::testing::Test {
 TEST_F(RepairStageTest, EveryStageOfTheKbInTurn) {
   // 1. The SMTP mailbox object is gone: AD first.
   AdFinding(FindingKind::kMissing);
+  Repair(true);
   StoreShows(0, 1);
   StoreRepair r = Only();
   EXPECT_EQ(r.stage, RepairStage::kFixDirectory);
   EXPECT_EQ(r.text,
             "fix its SMTP mailbox in AD (missing): apply the repair LDIF (--remediation-ldif), "
-            "then dismount and mount Sales (KB 828938 steps 1-6)");
+            "then dismount and mount Sales (KB 828938 steps 1-6): the LDIF adds a new object, so "
+            "the store builds a new SMTP mailbox at that mount and an old one turns disconnected "
+            "(purge it, step 6.7)");
   EXPECT_EQ(r.store_guid, kSalesGuid);
 
   // 2. The LDIF is applied; the store still has only the old, disconnected mailbox.
   audit_.findings.clear();
+  audit_.repairs.clear();
   r = Only();
   EXPECT_EQ(r.stage, RepairStage::kRemount);
   EXPECT_EQ(r.text,
@@ -111,6 +129,28 @@ TEST_F(RepairStageTest, EveryStageOfTheKbInTurn) {
   EXPECT_EQ(r.text,
             "3 deliveries to Sales since 2026-11-25T10:02:00Z without a retry (KB 828938 step 7: "
             "mail flows again)");
+}
+
+// Wrong values are corrected on the existing object (changetype: modify): it keeps its objectGUID,
+// so the store keeps its connected SMTP mailbox and there is neither a new one to wait for nor an
+// old one to purge; once AD is clean the repair waits for mail only.
+TEST_F(RepairStageTest, AnInPlaceRepairLeavesNothingToPurge) {
+  AdFinding(FindingKind::kWrongHomeMta);
+  Repair(false);
+  StoreShows(1, 0);
+  StoreRepair r = Only();
+  EXPECT_EQ(r.stage, RepairStage::kFixDirectory);
+  EXPECT_EQ(r.text,
+            "fix its SMTP mailbox in AD (wrong_home_mta): apply the repair LDIF "
+            "(--remediation-ldif), then dismount and mount Sales (KB 828938 steps 1-6): the LDIF "
+            "corrects the values in place, so the object keeps its objectGUID and the store its "
+            "SMTP mailbox (nothing to purge)");
+  audit_.findings.clear();
+  audit_.repairs.clear();
+  r = Only();
+  EXPECT_EQ(r.stage, RepairStage::kVerifyFlow);
+  EXPECT_EQ(r.text.rfind("AD is correct and the store has its connected SMTP mailbox", 0), 0u)
+      << r.text;
 }
 
 TEST_F(RepairStageTest, ANewObjectTheStoreHasNotPickedUpIsARemount) {

@@ -7,7 +7,11 @@
 // The stores in the repair: those with an AD finding on their SMTP mailbox, those with a
 // store-side finding (store_side.h), and those the caller saw the fault on recently (event 326
 // in the window, stalled deliveries). First match wins per store:
-//   kFixDirectory  an AD finding on the store's SMTP mailbox: "apply the repair LDIF"
+//   kFixDirectory  an AD finding on the store's SMTP mailbox: "apply the repair LDIF", then
+//                  remount; what the LDIF does decides what follows (AuditReport::repairs): a
+//                  new object (missing, wrong_name) gives the store a new SMTP mailbox at the
+//                  mount and leaves the old one to purge; values corrected in place
+//                  (changetype: modify) keep the object and the store's SMTP mailbox
 //   kRemount       AD is correct (or no view said otherwise) and the store lists no connected
 //                  SMTP mailbox (smtp_mailbox_disconnected, smtp_mailbox_not_created):
 //                  "dismount and mount <store>"
