@@ -48,6 +48,14 @@ TEST(MailboxSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReader
       {kMailboxSnapshotRequiredColumns.begin(), kMailboxSnapshotRequiredColumns.end()});
 }
 
+// A Windows script, as the queue snapshot script: every line ends in CRLF, as Notepad on the
+// server shows it.
+TEST(MailboxSnapshotFormat, ScriptHasWindowsLineEnds) {
+  const std::string script = CollectScript(kScript);
+  ASSERT_FALSE(script.empty());
+  EXPECT_EQ(BareLineFeeds(script), 0u);
+}
+
 TEST(MailboxSnapshotFormat, FixturesAreInTheScriptsFormat) {
   ASSERT_EQ(FormatIso8601Utc(kTaken), "2026-11-25T17:40:00Z");
   for (const char* name : {"EXCH01-mailboxes.csv", "EXCH02-mailboxes.csv", "EXCH03-mailboxes.csv",
