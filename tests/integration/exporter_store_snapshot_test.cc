@@ -1,6 +1,7 @@
 // The exporter's store snapshot collectors ([mailbox_snapshot], [dsaccess_snapshot]) against the
 // demo organization in a real slapd and the shipped fixtures with their times moved to now: the
-// same findings and DC states as the check's `mailbox` on the same files (one core, two doors),
+// same findings, store_findings perfdata, DC states and snapshot times as the check's `mailbox` on
+// the same files (one core, two doors),
 // scraped by a real Prometheus; a snapshot that goes stale fails its collector and keeps the last
 // good values, whose timestamp shows their age.
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "collector_script.h"
+#include "exdm/base/time_util.h"
+#include "exdm/diagnosis/store_side.h"
 #include "exporter_process.h"
 #include "fixture_times.h"
 #include "org_fixture.h"
@@ -60,37 +63,61 @@ Counts FindingsFromMetrics(const std::string& metrics) {
   return found;
 }
 
-// The check's "EXCH02 uses dc1.contoso.com (configuration DC, up), ..." lines: 1 up, 0 down.
-Counts DcsUpFromCheck(const std::string& out) {
-  Counts up;
-  static const std::regex kDc(R"(([A-Za-z0-9.-]+) \((configuration DC|DC|GC), (up|DOWN))");
+// The check's "EXCH02 uses dc1.contoso.com (configuration DC, up), dc3.contoso.com (DC, DOWN, out
+// of sync) ... (DSAccess, <time>)" lines: per server|dc|type, up (1/0) and in sync (1/0); per
+// server, when the snapshot was taken.
+struct DcStates {
+  Counts up, in_sync, taken;
+};
+
+DcStates DcStatesFromCheck(const std::string& out) {
+  DcStates states;
+  static const std::regex kDc(
+      R"(([A-Za-z0-9.-]+) \((configuration DC|DC|GC), (up|DOWN)(, out of sync)?\))");
+  static const std::regex kTaken(R"(\(DSAccess, ([0-9TZ:-]+)\)$)");
   static const std::map<std::string, std::string> kType = {
       {"configuration DC", "config"}, {"DC", "domain"}, {"GC", "gc"}};
   for (const std::string& line : SplitLines(out)) {
     const size_t uses = line.find(" uses ");
-    if (uses == std::string::npos || line.find("(DSAccess, ") == std::string::npos) continue;
+    std::smatch taken;
+    if (uses == std::string::npos || !std::regex_search(line, taken, kTaken)) continue;
     std::string server = line.substr(0, uses);
     server.erase(0, server.find_first_not_of(' '));
+    states.taken[server] = static_cast<double>(*ParseIso8601(taken[1].str()));
     const std::string rest = line.substr(uses);
     for (auto it = std::sregex_iterator(rest.begin(), rest.end(), kDc);
          it != std::sregex_iterator(); ++it) {
-      up[server + "|" + (*it)[1].str() + "|" + kType.at((*it)[2].str())] =
-          (*it)[3].str() == "up" ? 1 : 0;
+      const std::string key = server + "|" + (*it)[1].str() + "|" + kType.at((*it)[2].str());
+      states.up[key] = (*it)[3].str() == "up" ? 1 : 0;
+      states.in_sync[key] = (*it)[4].matched ? 0 : 1;
     }
   }
-  return up;
+  return states;
 }
 
-Counts DcsUpFromMetrics(const std::string& metrics) {
-  Counts up;
-  static const std::regex kSeries(
-      R"re(^exchange_dsaccess_dc_up\{server="([^"]*)",dc="([^"]*)",type="([a-z]+)"\} ([01])$)re");
+// exchange_dsaccess_dc_up or exchange_dsaccess_dc_in_sync: server|dc|type -> value.
+Counts DcSeries(const std::string& metrics, const std::string& family) {
+  Counts values;
+  const std::regex series("^" + family +
+                          R"re(\{server="([^"]*)",dc="([^"]*)",type="([a-z]+)"\} ([01])$)re");
   for (const std::string& line : SplitLines(metrics)) {
     std::smatch m;
-    if (std::regex_match(line, m, kSeries))
-      up[m[1].str() + "|" + m[2].str() + "|" + m[3].str()] = std::stod(m[4]);
+    if (std::regex_match(line, m, series))
+      values[m[1].str() + "|" + m[2].str() + "|" + m[3].str()] = std::stod(m[4]);
   }
-  return up;
+  return values;
+}
+
+// exchange_<what>_snapshot_timestamp_seconds: server -> value.
+Counts SnapshotTimes(const std::string& metrics, const std::string& what) {
+  Counts values;
+  const std::regex series("^exchange_" + what +
+                          R"re(_snapshot_timestamp_seconds\{server="([^"]*)"\} ([0-9.e+]+)$)re");
+  for (const std::string& line : SplitLines(metrics)) {
+    std::smatch m;
+    if (std::regex_match(line, m, series)) values[m[1].str()] = std::stod(m[2]);
+  }
+  return values;
 }
 
 std::string Dump(const Counts& c) {
@@ -182,16 +209,31 @@ TEST_F(ExporterStoreSnapshot, SameFindingsAndDcStatesAsTheCheckScrapedByPromethe
         "EXCH03 / Second Storage Group / Archive|system_mailbox_disconnected"}) {
     EXPECT_EQ(from_check.count(expected), 1u) << expected << Dump(from_check);
   }
-  // Every DC DSAccess lists, up or down as the check says.
-  const Counts dcs = DcsUpFromCheck(check.out);
-  EXPECT_EQ(DcsUpFromMetrics(metrics), dcs) << Dump(DcsUpFromMetrics(metrics)) << Dump(dcs);
-  EXPECT_EQ(dcs.at("EXCH02|dc3.contoso.com|domain"), 0);
-  EXPECT_EQ(SampleValue(metrics,
-                        "exchange_dsaccess_dc_in_sync{server=\"EXCH02\",dc=\"gc2.contoso."
-                        "com\",type=\"gc\"}"),
-            0);
-  EXPECT_EQ(SampleValue(metrics, "exchange_mailbox_snapshot_timestamp_seconds{server=\"EXCH03\"}"),
-            static_cast<double>(taken_));
+  // The store-side findings the check counts in its perfdata are the store-side series.
+  double store_side = 0;
+  for (const auto& [key, value] : FindingsFromMetrics(metrics)) {
+    if (ParseStoreFindingKind(key.substr(key.rfind('|') + 1))) store_side += value;
+  }
+  std::smatch perf;
+  ASSERT_TRUE(std::regex_search(check.out, perf, std::regex(R"(\bstore_findings=([0-9]+))")))
+      << check.out;
+  EXPECT_EQ(store_side, std::stod(perf[1])) << check.out;
+  EXPECT_EQ(store_side, 3);  // EXCH01's Sales; EXCH03's "Sales, Legal & Finance" and Archive
+
+  // Every DC DSAccess lists, up or down and in sync or not as the check says, and every
+  // snapshot taken when the check says.
+  const DcStates dcs = DcStatesFromCheck(check.out);
+  EXPECT_EQ(DcSeries(metrics, "exchange_dsaccess_dc_up"), dcs.up)
+      << Dump(DcSeries(metrics, "exchange_dsaccess_dc_up")) << Dump(dcs.up);
+  EXPECT_EQ(DcSeries(metrics, "exchange_dsaccess_dc_in_sync"), dcs.in_sync)
+      << Dump(DcSeries(metrics, "exchange_dsaccess_dc_in_sync")) << Dump(dcs.in_sync);
+  EXPECT_EQ(SnapshotTimes(metrics, "dsaccess"), dcs.taken)
+      << Dump(SnapshotTimes(metrics, "dsaccess")) << Dump(dcs.taken);
+  EXPECT_EQ(dcs.up.at("EXCH02|dc3.contoso.com|domain"), 0);
+  EXPECT_EQ(dcs.in_sync.at("EXCH02|gc2.contoso.com|gc"), 0);
+  EXPECT_EQ(dcs.in_sync.at("EXCH01|gc2.contoso.com|gc"), 1);
+  EXPECT_EQ(SnapshotTimes(metrics, "mailbox"), (Counts{{"EXCH01", static_cast<double>(taken_)},
+                                                       {"EXCH03", static_cast<double>(taken_)}}));
 
   // A real Prometheus scrapes the same.
   PrometheusServer::Options options;
