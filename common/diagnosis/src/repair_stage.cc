@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 
 namespace exdm {
@@ -110,7 +111,18 @@ StoreRepair Stage(const StoreRef& store, const Evidence& e, const RepairStageInp
   const std::string since =
       e.fault_seen ? " since the fault was last seen (" + FormatIso8601Utc(*e.fault_seen) + ")"
                    : "";
-  if (side != nullptr && side->mounted) {
+  // A server whose message tracking is off (messageTrackingEnabled FALSE) writes no log that could
+  // show mail flowing: "no delivery yet" would say what the logs cannot know.
+  const bool untracked =
+      audited &&
+      std::any_of(in.audit->tracking_disabled.begin(), in.audit->tracking_disabled.end(),
+                  [&](const std::string& s) { return EqualsIgnoreCase(s, store.server); });
+  if (side != nullptr && side->mounted && untracked) {
+    r.text = ad_state +
+             " and the store has its connected SMTP mailbox; message tracking is off on " +
+             store.server + ", so no log shows whether mail reaches " + name +
+             ": send a test message (KB 828938 step 7)";
+  } else if (side != nullptr && side->mounted) {
     r.text = ad_state + " and the store has its connected SMTP mailbox; no delivery to " + name +
              since + " yet: send a test message (KB 828938 step 7)";
   } else {

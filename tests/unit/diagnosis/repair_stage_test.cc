@@ -153,6 +153,19 @@ TEST_F(RepairStageTest, AnInPlaceRepairLeavesNothingToPurge) {
       << r.text;
 }
 
+// With message tracking off on the server no log can show mail flowing again: the line does not
+// wait for a delivery it could never see.
+TEST_F(RepairStageTest, WithMessageTrackingOffOnlyATestMessageCanTell) {
+  StoreShows(1, 0);
+  audit_.tracking_disabled = {"exch01"};
+  const StoreRepair r = Only();
+  EXPECT_EQ(r.stage, RepairStage::kVerifyFlow);
+  EXPECT_EQ(r.text,
+            "AD is correct and the store has its connected SMTP mailbox; message tracking is off "
+            "on EXCH01, so no log shows whether mail reaches Sales: send a test message (KB "
+            "828938 step 7)");
+}
+
 TEST_F(RepairStageTest, ANewObjectTheStoreHasNotPickedUpIsARemount) {
   StoreShows(0, 0);  // mounted, lists no SMTP mailbox at all
   const StoreRepair r = Only();

@@ -21,7 +21,8 @@
 //                  "N deliveries to <store> since <time> without a retry"
 //   kVerifyFlow    nothing left to fix that the sources show, no such delivery yet: "send a test
 //                  message"; without a mailbox snapshot of the server the remount cannot be told,
-//                  and the line says so
+//                  and the line says so; on a server whose message tracking is off
+//                  (AuditReport::tracking_disabled) no log could show a delivery, and it says so
 #pragma once
 
 #include <cstdint>
