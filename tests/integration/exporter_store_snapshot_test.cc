@@ -174,7 +174,7 @@ class ExporterStoreSnapshot : public ::testing::Test {
   int64_t taken_ = 0;
 };
 
-TEST_F(ExporterStoreSnapshot, SameFindingsAndDcStatesAsTheCheckScrapedByPrometheus) {
+TEST_F(ExporterStoreSnapshot, SameNumbersAsTheCheckForEveryStoreFamilyScrapedByPrometheus) {
   if (!PrometheusServer::Available()) GTEST_SKIP() << "prometheus not installed";
   auto exporter = StartExporter();
   ASSERT_TRUE(exporter);
