@@ -3,11 +3,12 @@
 // exdm/diagnosis/repair_stage.h).
 // Input: byte 0 picks the expected server (bit 0: "" = the file's, or "EXCH01") and whether the
 // analysis gets an audit (bit 1: one that names every listed store a mailbox store, bit 2: the
-// first one public); the rest is the file.
+// first one public, bit 3: the last one a recovery store); the rest is the file.
 // Properties: a snapshot either parses or is refused with a message (never a crash); a parsed one
 // has a server, stores with both names, mailboxes with a display name whose kind matches its
 // prefix; every finding is about a judged store and agrees with that store's counts; the repair
-// stages list only stores with a finding or an AD finding.
+// stages list only stores with a finding or an AD finding; a recovery store (the audit's, or one
+// of a storage group of the default recovery name the audit does not know) is never judged.
 #include <string>
 
 #include "exdm/base/text_util.h"
@@ -67,8 +68,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                             "",
                             "CN=" + table.store});
   }
+  // Bit 3: the audit lists the last store as a recovery store instead.
+  if ((params & 8) && !audit.stores.empty()) {
+    audit.recovery_stores.push_back({audit.stores.back(), "msExchRestore"});
+    audit.stores.pop_back();
+  }
   const exdm::AuditReport* with = params & 2 ? &audit : nullptr;
   const exdm::StoreSideReport report = exdm::AnalyzeStoreSide({*snapshot}, with);
+  for (const exdm::StoreMailboxState& s : report.stores) {
+    for (const exdm::RecoveryStore& r :
+         with ? audit.recovery_stores : std::vector<exdm::RecoveryStore>{})
+      FUZZ_CHECK(!(s.store == r.store.ref), "a recovery store is never judged");
+    const bool named =
+        exdm::EqualsIgnoreCase(s.store.storage_group, exdm::kDefaultRecoveryGroupName);
+    FUZZ_CHECK(!named || (with && s.audited), "the recovery storage group is never judged");
+  }
   for (const exdm::StoreFinding& f : report.findings) {
     const exdm::StoreMailboxState* state = report.Find(f.store);
     FUZZ_CHECK(state != nullptr, "a finding is about a judged store");
