@@ -112,6 +112,8 @@ void RenderDsAccess(const DsAccessView& view, const std::vector<DsAccessSnapshot
 
 void AddStoreSnapshotSources(const CheckOptions& o, PipelineRequest& request) {
   const int64_t now = EvaluationTime(o);
+  // The name rule applies to the snapshots' stores also without -H.
+  request.recovery_group_name = o.ldap.recovery_group_name;
   if (!o.mailbox_snapshots.files.empty()) {
     request.mailboxes = MakeStoreSnapshotOptions(o.mailbox_snapshots, now);
   }

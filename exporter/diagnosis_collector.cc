@@ -70,6 +70,7 @@ Status DiagnosisCollector::Diagnose(const LatestResults::Results& latest) {
   sources.events = latest.events.get();
   sources.mailboxes = latest.mailboxes.get();
   sources.dsaccess = latest.dsaccess.get();
+  sources.recovery_group_name = ldap_.recovery_group_name;
   sources.now = static_cast<int64_t>(std::time(nullptr));
   CorrelatedDiagnosis result = CorrelateAndDiagnose(sources, deadline, &cache_);
   if (!result.correlation_status.ok()) {

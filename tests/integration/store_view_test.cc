@@ -175,6 +175,33 @@ TEST_F(StoreView, DsAccessDcDownOrOutOfSyncIsAWarningEvenWithoutLdap) {
       << r.out;
 }
 
+// Without -H only the name tells a recovery storage group: EXCH07's restored copy lists the live
+// store's old SMTP and system mailboxes, disconnected. By the default name it is never judged;
+// with the name rule turned off (--recovery-group-name "") its rows count for the live store,
+// which the check then calls purge_pending: the option reaches the store side without an audit.
+TEST_F(StoreView, RecoveryStorageGroupIsKnownByItsNameWithoutLdap) {
+  const std::vector<std::string> base = {CheckBinary(),
+                                         "all",
+                                         "--now",
+                                         kNow,
+                                         "--state-file",
+                                         "none",
+                                         "--mailbox-snapshot",
+                                         "EXCH07=" + StoreSnapshotFixture("EXCH07-mailboxes.csv")};
+  const ProgramResult named = RunProgram(base);
+  EXPECT_EQ(named.exit_code, 0) << named.out;
+  EXPECT_NE(named.out.find("store_findings=0"), std::string::npos) << named.out;
+  EXPECT_NE(named.out.find("store mailbox tables: 1 server, 1 store judged, 1 mounted"),
+            std::string::npos)
+      << named.out;
+  const ProgramResult off = RunProgram(With(base, {"--recovery-group-name", ""}));
+  EXPECT_EQ(off.exit_code, 1) << off.out;
+  EXPECT_NE(off.out.find("[WARNING] EXCH07 / First Storage Group / Mailbox Store (EXCH07): "
+                         "purge_pending - "),
+            std::string::npos)
+      << off.out;
+}
+
 TEST_F(StoreView, AllFollowsTheRepairToTheEndOneStagePerRun) {
   const std::string logs = tmp_.File("EXCH01.log");
   ASSERT_EQ(::mkdir(logs.c_str(), 0755), 0);

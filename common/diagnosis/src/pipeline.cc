@@ -70,9 +70,8 @@ CorrelatedDiagnosis CorrelateAndDiagnose(const SourceResults& sources, const Dea
                                          RecipientStoreCache* cache) {
   CorrelatedDiagnosis out;
   if (sources.mailboxes) {
-    out.store_side = AnalyzeStoreSide(
-        *sources.mailboxes, sources.audit,
-        sources.ldap ? sources.ldap->discovery.recovery_group_name : kDefaultRecoveryGroupName);
+    out.store_side =
+        AnalyzeStoreSide(*sources.mailboxes, sources.audit, sources.recovery_group_name);
   }
   if (sources.dsaccess) out.dsaccess = AnalyzeDsAccess(*sources.dsaccess, sources.audit);
   // Without a view that answered, CorrelateStalls says why at once, without touching LDAP.
@@ -123,6 +122,7 @@ SourceResults GatheredSources::Results(int64_t now) const {
   r.events = events && events->ok() ? &(*events)->evidence : nullptr;
   r.mailboxes = mailboxes && mailboxes->ok() ? &mailbox_snapshots : nullptr;
   r.dsaccess = dsaccess && dsaccess->ok() ? &dsaccess_snapshots : nullptr;
+  r.recovery_group_name = recovery_group_name;
   r.now = now;
   return r;
 }
@@ -159,6 +159,7 @@ GatheredSources GatherSources(const PipelineRequest& request, const Deadline& de
                           deadline);
   }
   GatheredSources out;
+  out.recovery_group_name = request.recovery_group_name;
   if (ldap.valid()) {
     LdapOutcome outcome = ldap.get();
     out.ldap_request = std::move(outcome.request);

@@ -47,6 +47,9 @@ struct SourceResults {
   const EventEvidence* events = nullptr;
   const std::vector<MailboxSnapshot>* mailboxes = nullptr;  // the snapshots that were read
   const std::vector<DsAccessSnapshot>* dsaccess = nullptr;
+  // The recovery storage group name rule for stores the audit does not know (store_side.h):
+  // --recovery-group-name / [ldap] recovery_group_name, also without an audit.
+  std::string recovery_group_name = kDefaultRecoveryGroupName;
   int64_t now = 0;  // evaluation time (UNIX seconds)
 };
 
@@ -85,6 +88,7 @@ struct PipelineRequest {
   std::optional<EventRunOptions> events;
   std::optional<StoreSnapshotOptions> mailboxes;  // mailbox snapshots (store/settings.h)
   std::optional<StoreSnapshotOptions> dsaccess;   // DSAccess snapshots
+  std::string recovery_group_name = kDefaultRecoveryGroupName;  // as SourceResults says
   int64_t now = 0;
 };
 
@@ -100,6 +104,7 @@ struct GatheredSources {
   std::optional<Result<std::vector<DsAccessSnapshotRead>>> dsaccess;
   std::vector<MailboxSnapshot> mailbox_snapshots;  // the ones read (GoodSnapshots)
   std::vector<DsAccessSnapshot> dsaccess_snapshots;
+  std::string recovery_group_name = kDefaultRecoveryGroupName;  // the request's
 
   // Pointers into this, for CorrelateAndDiagnose.
   SourceResults Results(int64_t now) const;
