@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "collector_script.h"
+#include "exdm/ad/topology.h"
 #include "exdm/base/time_util.h"
 #include "exdm/diagnosis/store_side.h"
 #include "exporter_process.h"
@@ -248,6 +249,39 @@ TEST_F(ExporterStoreSnapshot, SameNumbersAsTheCheckForEveryStoreFamilyScrapedByP
   EXPECT_EQ(down[0]["metric"]["dc"], "dc3.contoso.com") << down.dump();
   EXPECT_EQ(prometheus->Query("exchange_smtp_mailbox_findings{finding=\"purge_pending\"}").size(),
             1u);
+}
+
+// [ldap] recovery_group_name reaches the store side as in the check: EXCH07 (no server of the
+// audited organization) has a restored copy of its store in the "Recovery Storage Group", never
+// judged by the default rule; with the rule off its rows make the live store purge_pending.
+TEST_F(ExporterStoreSnapshot, RecoveryStorageGroupNameRuleAsInTheCheck) {
+  WriteMoved("EXCH07-mailboxes.csv", "EXCH07-mailboxes.csv", taken_);
+  const std::string live =
+      "exchange_smtp_mailbox_findings{server=\"EXCH07\",storage_group=\"First "
+      "Storage Group\",store=\"Mailbox Store (EXCH07)\",finding=\"purge_pending\"}";
+  for (const std::string& name : {std::string(kDefaultRecoveryGroupName), std::string()}) {
+    // In the INI file: an empty value cannot be given on the command line.
+    tmp_.Write("exporter.ini", "[ldap]\nrecovery_group_name = " + name + "\n");
+    auto exporter = ExporterProcess::Start(
+        tmp_.path(), {"--ldap.uri=" + slapd_->uri(), "--ldap.bind_dn=" + slapd_->monitor_dn(),
+                      "--ldap.password_file=" + slapd_->monitor_password_file(),
+                      "--config.file=" + tmp_.File("exporter.ini"), "--exporter.audit_interval=1",
+                      "--mailbox_snapshot.interval=1",
+                      "--mailbox_snapshot.file=EXCH07=" + tmp_.File("EXCH07-mailboxes.csv"),
+                      "--exporter.state_dir=" + tmp_.path()});
+    ASSERT_TRUE(exporter);
+    ASSERT_TRUE(exporter->WaitForMetric("exchange_collector_success{collector=\"diagnosis\"} 1",
+                                        std::chrono::seconds(30)))
+        << exporter->Log();
+    const std::string metrics = exporter->ScrapeText();
+    EXPECT_EQ(metrics.find(live + " 1") != std::string::npos, name.empty())
+        << "recovery_group_name '" << name << "':\n"
+        << metrics;
+    EXPECT_EQ(metrics.find("storage_group=\"Recovery Storage Group\",store=\"Mailbox Store "
+                           "(EXCH07)\",finding="),
+              std::string::npos)
+        << metrics;
+  }
 }
 
 TEST_F(ExporterStoreSnapshot, StaleSnapshotFailsItsCollectorAndKeepsTheLastGoodValues) {
