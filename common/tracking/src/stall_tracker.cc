@@ -7,20 +7,26 @@
 
 namespace exdm {
 
-namespace {
-
-constexpr uint64_t kMsgSeed = 0x6a09e667f3bcc908ULL;
-constexpr uint64_t kPairSalt = 0xbb67ae8584caa73bULL;
-
-uint64_t MessageHash(std::string_view msgid) {
-  return HashBytes(msgid.data(), msgid.size(), kMsgSeed);
+bool HashSet64::Insert(uint64_t h) {
+  if (h == 0) h = 1;  // 0 marks an empty slot
+  if ((size_ + 1) * 2 > slots_.size()) {
+    std::vector<uint64_t> old(slots_.size() * 2, 0);
+    old.swap(slots_);
+    size_ = 0;
+    for (uint64_t v : old) {
+      if (v) Insert(v);
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  for (size_t s = h & mask;; s = (s + 1) & mask) {
+    if (slots_[s] == h) return false;
+    if (slots_[s] == 0) {
+      slots_[s] = h;
+      ++size_;
+      return true;
+    }
+  }
 }
-
-uint64_t PairHash(uint64_t message_hash, std::string_view lower_rcpt) {
-  return HashBytes(lower_rcpt.data(), lower_rcpt.size(), message_hash ^ kPairSalt);
-}
-
-}  // namespace
 
 void StallTracker::AdvanceTime(int64_t t) {
   if (t <= stream_time_) return;
@@ -46,7 +52,7 @@ void StallTracker::Delivered(const DeliveryPair& p) {
   ++counters_.deliveries;
   if (delivered_.size() >= cfg_.max_delivered_recipients) return;
   const std::string_view rcpt = table_.Recipient(p);
-  if (delivered_seen_.insert(HashBytes(rcpt.data(), rcpt.size(), kMsgSeed)).second) {
+  if (delivered_seen_.Insert(HashBytes(rcpt.data(), rcpt.size(), kMessageHashSeed))) {
     delivered_.emplace_back(rcpt);
   }
 }
@@ -110,16 +116,13 @@ void StallTracker::ForEachOfMessage(uint64_t mh, std::string_view msgid, F f) {
   }
 }
 
-void StallTracker::Apply(DeliveryRole role, int64_t t, std::string_view msgid,
-                         std::string_view rcpt_raw) {
-  AdvanceTime(t);
-  const uint64_t mh = MessageHash(msgid);
-  const size_t n = std::min(rcpt_raw.size(), kMaxRecipient);
-  for (size_t i = 0; i < n; ++i)
-    lower_[i] = AsciiLower(rcpt_raw[i]);
-  const std::string_view rcpt(lower_, n);
-  const uint64_t h = PairHash(mh, rcpt);
-  switch (role) {
+void StallTracker::Apply(const ParsedRow& row, std::string_view rcpt) {
+  AdvanceTime(row.advance);
+  const int64_t t = row.t;
+  const uint64_t mh = row.msg_hash;
+  const uint64_t h = row.pair_hash;
+  const std::string_view msgid(row.msgid, row.msgid_len);
+  switch (row.role) {
     case DeliveryRole::kNone:
       return;
     case DeliveryRole::kQueued: {
