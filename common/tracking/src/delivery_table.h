@@ -84,6 +84,9 @@ inline bool SameKey(std::string_view a, std::string_view b) {
 class DeliveryTable {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;
+  // Dead key bytes that, once they are also half the arena, make it compact: small, so a table of
+  // a few thousand pairs keeps its keys in cache (every insert writes one, every find reads one).
+  static constexpr size_t kCompactAfter = 128 * 1024;
 
   DeliveryTable() {
     Rehash(pair_slots_, 1024, /*by_message=*/false), Rehash(msg_slots_, 1024, true);
@@ -189,7 +192,7 @@ class DeliveryTable {
     p.next_in_message = 0;
     free_.push_back(idx);
     --live_;
-    if (garbage_ > (1u << 20) && garbage_ * 2 > arena_.size()) Compact();
+    if (garbage_ > kCompactAfter && garbage_ * 2 > arena_.size()) Compact();
   }
 
   template <typename F>
