@@ -89,6 +89,7 @@ LocalDeliveryReport LocalDeliveryAnalyzer::Evaluate(int64_t now) {
   r.bad_line_samples = run.samples;
   r.file_errors = impl_->file_errors;
   r.warnings = impl_->warnings;
+  impl_->parser.ReleaseBuffers();
   return r;
 }
 

@@ -196,6 +196,7 @@ size_t LineParser::Parse(const char* data, size_t size, bool final, uint64_t off
   const char* p = data;
   const char* end = data + size;
   if (offset == 0 && size >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+  if (out.event_counts.empty()) out.event_counts.assign(TrackingEventTable::kMaxId + 1, 0);
   // Log time from rows without a role, carried into the next row (or a row of its own at the end).
   int64_t pending = INT64_MIN;
   auto moved = [&](int64_t t) {

@@ -45,7 +45,7 @@ struct ParsedChunk {
   std::vector<ParsedRow> rows;
   std::string recipients;  // lower case, ParsedRow::rcpt_at indexes here
   uint64_t lines = 0, bad_lines = 0, other_events = 0;
-  std::vector<uint64_t> event_counts = std::vector<uint64_t>(TrackingEventTable::kMaxId + 1, 0);
+  std::vector<uint64_t> event_counts;  // by ID, sized by the first Parse (80 KB)
   std::vector<uint16_t> events_seen;   // the IDs event_counts holds, so merging skips the zeros
   std::optional<int64_t> last_event;   // latest plausible row time
   std::vector<BadLineSample> samples;  // `file` left empty: the merge names it
@@ -148,6 +148,9 @@ class TrackingLogParser {
   const Counters& counters() const { return counters_; }
   Counters& counters() { return counters_; }
   const RunStats& run() const { return run_; }
+  // The reading is over: the serial path's row buffer goes (a run over 50 servers keeps 50
+  // analyzers until it has reported).
+  void ReleaseBuffers() { scratch_ = ParsedChunk(); }
 
  private:
   const LocalDeliveryConfig& cfg_;
