@@ -17,6 +17,7 @@
 #include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "http_client.h"
+#include "machine_info.h"
 #include "paths.h"
 #include "process.h"
 #include "slapd_fixture.h"
@@ -50,15 +51,6 @@ Latency Scrape(int port) {
   l.p99 = ms[ms.size() * 99 / 100];
   l.max = ms.back();
   return l;
-}
-
-long StatusKb(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
-  }
-  return -1;
 }
 
 TEST(ExporterBinaryBench, TenThousandStoresHundredThousandInFlightLdapSuspended) {
@@ -150,8 +142,8 @@ TEST(ExporterBinaryBench, TenThousandStoresHundredThousandInFlightLdapSuspended)
   const Latency result = Scrape(exporter->port());
   const bool still_down = exporter->ScrapeText().find(up) != std::string::npos;
   slapd->Resume();
-  const long rss_kb = StatusKb(exporter->process().pid(), "VmRSS:");
-  const long hwm_kb = StatusKb(exporter->process().pid(), "VmHWM:");
+  const long rss_kb = ProcessStatusKb(exporter->process().pid(), "VmRSS:");
+  const long hwm_kb = ProcessStatusKb(exporter->process().pid(), "VmHWM:");
   std::printf(
       "baseline (LDAP up)        p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  gzip %zu bytes\n",
       baseline.p50, baseline.p99, baseline.max, baseline.bytes);
