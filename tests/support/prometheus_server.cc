@@ -39,7 +39,7 @@ std::unique_ptr<PrometheusServer> PrometheusServer::Start(const std::string& dir
   config +=
       "    static_configs:\n      - targets: ['127.0.0.1:" + std::to_string(options.target_port) +
       "']\n";
-  std::ofstream(dir + "/prometheus.yml") << config;
+  std::ofstream(dir + "/prometheus.yml") << (options.config.empty() ? config : options.config);
 
   std::unique_ptr<PrometheusServer> server(new PrometheusServer());
   server->process_ = StartHttpDaemon(

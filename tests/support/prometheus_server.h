@@ -21,6 +21,9 @@ class PrometheusServer {
     std::string basic_auth_password;
     std::vector<std::string> rule_files;  // evaluated every scrape_interval
     int alertmanager_port = 0;            // 0: no alerting
+    // A whole prometheus.yml to run instead of the one the fields above make (they are then
+    // ignored): a shipped example with its hosts and paths replaced.
+    std::string config;
   };
   // GTEST_SKIP-worthy absence is reported by Available(); failures are non-fatal test failures
   // with the log, returning nullptr.
