@@ -1,13 +1,12 @@
 #include "check_options.h"
 
 #include <boost/program_options.hpp>
-#include <cstddef>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include "exdm/base/time_util.h"
 #include "exdm/version.h"
+#include "extra_opts.h"
 
 namespace po = boost::program_options;
 
@@ -25,6 +24,13 @@ const char* ModeName(Mode mode) {
       return "all";
   }
   return "all";
+}
+
+std::optional<Mode> ParseModeName(const std::string& word) {
+  for (Mode mode : {Mode::kMailbox, Mode::kQueue, Mode::kEvents, Mode::kAll}) {
+    if (word == ModeName(mode)) return mode;
+  }
+  return std::nullopt;
 }
 
 PluginState CheckOptions::SeverityOf(FindingKind kind) const {
@@ -69,7 +75,7 @@ constexpr const char kExamples[] =
 // The guidelines: help fits an 80-column terminal.
 constexpr unsigned kHelpWidth = 80;
 
-po::options_description MakeOptions() {
+po::options_description LdapOptions() {
   po::options_description ldap("LDAP", kHelpWidth, kHelpWidth / 2);
   ldap.add_options()
       ("ldap-uri,H", po::value<std::vector<std::string>>()->composing(),
@@ -89,6 +95,10 @@ po::options_description MakeOptions() {
       ("server,s", po::value<std::vector<std::string>>()->composing(),
        "restrict to this Exchange server (repeatable)");
 
+  return ldap;
+}
+
+po::options_description InputOptions() {
   po::options_description inputs("Inputs", kHelpWidth, kHelpWidth / 2);
   inputs.add_options()
       ("tracking-dir", po::value<std::vector<std::string>>()->composing(),
@@ -114,6 +124,10 @@ po::options_description MakeOptions() {
       ("max-in-flight", po::value<uint64_t>()->default_value(2'000'000),
        "local deliveries tracked per server at most (bounds memory); more are counted as overflow");
 
+  return inputs;
+}
+
+po::options_description ThresholdOptions() {
   po::options_description thresholds("Thresholds (Monitoring Plugins ranges)", kHelpWidth, kHelpWidth / 2);
   thresholds.add_options()
       ("warning-age", po::value<std::string>()->default_value("900"),
@@ -139,6 +153,10 @@ po::options_description MakeOptions() {
        "events: look back this many seconds")
       ("since", po::value<std::string>(), "events: absolute start (ISO 8601) instead of --window");
 
+  return thresholds;
+}
+
+po::options_description OtherOptions() {
   po::options_description other("Other", kHelpWidth, kHelpWidth / 2);
   other.add_options()
       ("remediation-ldif", po::value<std::string>(),
@@ -154,152 +172,17 @@ po::options_description MakeOptions() {
       ("version,V", "print the version and exit")
       ("help,h", "print this help and exit");
 
+  return other;
+}
+
+po::options_description MakeOptions() {
   po::options_description all(kHelpWidth, kHelpWidth / 2);
-  all.add(ldap).add(inputs).add(thresholds).add(other);
+  all.add(LdapOptions()).add(InputOptions()).add(ThresholdOptions()).add(OtherOptions());
   return all;
 }
 // clang-format on
 
-Status Bad(const std::string& message) {
-  return Status(ErrorCode::kInvalidArgument, message);
-}
-
-Result<std::optional<Range>> OptionalRange(const po::variables_map& vm, const char* name) {
-  if (!vm.count(name)) return std::optional<Range>();
-  const std::string& text = vm[name].as<std::string>();
-  if (text.empty() || text == "none") return std::optional<Range>();
-  auto range = Range::Parse(text);
-  if (!range) return range.status().WithContext(std::string("--") + name);
-  return std::optional<Range>(*range);
-}
-
-Status FillThresholds(const po::variables_map& vm, const char* warning, const char* critical,
-                      Thresholds& out) {
-  auto w = OptionalRange(vm, warning);
-  if (!w) return w.status();
-  auto c = OptionalRange(vm, critical);
-  if (!c) return c.status();
-  out.warning = *w;
-  out.critical = *c;
-  return Status::Ok();
-}
-
-bool IsModeName(const std::string& word) {
-  return word == "mailbox" || word == "queue" || word == "events" || word == "all";
-}
-
-std::string Trim(const std::string& s) {
-  const size_t b = s.find_first_not_of(" \t");
-  const size_t e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
-// Monitoring Plugins' extra-opts (lib/parse_ini.c): "[section][@file]". The section defaults to
-// the program name; without a file, the standard locations are searched (MP_CONFIG_FILE, then
-// /etc/nagios/plugins.ini and friends). Each "key = value" line of the section becomes
-// "--key=value" ("-k value" for a one-letter key); "key" or "key =" becomes a bare "--key" for
-// switches. Blank lines and lines starting with '#' or ';' are comments.
-Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec,
-                                               const po::options_description& desc) {
-  std::string section = "check_exchange_delivery";
-  std::string file;
-  const size_t at = spec.find('@');
-  if (at == std::string::npos) {
-    if (!spec.empty()) section = spec;
-  } else {
-    if (at > 0) section = spec.substr(0, at);
-    file = spec.substr(at + 1);
-  }
-  std::vector<std::string> candidates;
-  if (!file.empty()) {
-    candidates.push_back(file);
-  } else {
-    if (const char* env = std::getenv("MP_CONFIG_FILE")) candidates.emplace_back(env);
-    for (const char* p : {"/etc/nagios/plugins.ini", "/usr/local/nagios/etc/plugins.ini",
-                          "/usr/local/etc/nagios/plugins.ini", "/etc/opt/nagios/plugins.ini",
-                          "/etc/nagios-plugins.ini", "/usr/local/etc/nagios-plugins.ini",
-                          "/etc/opt/nagios-plugins.ini", "/etc/monitoring-plugins.ini"}) {
-      candidates.emplace_back(p);
-    }
-  }
-  for (const std::string& path : candidates) {
-    std::ifstream in(path);
-    if (!in) {
-      if (!file.empty()) return Bad("--extra-opts: cannot read '" + path + "'");
-      continue;
-    }
-    std::vector<std::string> args;
-    bool in_section = false, found = false, seen_section = false;
-    std::string line;
-    for (int number = 1; std::getline(in, line); ++number) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const std::string text = Trim(line);
-      if (text.empty() || text[0] == '#' || text[0] == ';') continue;
-      const std::string where = "--extra-opts: " + path + ":" + std::to_string(number) + ": ";
-      if (text[0] == '[') {
-        const size_t close = text.find(']');
-        if (close == std::string::npos) return Bad(where + "unterminated section header");
-        seen_section = true;
-        in_section = Trim(text.substr(1, close - 1)) == section;
-        found = found || in_section;
-        continue;
-      }
-      if (!seen_section) return Bad(where + "option outside of any [section]");
-      if (!in_section) continue;
-      const size_t eq = text.find('=');
-      const std::string key = Trim(text.substr(0, eq));
-      const std::string value = eq == std::string::npos ? std::string() : Trim(text.substr(eq + 1));
-      if (key.empty()) return Bad(where + "missing option name before '='");
-      if (key == "extra-opts") return Bad(where + "a section may not include extra-opts");
-      const po::option_description* known =
-          key.size() == 1 ? desc.find_nothrow("-" + key, false) : desc.find_nothrow(key, false);
-      const bool is_switch = known && known->semantic()->max_tokens() == 0;
-      if (is_switch && !value.empty()) {
-        return Bad(where + "'" + key + "' is a switch and takes no value");
-      }
-      if (key.size() == 1) {
-        // "-k" and the value as its own word: "-k=value" would hand the '=' to the option.
-        args.push_back("-" + key);
-        if (!is_switch && eq != std::string::npos) args.push_back(value);
-      } else {
-        args.push_back(is_switch || eq == std::string::npos ? "--" + key
-                                                            : "--" + key + "=" + value);
-      }
-    }
-    if (!found) {
-      return Bad("--extra-opts: no section [" + section + "] in '" + path + "'");
-    }
-    return args;
-  }
-  return Bad("--extra-opts: no configuration file found for section [" + section +
-             "] (looked in $MP_CONFIG_FILE, /etc/nagios/plugins.ini, ...)");
-}
-
-// Takes every --extra-opts out of argv (as lib/extra_opts.c does before getopt): "--extra-opts",
-// "--extra-opts=SPEC" and "--extra-opts SPEC" when SPEC is not an option or a MODE. The rest of
-// argv comes back in `rest`.
-std::vector<std::string> TakeExtraOpts(const std::vector<std::string>& args,
-                                       std::vector<std::string>& rest) {
-  static const std::string kName = "--extra-opts";
-  std::vector<std::string> specs;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-      break;
-    }
-    if (a.rfind(kName + "=", 0) == 0) {
-      specs.push_back(a.substr(kName.size() + 1));
-    } else if (a == kName) {
-      const bool next_is_spec = i + 1 < args.size() && !args[i + 1].empty() &&
-                                args[i + 1][0] != '-' && !IsModeName(args[i + 1]);
-      specs.push_back(next_is_spec ? args[++i] : std::string());
-    } else {
-      rest.push_back(a);
-    }
-  }
-  return specs;
-}
+// ---- Reading the words: --extra-opts files first, then the command line, Unix style.
 
 // getopt semantics over the combined argument list: for a single-valued option the last
 // occurrence wins (so the command line, which comes after every --extra-opts file, overrides
@@ -326,181 +209,225 @@ int ResolveOccurrences(po::parsed_options& parsed, const po::options_description
   return verbosity;
 }
 
-std::string HelpText(const po::options_description& desc) {
-  std::ostringstream out;
-  out << "check_exchange_delivery " << kVersion << "\n" << kUsage << desc << kExamples;
-  return out.str();
+Status Bad(const std::string& message) {
+  return Status(ErrorCode::kInvalidArgument, message);
 }
 
-}  // namespace
+struct Words {
+  po::variables_map vm;
+  int verbosity = 0;
+};
 
-Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
-  ParsedCommandLine parsed;
-  const po::options_description desc = MakeOptions();
+// As lib/extra_opts.c: the options read from --extra-opts files come first, the command line
+// after them, and then the usual "last one wins" applies.
+Result<std::vector<std::string>> ExpandExtraOpts(int argc, const char* const argv[],
+                                                 const po::options_description& desc) {
+  std::vector<std::string> command_line;
+  const std::vector<std::string> specs =
+      TakeExtraOpts(std::vector<std::string>(argv + 1, argv + argc), command_line);
+  std::vector<std::string> args;
+  for (const std::string& spec : specs) {
+    auto extra = ReadExtraOpts(spec, desc);
+    if (!extra) return extra.status();
+    args.insert(args.end(), extra->begin(), extra->end());
+  }
+  args.insert(args.end(), command_line.begin(), command_line.end());
+  return args;
+}
+
+Result<Words> ReadWords(int argc, const char* const argv[], const po::options_description& desc) {
   po::options_description with_mode = desc;
   with_mode.add_options()("mode", po::value<std::string>(), "check mode");
   po::positional_options_description positional;
   positional.add("mode", 1);
-
-  po::variables_map vm;
-  int verbosity = 0;
+  Words words;
   try {
-    // As lib/extra_opts.c: the options read from --extra-opts files come first, the command line
-    // after them, and then the usual "last one wins" applies.
-    std::vector<std::string> command_line;
-    const std::vector<std::string> specs =
-        TakeExtraOpts(std::vector<std::string>(argv + 1, argv + argc), command_line);
-    std::vector<std::string> args;
-    for (const std::string& spec : specs) {
-      auto extra = ReadExtraOpts(spec, desc);
-      if (!extra) return extra.status();
-      args.insert(args.end(), extra->begin(), extra->end());
-    }
-    args.insert(args.end(), command_line.begin(), command_line.end());
+    auto args = ExpandExtraOpts(argc, argv, desc);
+    if (!args) return args.status();
     // Unix style without guessing: abbreviated long options would change meaning as options are
     // added, which is not what a monitoring configuration should depend on.
     po::parsed_options options =
-        po::command_line_parser(args)
+        po::command_line_parser(*args)
             .options(with_mode)
             .positional(positional)
             .style(po::command_line_style::unix_style & ~po::command_line_style::allow_guessing)
             .run();
-    verbosity = ResolveOccurrences(options, with_mode);
-    po::store(options, vm);
-    po::notify(vm);
+    words.verbosity = ResolveOccurrences(options, with_mode);
+    po::store(options, words.vm);
+    po::notify(words.vm);
   } catch (const po::error& e) {
     // The guidelines' "diagnostic and the usage", on the one status line a monitoring core shows.
     return Bad(std::string(e.what()) +
                "; usage: check_exchange_delivery MODE [options], see --help");
   }
+  return words;
+}
 
-  if (vm.count("help")) {
-    parsed.action = ParsedCommandLine::Action::kHelp;
-    parsed.help_text = HelpText(desc);
-    return parsed;
-  }
-  if (vm.count("version")) {
-    parsed.action = ParsedCommandLine::Action::kVersion;
-    return parsed;
-  }
+// ---- Conversion and validation, one group at a time: words in, CheckOptions fields out.
 
-  CheckOptions& o = parsed.options;
+std::vector<std::string> Strings(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>();
+}
+
+std::string String(const po::variables_map& vm, const char* name) {
+  return vm.count(name) ? vm[name].as<std::string>() : std::string();
+}
+
+Result<std::optional<Range>> OptionalRange(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::optional<Range>();
+  const std::string& text = vm[name].as<std::string>();
+  if (text.empty() || text == "none") return std::optional<Range>();
+  auto range = Range::Parse(text);
+  if (!range) return range.status().WithContext(std::string("--") + name);
+  return std::optional<Range>(*range);
+}
+
+Status FillThresholds(const po::variables_map& vm, const char* warning, const char* critical,
+                      Thresholds& out) {
+  auto w = OptionalRange(vm, warning);
+  if (!w) return w.status();
+  auto c = OptionalRange(vm, critical);
+  if (!c) return c.status();
+  out.warning = *w;
+  out.critical = *c;
+  return Status::Ok();
+}
+
+Result<std::vector<NamedPath>> NamedPaths(const po::variables_map& vm, const char* name) {
+  std::vector<NamedPath> out;
+  for (const std::string& spec : Strings(vm, name)) {
+    auto p = ParseNamedPath(spec);
+    if (!p) return p.status().WithContext(std::string("--") + name);
+    out.push_back(*p);
+  }
+  return out;
+}
+
+Result<int64_t> IsoTime(const po::variables_map& vm, const char* name, const char* example) {
+  auto t = ParseIso8601(String(vm, name));
+  if (!t)
+    return Bad(std::string("--") + name + " '" + String(vm, name) + "': expected ISO 8601" +
+               example);
+  return *t;
+}
+
+Result<Mode> TakeMode(const po::variables_map& vm) {
   if (!vm.count("mode")) return Bad("missing MODE (mailbox, queue, events or all); see --help");
-  const std::string mode = vm["mode"].as<std::string>();
-  if (mode == "mailbox") {
-    o.mode = Mode::kMailbox;
-  } else if (mode == "queue") {
-    o.mode = Mode::kQueue;
-  } else if (mode == "events") {
-    o.mode = Mode::kEvents;
-  } else if (mode == "all") {
-    o.mode = Mode::kAll;
-  } else {
-    return Bad("unknown MODE '" + mode + "' (expected mailbox, queue, events or all)");
-  }
+  const std::string word = vm["mode"].as<std::string>();
+  const std::optional<Mode> mode = ParseModeName(word);
+  if (!mode) return Bad("unknown MODE '" + word + "' (expected mailbox, queue, events or all)");
+  return *mode;
+}
 
-  auto strings = [&vm](const char* name) {
-    return vm.count(name) ? vm[name].as<std::vector<std::string>>() : std::vector<std::string>();
-  };
-  auto string = [&vm](const char* name) {
-    return vm.count(name) ? vm[name].as<std::string>() : std::string();
-  };
-  o.ldap_uris = strings("ldap-uri");
-  for (const std::string& uri : o.ldap_uris) {
+Status TakeLdap(const po::variables_map& vm, CheckOptions& o) {
+  LdapSettings& ldap = o.ldap;
+  ldap.uris = Strings(vm, "ldap-uri");
+  for (const std::string& uri : ldap.uris) {
     if (uri.rfind("ldap://", 0) != 0 && uri.rfind("ldaps://", 0) != 0 &&
         uri.rfind("ldapi://", 0) != 0) {
       return Bad("--ldap-uri '" + uri + "': expected ldap://, ldaps:// or ldapi://");
     }
   }
-  o.base = string("base");
-  o.bind_dn = string("bind-dn");
-  o.sasl_mech = string("sasl-mech");
-  o.password_file = string("password-file");
-  o.password_env = string("password-env");
-  if (!o.password_file.empty() && !o.password_env.empty()) {
+  ldap.base = String(vm, "base");
+  ldap.bind_dn = String(vm, "bind-dn");
+  ldap.sasl_mech = String(vm, "sasl-mech");
+  ldap.password_file = String(vm, "password-file");
+  ldap.password_env = String(vm, "password-env");
+  if (!ldap.password_file.empty() && !ldap.password_env.empty()) {
     return Bad("--password-file and --password-env are mutually exclusive");
   }
-  o.starttls = vm["starttls"].as<bool>();
-  o.ca_file = string("ca-file");
-  o.insecure_skip_verify = vm["insecure-skip-verify"].as<bool>();
-  o.servers = strings("server");
+  ldap.starttls = vm["starttls"].as<bool>();
+  ldap.ca_file = String(vm, "ca-file");
+  ldap.insecure_skip_verify = vm["insecure-skip-verify"].as<bool>();
+  ldap.ca_file_option = "--ca-file";
+  ldap.insecure_option = "--insecure-skip-verify";
+  ldap.servers = Strings(vm, "server");
+  return Status::Ok();
+}
 
-  for (const std::string& spec : strings("tracking-dir")) {
-    auto p = ParseNamedPath(spec);
-    if (!p) return p.status().WithContext("--tracking-dir");
-    o.tracking_dirs.push_back(*p);
-  }
-  for (const std::string& spec : strings("event-file")) {
-    auto p = ParseNamedPath(spec);
-    if (!p) return p.status().WithContext("--event-file");
-    o.event_files.push_back(*p);
-  }
-  for (const std::string& spec : strings("queue-snapshot")) {
-    auto p = ParseNamedPath(spec);
-    if (!p) return p.status().WithContext("--queue-snapshot");
-    o.queue_snapshots.push_back(*p);
-  }
-  o.snapshot_max_age = vm["snapshot-max-age"].as<int64_t>();
-  if (o.snapshot_max_age <= 0)
+Status TakeTracking(const po::variables_map& vm, CheckOptions& o) {
+  TrackingSettings& tracking = o.tracking;
+  auto dirs = NamedPaths(vm, "tracking-dir");
+  if (!dirs) return dirs.status();
+  tracking.dirs = std::move(*dirs);
+  auto table = MakeTrackingEventTable(String(vm, "attempt-events"), String(vm, "end-events"));
+  if (!table) return Bad(table.status().message());
+  tracking.events = *table;
+  const uint64_t max_in_flight = vm["max-in-flight"].as<uint64_t>();
+  if (max_in_flight == 0) return Bad("--max-in-flight must be at least 1");
+  tracking.max_in_flight = static_cast<size_t>(max_in_flight);
+  return Status::Ok();
+}
+
+Status TakeSnapshots(const po::variables_map& vm, CheckOptions& o) {
+  auto files = NamedPaths(vm, "queue-snapshot");
+  if (!files) return files.status();
+  o.snapshots.files = std::move(*files);
+  o.snapshots.max_age_seconds = vm["snapshot-max-age"].as<int64_t>();
+  if (o.snapshots.max_age_seconds <= 0)
     return Bad("--snapshot-max-age must be a positive number of seconds");
   o.snapshot_tolerance = vm["snapshot-tolerance"].as<int64_t>();
   if (o.snapshot_tolerance < 0) return Bad("--snapshot-tolerance must not be negative");
-  o.event_tz = string("event-tz");
-  o.state_file = string("state-file");
-  {
-    auto table = MakeTrackingEventTable(string("attempt-events"), string("end-events"));
-    if (!table) return Bad(table.status().message());
-    o.tracking_events = *table;
+  return Status::Ok();
+}
+
+Status TakeEvents(const po::variables_map& vm, CheckOptions& o) {
+  auto files = NamedPaths(vm, "event-file");
+  if (!files) return files.status();
+  o.events.files = std::move(*files);
+  o.events.time_zone = String(vm, "event-tz");
+  o.window_seconds = vm["window"].as<int64_t>();
+  if (o.window_seconds <= 0) return Bad("--window must be a positive number of seconds");
+  if (vm.count("since")) {
+    auto t = IsoTime(vm, "since", "");
+    if (!t) return t.status();
+    o.since = *t;
   }
-  o.max_in_flight = vm["max-in-flight"].as<uint64_t>();
-  if (o.max_in_flight == 0) return Bad("--max-in-flight must be at least 1");
+  return Status::Ok();
+}
+
+Status TakeRunInputs(const po::variables_map& vm, CheckOptions& o) {
+  o.state_file = String(vm, "state-file");
   if (vm.count("now")) {
-    auto t = ParseIso8601(string("now"));
-    if (!t)
-      return Bad("--now '" + string("now") + "': expected ISO 8601, e.g. 2026-11-25T14:00:00Z");
+    auto t = IsoTime(vm, "now", ", e.g. 2026-11-25T14:00:00Z");
+    if (!t) return t.status();
     o.now = *t;
   }
+  return Status::Ok();
+}
 
-  if (Status s = FillThresholds(vm, "warning-age", "critical-age", o.age); !s.ok()) return s;
-  if (Status s = FillThresholds(vm, "warning-stalled", "critical-stalled", o.stalled); !s.ok())
-    return s;
-  if (Status s =
-          FillThresholds(vm, "warning-logon-failures", "critical-logon-failures", o.logon_failures);
-      !s.ok())
-    return s;
-  if (Status s =
-          FillThresholds(vm, "warning-failing-stores", "critical-failing-stores", o.failing_stores);
-      !s.ok())
-    return s;
-  // -w/-c alias the mode's primary metric; in "all" they are ambiguous, so refuse them there.
-  if (vm.count("warning") || vm.count("critical")) {
-    Thresholds* primary = nullptr;
-    switch (o.mode) {
-      case Mode::kMailbox:
-        primary = &o.failing_stores;
-        break;
-      case Mode::kQueue:
-        primary = &o.age;
-        break;
-      case Mode::kEvents:
-        primary = &o.logon_failures;
-        break;
-      case Mode::kAll:
-        return Bad("-w/-c are ambiguous in mode 'all'; use the named thresholds");
-    }
-    if (vm.count("warning")) {
-      auto w = OptionalRange(vm, "warning");
-      if (!w) return w.status();
-      primary->warning = *w;
-    }
-    if (vm.count("critical")) {
-      auto c = OptionalRange(vm, "critical");
-      if (!c) return c.status();
-      primary->critical = *c;
-    }
+// -w/-c alias the mode's primary metric; in "all" they are ambiguous, so refuse them there.
+Status TakePrimaryAlias(const po::variables_map& vm, CheckOptions& o) {
+  if (!vm.count("warning") && !vm.count("critical")) return Status::Ok();
+  Thresholds* primary = nullptr;
+  switch (o.mode) {
+    case Mode::kMailbox:
+      primary = &o.failing_stores;
+      break;
+    case Mode::kQueue:
+      primary = &o.age;
+      break;
+    case Mode::kEvents:
+      primary = &o.logon_failures;
+      break;
+    case Mode::kAll:
+      return Bad("-w/-c are ambiguous in mode 'all'; use the named thresholds");
   }
+  if (vm.count("warning")) {
+    auto w = OptionalRange(vm, "warning");
+    if (!w) return w.status();
+    primary->warning = *w;
+  }
+  if (vm.count("critical")) {
+    auto c = OptionalRange(vm, "critical");
+    if (!c) return c.status();
+    primary->critical = *c;
+  }
+  return Status::Ok();
+}
 
-  for (const std::string& spec : strings("finding-severity")) {
+Status TakeFindingSeverities(const po::variables_map& vm, CheckOptions& o) {
+  for (const std::string& spec : Strings(vm, "finding-severity")) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos)
       return Bad("--finding-severity '" + spec + "': expected KIND=STATE");
@@ -510,37 +437,94 @@ Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
     if (!state) return Bad("--finding-severity: unknown state '" + spec.substr(eq + 1) + "'");
     o.finding_severity[*kind] = *state;
   }
-  o.window_seconds = vm["window"].as<int64_t>();
-  if (o.window_seconds <= 0) return Bad("--window must be a positive number of seconds");
-  if (vm.count("since")) {
-    auto t = ParseIso8601(string("since"));
-    if (!t) return Bad("--since '" + string("since") + "': expected ISO 8601");
-    o.since = *t;
-  }
+  return Status::Ok();
+}
 
-  o.remediation_ldif = string("remediation-ldif");
-  {
-    auto state = ParseState(string("unreachable-state"));
-    if (!state) return Bad("--unreachable-state: expected OK, WARNING, CRITICAL or UNKNOWN");
-    o.unreachable_state = *state;
+Status TakeThresholds(const po::variables_map& vm, CheckOptions& o) {
+  const struct {
+    const char* warning;
+    const char* critical;
+    Thresholds CheckOptions::*field;
+  } kPairs[] = {
+      {"warning-age", "critical-age", &CheckOptions::age},
+      {"warning-stalled", "critical-stalled", &CheckOptions::stalled},
+      {"warning-logon-failures", "critical-logon-failures", &CheckOptions::logon_failures},
+      {"warning-failing-stores", "critical-failing-stores", &CheckOptions::failing_stores},
+  };
+  for (const auto& pair : kPairs) {
+    if (Status s = FillThresholds(vm, pair.warning, pair.critical, o.*pair.field); !s.ok())
+      return s;
   }
-  {
-    const std::string spec = string("timeout");
-    const size_t colon = spec.find(':');
-    const std::string seconds = spec.substr(0, colon);
-    char* end = nullptr;
-    const long long value = std::strtoll(seconds.c_str(), &end, 10);
-    if (seconds.empty() || *end != '\0' || value <= 0 || value > 86400) {
-      return Bad("--timeout '" + spec + "': expected SEC[:STATE] with 1 <= SEC <= 86400");
-    }
-    o.timeout_seconds = value;
-    if (colon != std::string::npos) {
-      auto state = ParseState(spec.substr(colon + 1));
-      if (!state) return Bad("--timeout '" + spec + "': unknown state after ':'");
-      o.timeout_state = *state;
-    }
+  if (Status s = TakePrimaryAlias(vm, o); !s.ok()) return s;
+  return TakeFindingSeverities(vm, o);
+}
+
+// "SEC[:STATE]": 1 <= SEC <= 86400, STATE one of the four.
+Status TakeTimeout(const std::string& spec, CheckOptions& o) {
+  const size_t colon = spec.find(':');
+  const std::string seconds = spec.substr(0, colon);
+  char* end = nullptr;
+  const long long value = std::strtoll(seconds.c_str(), &end, 10);
+  if (seconds.empty() || *end != '\0' || value <= 0 || value > 86400) {
+    return Bad("--timeout '" + spec + "': expected SEC[:STATE] with 1 <= SEC <= 86400");
   }
-  o.verbosity = verbosity;
+  o.timeout_seconds = value;
+  if (colon != std::string::npos) {
+    auto state = ParseState(spec.substr(colon + 1));
+    if (!state) return Bad("--timeout '" + spec + "': unknown state after ':'");
+    o.timeout_state = *state;
+  }
+  return Status::Ok();
+}
+
+Status TakeOther(const po::variables_map& vm, CheckOptions& o) {
+  o.remediation_ldif = String(vm, "remediation-ldif");
+  auto state = ParseState(String(vm, "unreachable-state"));
+  if (!state) return Bad("--unreachable-state: expected OK, WARNING, CRITICAL or UNKNOWN");
+  o.unreachable_state = *state;
+  return TakeTimeout(String(vm, "timeout"), o);
+}
+
+Result<CheckOptions> ToCheckOptions(const Words& words) {
+  const po::variables_map& vm = words.vm;
+  CheckOptions o;
+  auto mode = TakeMode(vm);
+  if (!mode) return mode.status();
+  o.mode = *mode;
+  using Step = Status (*)(const po::variables_map&, CheckOptions&);
+  for (Step step : {TakeLdap, TakeTracking, TakeSnapshots, TakeEvents, TakeRunInputs,
+                    TakeThresholds, TakeOther}) {
+    if (Status s = step(vm, o); !s.ok()) return s;
+  }
+  o.verbosity = words.verbosity;
+  return o;
+}
+
+std::string HelpText(const po::options_description& desc) {
+  std::ostringstream out;
+  out << "check_exchange_delivery " << kVersion << "\n" << kUsage << desc << kExamples;
+  return out.str();
+}
+
+}  // namespace
+
+Result<ParsedCommandLine> ParseCommandLine(int argc, const char* const argv[]) {
+  const po::options_description desc = MakeOptions();
+  auto words = ReadWords(argc, argv, desc);
+  if (!words) return words.status();
+  ParsedCommandLine parsed;
+  if (words->vm.count("help")) {
+    parsed.action = ParsedCommandLine::Action::kHelp;
+    parsed.help_text = HelpText(desc);
+    return parsed;
+  }
+  if (words->vm.count("version")) {
+    parsed.action = ParsedCommandLine::Action::kVersion;
+    return parsed;
+  }
+  auto options = ToCheckOptions(*words);
+  if (!options) return options.status();
+  parsed.options = std::move(*options);
   return parsed;
 }
 

@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "exdm/ad/findings.h"
-#include "exdm/base/inputs.h"
+#include "exdm/ad/ldap_settings.h"
 #include "exdm/base/status.h"
-#include "exdm/tracking/event_ids.h"
+#include "exdm/events/settings.h"
+#include "exdm/tracking/settings.h"
 #include "plugin_state.h"
 #include "range.h"
 
@@ -18,33 +19,22 @@ namespace exdm::check {
 
 enum class Mode { kMailbox, kQueue, kEvents, kAll };
 const char* ModeName(Mode mode);
+// The MODE word ("mailbox", "queue", "events", "all"), or nullopt.
+std::optional<Mode> ParseModeName(const std::string& word);
 
 struct CheckOptions {
   Mode mode = Mode::kAll;
 
-  // LDAP
-  std::vector<std::string> ldap_uris;
-  std::string base;
-  std::string bind_dn;
-  std::string sasl_mech;
-  std::string password_file;
-  std::string password_env;
-  bool starttls = false;
-  std::string ca_file;
-  bool insecure_skip_verify = false;
-  std::vector<std::string> servers;
+  // The sources, as the core declares their settings (shared with the exporter's configuration).
+  LdapSettings ldap;          // -H, -b, -D, --sasl-mech, --password-*, TLS, -s
+  TrackingSettings tracking;  // --tracking-dir, --attempt-events, --end-events, --max-in-flight
+  QueueSnapshotSettings snapshots;  // --queue-snapshot, --snapshot-max-age
+  EventSettings events;             // --event-file, --event-tz
 
-  // Inputs
-  std::vector<NamedPath> tracking_dirs;
-  std::vector<NamedPath> event_files;
-  std::vector<NamedPath> queue_snapshots;  // WMI queue snapshots (exdm/queue_snapshot.h)
-  int64_t snapshot_max_age = 900;          // seconds; older snapshots are refused
-  int64_t snapshot_tolerance = 600;        // seconds the two queue views may differ by
-  std::string event_tz = "UTC";
+  // What the check adds to them
+  int64_t snapshot_tolerance = 600;  // seconds the two queue views may differ by
   std::string state_file;
   std::optional<int64_t> now;
-  TrackingEventTable tracking_events = TrackingEventTable::Default();  // --attempt/--end-events
-  uint64_t max_in_flight = 2'000'000;  // local deliveries tracked per server; beyond: overflow
 
   // Thresholds
   Thresholds age;             // seconds of the oldest stalled delivery

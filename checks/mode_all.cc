@@ -1,12 +1,12 @@
 // `all`: every configured source (LDAP audit, tracking logs, WMI queue snapshots, event exports),
-// one diagnosis per affected store (core: exdm/diagnosis.h), worst state wins. A source that fails
-// contributes its own state and says so, and never hides what the others found.
+// read at once by the core's pipeline (exdm/diagnosis/pipeline.h), one diagnosis per affected
+// store, worst state wins. A source that fails or runs out of time contributes its own state and
+// says so, and never hides what the others found.
 #include <algorithm>
-#include <optional>
+#include <chrono>
 
 #include "exdm/diagnosis/diagnosis.h"
-#include "exdm/diagnosis/logon_failure_lookup.h"
-#include "exdm/diagnosis/store_stalls.h"
+#include "exdm/diagnosis/pipeline.h"
 #include "modes.h"
 
 namespace exdm::check {
@@ -14,8 +14,25 @@ namespace {
 
 constexpr size_t kStoresInSummary = 2;
 
+// The sources are read at once and may all take until the deadline; what comes after them (the
+// lookups, the rendering) must still finish before it, so that what the sources found is printed
+// and never lost to the -t alarm. They stop this much earlier: a tenth of the time left, at least
+// 0.1 s and at most 1 s.
+Deadline SourcesDeadline(const Deadline& deadline) {
+  using std::chrono::milliseconds;
+  const milliseconds left = deadline.Remaining();
+  const milliseconds reserve = std::clamp(left / 10, milliseconds(100), milliseconds(1000));
+  return Deadline::After(left > reserve ? left - reserve : milliseconds(0));
+}
+
 PluginState FailureState(const Status& s, const CheckOptions& o) {
   return s.code() == ErrorCode::kTimeout ? o.timeout_state : PluginState::kUnknown;
+}
+
+void AddSourceFailure(const Status& s, const CheckOptions& o, PluginOutput& out) {
+  out.SetState(FailureState(s, o));
+  out.AddSummary(s.message());
+  out.AddLongLine("failed: " + s.message());
 }
 
 // "all" keeps its own offsets: never those of `queue` or `events` (docs/ARCHITECTURE.md "State
@@ -24,6 +41,19 @@ CheckOptions WithStateSuffix(const CheckOptions& o, const char* suffix) {
   CheckOptions copy = o;
   if (!o.state_file.empty() && o.state_file != "none") copy.state_file = o.state_file + suffix;
   return copy;
+}
+
+PipelineRequest RequestFor(const CheckOptions& o) {
+  PipelineRequest request;
+  request.now = EvaluationTime(o);
+  if (!o.ldap.uris.empty()) request.ldap = o.ldap;
+  if (!o.tracking.dirs.empty())
+    request.tracking = TrackingRunFor(WithStateSuffix(o, ".queue"), "all");
+  if (!o.snapshots.files.empty()) request.snapshots = SnapshotReadFor(o);
+  if (!o.events.files.empty()) {
+    request.events = EventRunFor(WithStateSuffix(o, ".events"), "all-events");
+  }
+  return request;
 }
 
 std::string RepairText(const AuditReport& audit, const StoreRef& store) {
@@ -47,126 +77,65 @@ std::string RepairText(const AuditReport& audit, const StoreRef& store) {
   return "";
 }
 
-// 326 for a GUID no audited store has: search AD for it through the first view that answered.
-// Returns a note when the search failed.
-std::string ExplainUnmatched(const std::optional<AuditReport>& audit,
-                             const std::optional<LdapAuditRequest>& request,
-                             const Deadline& deadline,
-                             std::vector<UnmatchedLogonFailure>& unmatched) {
-  if (unmatched.empty() || !audit || !request) return "";
-  for (const LdapSourceStatus& s : audit->sources) {
-    if (!s.up) continue;
-    LogonFailureLookup lookup;
-    lookup.connection = request->connection;
-    lookup.connection.uri = s.uri;
-    lookup.base = request->discovery.base;
-    lookup.audited_servers = audit->servers;
-    Status st = ExplainUnmatchedLogonFailures(lookup, unmatched, deadline);
-    return st.ok() ? "" : "326 GUIDs not searched in AD: " + st.message();
+// Each source's own output, as its mode renders it.
+PluginOutput RenderMailbox(const GatheredSources& sources, const CheckOptions& o) {
+  PluginOutput mailbox;
+  if (!sources.ldap_warning.empty()) mailbox.AddLongLine("warning: " + sources.ldap_warning);
+  if (!sources.ldap_request->ok()) {
+    const Status& s = sources.ldap_request->status();
+    mailbox.SetState(PluginState::kUnknown);
+    mailbox.AddSummary(s.message());
+    mailbox.AddLongLine("failed: " + s.message());
+    return mailbox;
   }
-  return "";
+  RenderMailboxAudit(*sources.audit, o, mailbox);
+  // The status line may be cut after the stores' diagnoses: the failure also goes below.
+  for (const LdapSourceStatus& s : sources.audit->sources)
+    if (!s.up) mailbox.AddLongLine("failed: " + s.error->message());
+  return mailbox;
 }
 
-}  // namespace
-
-PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
-  PluginOutput out;
-  if (o.ldap_uris.empty() && o.tracking_dirs.empty() && o.event_files.empty() &&
-      o.queue_snapshots.empty()) {
-    out.SetState(PluginState::kUnknown);
-    out.AddSummary(
-        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot or "
-        "--event-file");
-    return out;
+PluginOutput RenderTracking(const GatheredSources& sources, const CorrelatedDiagnosis& result,
+                            const CheckOptions& o) {
+  PluginOutput queue;
+  if (!sources.tracking->ok()) {
+    AddSourceFailure(sources.tracking->status(), o, queue);
+    return queue;
   }
-  const int64_t now = EvaluationTime(o);
+  RenderQueue(**sources.tracking, o, queue, result.correlation ? &*result.correlation : nullptr);
+  return queue;
+}
 
-  std::optional<AuditReport> audit;
-  std::optional<LdapAuditRequest> request;
-  PluginOutput mailbox;
-  if (!o.ldap_uris.empty()) {
-    auto r = BuildAuditRequest(o, mailbox);
-    if (!r) {
-      mailbox.SetState(PluginState::kUnknown);
-      mailbox.AddSummary(r.status().message());
-      mailbox.AddLongLine("failed: " + r.status().message());
-    } else {
-      request = std::move(*r);
-      audit = AuditOverLdap(*request, deadline);
-      RenderMailboxAudit(*audit, o, mailbox);
-      // The status line may be cut after the stores' diagnoses: the failure also goes below.
-      for (const LdapSourceStatus& s : audit->sources)
-        if (!s.up) mailbox.AddLongLine("failed: " + s.error->message());
-    }
+// WMI queue snapshots: their own numbers (same thresholds), and the cross-check with the logs.
+PluginOutput RenderSnapshotSource(const GatheredSources& sources, const CheckOptions& o) {
+  PluginOutput snapshot;
+  if (!sources.snapshots->ok()) {
+    AddSourceFailure(sources.snapshots->status(), o, snapshot);
+    return snapshot;
   }
-
-  std::optional<TrackingRunResult> queue;
-  PluginOutput queue_out;
-  if (!o.tracking_dirs.empty()) {
-    auto r = CollectQueue(WithStateSuffix(o, ".queue"), "all", deadline);
-    if (!r) {
-      queue_out.SetState(FailureState(r.status(), o));
-      queue_out.AddSummary(r.status().message());
-      queue_out.AddLongLine("failed: " + r.status().message());
-    } else {
-      queue = std::move(*r);  // rendered below, with the stores its stalls are tied to
-    }
+  RenderSnapshots(**sources.snapshots, o, snapshot);
+  if (sources.tracking && sources.tracking->ok()) {
+    RenderQueueComparison((*sources.tracking)->servers, **sources.snapshots, o, snapshot);
   }
+  return snapshot;
+}
 
-  // WMI queue snapshots: their own numbers (same thresholds), and the cross-check with the logs.
-  PluginOutput snapshot_out;
-  if (!o.queue_snapshots.empty()) {
-    auto r = CollectSnapshots(o, deadline);
-    if (!r) {
-      snapshot_out.SetState(FailureState(r.status(), o));
-      snapshot_out.AddSummary(r.status().message());
-      snapshot_out.AddLongLine("failed: " + r.status().message());
-    } else {
-      RenderSnapshots(*r, o, snapshot_out);
-      if (queue) RenderQueueComparison(queue->servers, *r, o, snapshot_out);
-    }
+PluginOutput RenderEventSource(const GatheredSources& sources, const CheckOptions& o) {
+  PluginOutput events;
+  if (!sources.events->ok()) {
+    AddSourceFailure(sources.events->status(), o, events);
+    return events;
   }
+  RenderEventRunNotes(**sources.events, events);
+  RenderEvents((*sources.events)->evidence, o, events);
+  return events;
+}
 
-  std::optional<EventEvidence> events;
-  PluginOutput events_out;
-  if (!o.event_files.empty()) {
-    auto r = CollectEvents(WithStateSuffix(o, ".events"), "all-events", deadline, events_out);
-    if (!r) {
-      events_out.SetState(FailureState(r.status(), o));
-      events_out.AddSummary(r.status().message());
-      events_out.AddLongLine("failed: " + r.status().message());
-    } else {
-      events = std::move(*r);
-      RenderEvents(*events, o, events_out);
-    }
-  }
-
-  // Stalled recipients -> stores, through the first LDAP view that answered (core: store_stalls.h).
-  std::optional<StallCorrelation> recipients;
-  std::string correlation_note;
-  if (audit && queue && request) {
-    auto r = CorrelateStalls(queue->servers, *audit, request->connection, deadline);
-    if (r) {
-      recipients = std::move(*r);
-    } else {
-      correlation_note = "stalled recipients not tied to stores: " + r.status().message();
-    }
-  }
-  if (queue) RenderQueue(*queue, o, queue_out, recipients ? &*recipients : nullptr);
-
-  DiagnosisInputs inputs;
-  inputs.audit = audit ? &*audit : nullptr;
-  inputs.queue = queue ? &queue->servers : nullptr;
-  if (recipients) {
-    inputs.recipient_store = recipients->store_of;
-    inputs.stall_scopes = &recipients->scopes;
-  }
-  inputs.events = events ? &*events : nullptr;
-  inputs.now = now;
-  Diagnosis diagnosis = Diagnose(inputs);
-  std::string unmatched_note = ExplainUnmatched(audit, request, deadline, diagnosis.unmatched);
-
-  // Affected stores first (this fault before look-alikes), then each source's own summary.
+// Affected stores first (this fault before look-alikes), then the server-wide look-alikes, the
+// 326 GUIDs no store has, and what could not be looked up.
+void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
+  const Diagnosis& diagnosis = run.result.diagnosis;
+  const AuditReport* audit = run.sources.audit ? &*run.sources.audit : nullptr;
   std::vector<const StoreDiagnosis*> stores;
   for (const StoreDiagnosis& d : diagnosis.stores)
     stores.push_back(&d);
@@ -197,13 +166,34 @@ PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
                     "}, a store no audited view knows: gateway " + u.gateway_dn);
     if (!u.found.empty()) out.AddLongLine("  in AD: " + u.found);
   }
-  if (!unmatched_note.empty()) out.AddLongLine(unmatched_note);
-  if (!correlation_note.empty()) out.AddLongLine(correlation_note);
+  if (!run.unmatched_lookup.ok()) {
+    out.AddLongLine("326 GUIDs not searched in AD: " + run.unmatched_lookup.message());
+  }
+  if (!run.result.correlation_status.ok()) {
+    out.AddLongLine("stalled recipients not tied to stores: " +
+                    run.result.correlation_status.message());
+  }
+}
 
-  if (!o.ldap_uris.empty()) out.Absorb(mailbox, "mailbox");
-  if (!o.tracking_dirs.empty()) out.Absorb(queue_out, "queue");
-  if (!o.queue_snapshots.empty()) out.Absorb(snapshot_out, "queue snapshot");
-  if (!o.event_files.empty()) out.Absorb(events_out, "events");
+}  // namespace
+
+PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
+  PluginOutput out;
+  if (o.ldap.uris.empty() && o.tracking.dirs.empty() && o.events.files.empty() &&
+      o.snapshots.files.empty()) {
+    out.SetState(PluginState::kUnknown);
+    out.AddSummary(
+        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot or "
+        "--event-file");
+    return out;
+  }
+  const PipelineRun run = RunPipeline(RequestFor(o), SourcesDeadline(deadline));
+  RenderDiagnosis(run, out);
+  const GatheredSources& sources = run.sources;
+  if (sources.ldap_request) out.Absorb(RenderMailbox(sources, o), "mailbox");
+  if (sources.tracking) out.Absorb(RenderTracking(sources, run.result, o), "queue");
+  if (sources.snapshots) out.Absorb(RenderSnapshotSource(sources, o), "queue snapshot");
+  if (sources.events) out.Absorb(RenderEventSource(sources, o), "events");
   return out;
 }
 

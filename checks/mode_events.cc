@@ -6,6 +6,7 @@
 #include "exdm/base/time_util.h"
 #include "exdm/events/evidence.h"
 #include "exdm/events/run.h"
+#include "exdm/events/settings.h"
 #include "exdm/state/state_file.h"
 #include "modes.h"
 
@@ -101,33 +102,37 @@ void DescribeServer(const ServerEventEvidence& s, PluginOutput& out) {
 
 }  // namespace
 
-Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
-                                    const Deadline& deadline, PluginOutput& out) {
-  EventRunOptions run;
-  run.files = options.event_files;
-  run.time_zone = options.event_tz;
-  run.consumer = mode;
-  run.now = EvaluationTime(options);
-  run.window_start = options.since ? *options.since : run.now - options.window_seconds;
+EventRunOptions EventRunFor(const CheckOptions& options, const char* mode) {
+  const int64_t now = EvaluationTime(options);
   // Offsets and the evidence of earlier runs live in the state file, so 326 keeps alerting for
   // the whole window although it is logged once per store mount.
-  run.state_path = StatePathFor(options, mode, EventInputs(options.event_files));
-  auto result = RunEventAnalysis(run, deadline);
-  if (!result) return result.status();
-  for (const std::string& w : result->warnings)
+  return MakeEventRunOptions(options.events, mode,
+                             StatePathFor(options, mode, EventInputs(options.events.files)), now,
+                             options.since ? *options.since : now - options.window_seconds);
+}
+
+void RenderEventRunNotes(const EventRunResult& result, PluginOutput& out) {
+  for (const std::string& w : result.warnings)
     out.AddLongLine("state file: " + w);
-  for (const std::string& n : result->notes)
+  for (const std::string& n : result.notes)
     out.AddLongLine(n);
-  if (!result->state_commit.ok()) {
+  if (!result.state_commit.ok()) {
     out.Raise(PluginState::kUnknown);
-    out.AddSummaryKeptWhole("cannot write state file: " + result->state_commit.message());
+    out.AddSummaryKeptWhole("cannot write state file: " + result.state_commit.message());
   }
+}
+
+Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
+                                    const Deadline& deadline, PluginOutput& out) {
+  auto result = RunEventAnalysis(EventRunFor(options, mode), deadline);
+  if (!result) return result.status();
+  RenderEventRunNotes(*result, out);
   return std::move(result->evidence);
 }
 
 PluginOutput RunEventsMode(const CheckOptions& options, const Deadline& deadline) {
   PluginOutput out;
-  if (options.event_files.empty()) {
+  if (options.events.files.empty()) {
     out.SetState(PluginState::kUnknown);
     out.AddSummary("mode 'events' needs at least one --event-file [NAME=]FILE");
     return out;

@@ -119,21 +119,8 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
 }
 
 Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
-  LdapAccess access;
-  access.uris = o.ldap_uris;
-  access.base = o.base;
-  access.bind_dn = o.bind_dn;
-  access.sasl_mech = o.sasl_mech;
-  access.password_file = o.password_file;
-  access.password_env = o.password_env;
-  access.starttls = o.starttls;
-  access.ca_file = o.ca_file;
-  access.insecure_skip_verify = o.insecure_skip_verify;
-  access.ca_file_option = "--ca-file";
-  access.insecure_option = "--insecure-skip-verify";
-  access.servers = o.servers;
   std::string warning;
-  auto request = MakeAuditRequest(access, &warning);
+  auto request = MakeAuditRequest(o.ldap, &warning);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
@@ -145,7 +132,7 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     out.AddSummary(reason);
     return out;
   };
-  if (o.ldap_uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
+  if (o.ldap.uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
   auto request = BuildAuditRequest(o, out);
   if (!request) return unknown(request.status().message());
   const AuditReport report = AuditOverLdap(*request, deadline);

@@ -1,4 +1,4 @@
-// queue mode: stalled local deliveries from the message tracking logs (core: tracking_dir.h).
+// queue mode: stalled local deliveries from the message tracking logs (core: exdm/tracking/run.h).
 #include <algorithm>
 #include <ctime>
 #include <map>
@@ -8,6 +8,7 @@
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/state/location.h"
 #include "exdm/tracking/run.h"
+#include "exdm/tracking/settings.h"
 #include "modes.h"
 
 namespace exdm::check {
@@ -97,26 +98,24 @@ std::string StatePathFor(const CheckOptions& options, const char* mode,
 
 std::string QueueStatePath(const CheckOptions& options, const char* mode) {
   std::vector<std::string> keys;
-  for (const NamedPath& d : options.tracking_dirs)
+  for (const NamedPath& d : options.tracking.dirs)
     keys.push_back(d.server + "=" + d.path);
   return StatePathFor(options, mode, keys);
 }
 
+TrackingRunOptions TrackingRunFor(const CheckOptions& options, const char* mode) {
+  return MakeTrackingRunOptions(options.tracking, mode, QueueStatePath(options, mode),
+                                EvaluationTime(options));
+}
+
 Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
                                        const Deadline& deadline) {
-  TrackingRunOptions run;
-  run.dirs = options.tracking_dirs;
-  run.consumer = mode;
-  run.state_path = QueueStatePath(options, mode);
-  run.now = EvaluationTime(options);
-  run.config.events = options.tracking_events;
-  run.config.max_in_flight = static_cast<size_t>(options.max_in_flight);
-  return RunTrackingAnalysis(run, deadline);
+  return RunTrackingAnalysis(TrackingRunFor(options, mode), deadline);
 }
 
 PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline) {
   PluginOutput out;
-  if (options.tracking_dirs.empty() && options.queue_snapshots.empty()) {
+  if (options.tracking.dirs.empty() && options.snapshots.files.empty()) {
     out.SetState(PluginState::kUnknown);
     out.AddSummary(
         "queue mode needs --tracking-dir [NAME=]DIR or --queue-snapshot [NAME=]FILE (one per "
@@ -124,7 +123,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     return out;
   }
   std::optional<TrackingRunResult> tracking;
-  if (!options.tracking_dirs.empty()) {
+  if (!options.tracking.dirs.empty()) {
     auto result = CollectQueue(options, "queue", deadline);
     if (!result) {
       const Status& s = result.status();
@@ -143,7 +142,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     for (const LocalDeliveryReport& r : tracking->servers)
       stalled += r.stalled_deliveries;
   }
-  if (!options.ldap_uris.empty() && stalled > 0) {
+  if (!options.ldap.uris.empty() && stalled > 0) {
     auto request = BuildAuditRequest(options, out);
     if (!request) {
       ldap_failure = request.status();
@@ -157,7 +156,7 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
       }
     }
   }
-  if (options.queue_snapshots.empty()) {
+  if (options.snapshots.files.empty()) {
     RenderQueue(*tracking, options, out, correlation ? &*correlation : nullptr);
     if (ldap_failure) {
       AddLdapFailure(*ldap_failure, options, "stalls not tied to stores: ", out);
@@ -271,7 +270,7 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
     }
     if (r.overflow_total) {
       out.AddLongLine("  in-flight table full (--max-in-flight " +
-                      std::to_string(options.max_in_flight) +
+                      std::to_string(options.tracking.max_in_flight) +
                       "): " + std::to_string(r.overflow_total) + " deliveries not tracked");
     }
     for (const std::string& e : r.file_errors)

@@ -4,17 +4,18 @@
 #include <algorithm>
 
 #include "exdm/base/time_util.h"
+#include "exdm/tracking/settings.h"
 #include "modes.h"
 
 namespace exdm::check {
 
+QueueSnapshotOptions SnapshotReadFor(const CheckOptions& options) {
+  return MakeQueueSnapshotOptions(options.snapshots, EvaluationTime(options));
+}
+
 Result<std::vector<QueueSnapshotRead>> CollectSnapshots(const CheckOptions& options,
                                                         const Deadline& deadline) {
-  QueueSnapshotOptions read;
-  read.files = options.queue_snapshots;
-  read.now = EvaluationTime(options);
-  read.max_age_seconds = options.snapshot_max_age;
-  return ReadQueueSnapshots(read, deadline);
+  return ReadQueueSnapshots(SnapshotReadFor(options), deadline);
 }
 
 void RenderSnapshots(const std::vector<QueueSnapshotRead>& reads, const CheckOptions& options,

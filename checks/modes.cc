@@ -27,7 +27,7 @@ PluginOutput RunMode(const CheckOptions& options, const Deadline& deadline) {
   // On every run, in every mode, first under the status line: the monitoring UI is where an
   // unverified connection has to stay visible. Never on stderr, which Icinga 2 puts in front of
   // the status line.
-  if (options.insecure_skip_verify) {
+  if (options.ldap.insecure_skip_verify) {
     out.PrependLongLine("warning: --insecure-skip-verify: TLS certificates are not verified");
   }
   return out;

@@ -8,6 +8,7 @@
 #include "exdm/base/deadline.h"
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/events/evidence.h"
+#include "exdm/events/run.h"
 #include "exdm/tracking/queue_snapshot.h"
 #include "exdm/tracking/run.h"
 #include "plugin_output.h"
@@ -50,6 +51,7 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOu
 
 // Tracking logs read with `mode`'s own state (consumer and default path), and their rendering.
 // mode_queue.cc; also used by mode "all".
+TrackingRunOptions TrackingRunFor(const CheckOptions& options, const char* mode);
 Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* mode,
                                        const Deadline& deadline);
 // With `correlation` (LDAP), the long output lists the worst stores per server and the scope;
@@ -59,6 +61,7 @@ void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, P
 
 // WMI queue snapshots (--queue-snapshot), their rendering (snapshot_* perfdata, one long line
 // per server), and the cross-check against the tracking logs. mode_queue_snapshot.cc; also "all".
+QueueSnapshotOptions SnapshotReadFor(const CheckOptions& options);
 Result<std::vector<QueueSnapshotRead>> CollectSnapshots(const CheckOptions& options,
                                                         const Deadline& deadline);
 void RenderSnapshots(const std::vector<QueueSnapshotRead>& reads, const CheckOptions& options,
@@ -68,6 +71,9 @@ void RenderQueueComparison(const std::vector<LocalDeliveryReport>& tracking,
                            PluginOutput& out);
 
 // Event exports read with `mode`'s own state, and their rendering. mode_events.cc; also "all".
+EventRunOptions EventRunFor(const CheckOptions& options, const char* mode);
+// The run's state-file warnings and notes in the long output; an unwritten state is UNKNOWN.
+void RenderEventRunNotes(const EventRunResult& result, PluginOutput& out);
 Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
                                     const Deadline& deadline, PluginOutput& out);
 void RenderEvents(const EventEvidence& evidence, const CheckOptions& options, PluginOutput& out);

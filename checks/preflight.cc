@@ -48,20 +48,20 @@ Status CheckDirectory(WorkProgress& progress, const char* option, const std::str
 }
 
 Status ProbeInputs(const CheckOptions& o, WorkProgress& progress) {
-  for (const NamedPath& p : o.tracking_dirs) {
+  for (const NamedPath& p : o.tracking.dirs) {
     if (Status s = CheckDirectory(progress, "--tracking-dir", p.path, p.server); !s.ok()) return s;
   }
-  for (const NamedPath& p : o.event_files) {
+  for (const NamedPath& p : o.events.files) {
     if (Status s = CheckFile(progress, "--event-file", p.path, p.server); !s.ok()) return s;
   }
-  for (const NamedPath& p : o.queue_snapshots) {
+  for (const NamedPath& p : o.snapshots.files) {
     if (Status s = CheckFile(progress, "--queue-snapshot", p.path, p.server); !s.ok()) return s;
   }
-  if (!o.password_file.empty()) {
-    if (Status s = CheckFile(progress, "--password-file", o.password_file); !s.ok()) return s;
+  if (!o.ldap.password_file.empty()) {
+    if (Status s = CheckFile(progress, "--password-file", o.ldap.password_file); !s.ok()) return s;
   }
-  if (!o.ca_file.empty()) {
-    if (Status s = CheckFile(progress, "--ca-file", o.ca_file); !s.ok()) return s;
+  if (!o.ldap.ca_file.empty()) {
+    if (Status s = CheckFile(progress, "--ca-file", o.ldap.ca_file); !s.ok()) return s;
   }
   return Status::Ok();
 }
@@ -77,9 +77,9 @@ Status CheckLocalInputs(const CheckOptions& o, const Deadline& deadline) {
         return true;
       });
   if (!probed.ok()) return probed.status();
-  if (!o.password_env.empty() && std::getenv(o.password_env.c_str()) == nullptr) {
+  if (!o.ldap.password_env.empty() && std::getenv(o.ldap.password_env.c_str()) == nullptr) {
     return Status(ErrorCode::kInvalidArgument,
-                  "--password-env: environment variable '" + o.password_env + "' is not set");
+                  "--password-env: environment variable '" + o.ldap.password_env + "' is not set");
   }
   return Status::Ok();
 }

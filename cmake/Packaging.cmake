@@ -4,7 +4,7 @@
 #   /usr/lib/nagios/plugins/check_exchange_delivery      (checks/CMakeLists.txt)
 #   /usr/bin/exchange_delivery_exporter                  (exporter/CMakeLists.txt)
 #   /etc/exchange-delivery-monitor/*.ini                 conffiles: exporter and --extra-opts examples
-#   /usr/lib/systemd/system/exchange-delivery-exporter.service
+#   /usr/lib/systemd/system/exchange-delivery-exporter.{service,socket}
 #   /usr/share/exchange-delivery-monitor/{icinga2,nagios,prometheus,grafana}/
 #   /usr/share/exchange-delivery-monitor/collect/       CIFS mount units, NXLog, Log Parser, rsyslog
 #   /usr/share/man/man1/*.1.gz
@@ -35,8 +35,10 @@ endmacro()
 exdm_install_conffile(deploy/systemd/exporter.ini.example exporter.ini)
 exdm_install_conffile(deploy/check/check_exchange_delivery.ini check_exchange_delivery.ini)
 
-# The systemd unit comes from deploy/systemd/ when present; it is not enabled on install.
-file(GLOB EXDM_SYSTEMD_UNITS ${PROJECT_SOURCE_DIR}/deploy/systemd/*.service)
+# The systemd units (the service, and the socket for socket activation) come from deploy/systemd/
+# when present; they are not enabled on install.
+file(GLOB EXDM_SYSTEMD_UNITS ${PROJECT_SOURCE_DIR}/deploy/systemd/*.service
+     ${PROJECT_SOURCE_DIR}/deploy/systemd/*.socket)
 if(EXDM_SYSTEMD_UNITS)
   install(FILES ${EXDM_SYSTEMD_UNITS} DESTINATION lib/systemd/system)
 endif()
@@ -138,7 +140,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_STRIP_FILES ON)
 # Runtime dependencies from the binaries' shared libraries (libldap, Boost.Program_options,
-# prometheus-cpp, civetweb, zlib, libcrypt ...), as dpkg-shlibdeps resolves them.
+# prometheus-cpp, OpenSSL, zlib, libcrypt, libyaml ...), as dpkg-shlibdeps resolves them.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "icinga2 | nagios4, prometheus")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://github.com/exchange-delivery-monitor")

@@ -7,9 +7,13 @@
 
 namespace exdm::exporter {
 
-AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds interval,
-                               std::shared_ptr<AuditShare> share)
-    : settings_(std::move(settings)), interval_(interval), share_(std::move(share)) {
+AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds timeout,
+                               std::chrono::seconds interval,
+                               std::shared_ptr<LatestResults> results)
+    : settings_(std::move(settings)),
+      timeout_(timeout),
+      interval_(interval),
+      results_(std::move(results)) {
   for (const std::string& uri : settings_.uris)
     sources_.push_back({uri, false, std::nullopt});
   // Once per start and per reload (each builds its collectors anew): explicit and never silent.
@@ -19,34 +23,18 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds inter
   }
 }
 
-LdapAccess ToLdapAccess(const LdapSettings& settings) {
-  LdapAccess access;
-  access.uris = settings.uris;
-  access.base = settings.base;
-  access.bind_dn = settings.bind_dn;
-  access.sasl_mech = settings.sasl_mech;
-  access.password_file = settings.password_file;
-  access.starttls = settings.starttls;
-  access.ca_file = settings.ca_file;
-  access.insecure_skip_verify = settings.insecure_skip_verify;
-  access.ca_file_option = "ldap.ca_file";
-  access.insecure_option = "ldap.insecure_skip_verify";
-  access.servers = settings.servers;
-  return access;
-}
-
 Status AuditCollector::Refresh() {
   std::string warning;
-  Result<LdapAuditRequest> request = MakeAuditRequest(ToLdapAccess(settings_), &warning);
+  Result<LdapAuditRequest> request = MakeAuditRequest(settings_, &warning);
   // A readable password file is a warning, not a failure; said once, not every refresh.
   if (!warning.empty() && warning != last_warning_) Log(LogPriority::kWarning, "audit: " + warning);
   last_warning_ = warning;
   if (!request.ok()) {
-    if (share_) share_->Finished(nullptr);
+    if (results_) results_->PublishAudit(nullptr);
     return request.status();
   }
 
-  AuditReport report = AuditOverLdap(*request, Deadline::After(settings_.timeout));
+  AuditReport report = AuditOverLdap(*request, Deadline::After(timeout_));
   sources_ = report.sources;
   LogSourceTransitions(report.sources);
   bool any_up = false;
@@ -58,11 +46,11 @@ Status AuditCollector::Refresh() {
     }
   }
   if (!any_up) {
-    if (share_) share_->Finished(nullptr);
+    if (results_) results_->PublishAudit(nullptr);
     return Status(ErrorCode::kUnreachable, errors.empty() ? "no LDAP server answered" : errors);
   }
   last_good_ = std::make_shared<const AuditReport>(std::move(report));
-  if (share_) share_->Finished(last_good_);
+  if (results_) results_->PublishAudit(last_good_);
   return Status::Ok();
 }
 

@@ -1,6 +1,7 @@
 // The LDAP audit collector: runs the core's AuditOverLdap (every [ldap] uri, concurrently) on
 // audit_interval and renders the report with AuditFamilies. When no URI answers, the previous
-// report stays and Refresh fails; exchange_ldap_up always shows the latest attempt per URI.
+// report stays and Refresh fails; exchange_ldap_up always shows the latest attempt per URI. Every
+// good report also goes to the diagnosis collector (latest_results.h).
 #pragma once
 
 #include <map>
@@ -9,22 +10,19 @@
 #include <string>
 #include <vector>
 
-#include "audit_share.h"
 #include "collector.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exdm/ad/ldap_settings.h"
 #include "exdm/ad/mailbox_audit.h"
-#include "exporter_config.h"
+#include "latest_results.h"
 
 namespace exdm::exporter {
 
-// The core's LdapAccess for the [ldap] settings (the audit and the recipient lookups share it).
-LdapAccess ToLdapAccess(const LdapSettings& settings);
-
 class AuditCollector : public Collector {
  public:
-  // `share` (optional) receives every good report, for the tracking collector.
-  AuditCollector(LdapSettings settings, std::chrono::seconds interval,
-                 std::shared_ptr<AuditShare> share = nullptr);
+  // `timeout` bounds each run; `results` (optional) receives every attempt's good report.
+  AuditCollector(LdapSettings settings, std::chrono::seconds timeout, std::chrono::seconds interval,
+                 std::shared_ptr<LatestResults> results = nullptr);
 
   std::string name() const override { return "audit"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -36,8 +34,9 @@ class AuditCollector : public Collector {
   void LogSourceTransitions(const std::vector<LdapSourceStatus>& sources);
 
   const LdapSettings settings_;
+  const std::chrono::seconds timeout_;
   const std::chrono::seconds interval_;
-  const std::shared_ptr<AuditShare> share_;
+  const std::shared_ptr<LatestResults> results_;
   std::shared_ptr<const AuditReport> last_good_;
   std::vector<LdapSourceStatus> sources_;
   std::map<std::string, std::string> failing_;  // uri -> logged error

@@ -1,6 +1,7 @@
-// One collector per source (LDAP audit, tracking logs, events), node_exporter style. A
-// CollectorRunner calls Refresh() on the collector's own interval in a background thread, then
-// Families(); scrapes never call a collector.
+// One collector per source (LDAP audit, tracking logs, events, queue snapshots), node_exporter
+// style, and the diagnosis over their latest results. A CollectorRunner calls Refresh() on the
+// collector's own interval in a background thread, then Families(); scrapes never call a
+// collector.
 #pragma once
 
 #include <prometheus/metric_family.h>
@@ -17,7 +18,7 @@ class Collector {
  public:
   virtual ~Collector() = default;
 
-  // The `collector` label value ("audit", "tracking", "events").
+  // The `collector` label value ("audit", "tracking", "events", "queue_snapshot", "diagnosis").
   virtual std::string name() const = 0;
   virtual std::chrono::seconds interval() const = 0;
 

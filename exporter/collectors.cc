@@ -1,39 +1,62 @@
 #include "collectors.h"
 
+#include <algorithm>
+
 #include "audit_collector.h"
+#include "diagnosis_collector.h"
 #include "events_collector.h"
+#include "latest_results.h"
 #include "queue_snapshot_collector.h"
 #include "tracking_collector.h"
 
 namespace exdm::exporter {
+namespace {
+
+// The diagnosis follows its fastest source: it has something new at most that often. Only
+// called with at least one of them configured.
+std::chrono::seconds DiagnosisInterval(const ExporterConfig& config) {
+  std::vector<std::chrono::seconds> intervals;
+  if (config.AuditEnabled()) intervals.push_back(config.audit_interval);
+  if (!config.tracking.dirs.empty()) intervals.push_back(config.tracking_interval);
+  if (!config.events.files.empty()) intervals.push_back(config.events_interval);
+  return *std::min_element(intervals.begin(), intervals.end());
+}
+
+}  // namespace
 
 Result<std::vector<std::unique_ptr<Collector>>> MakeCollectors(const ExporterConfig& config,
                                                                const ReaderSlots& slots) {
   std::vector<std::unique_ptr<Collector>> collectors;
-  // With both LDAP and tracking logs, the audit's stores reach the tracking collector, which ties
-  // stalled recipients to them (exchange_store_stalled_deliveries).
-  std::shared_ptr<AuditShare> share;
-  if (config.AuditEnabled() && !config.tracking_dirs.empty())
-    share = std::make_shared<AuditShare>();
-  if (config.AuditEnabled()) {
-    collectors.push_back(
-        std::make_unique<AuditCollector>(config.ldap, config.audit_interval, share));
+  const bool audit = config.AuditEnabled();
+  const bool tracking = !config.tracking.dirs.empty();
+  const bool events = !config.events.files.empty();
+  // The sources hand their latest results to the diagnosis collector, which correlates and
+  // diagnoses them (the second half of the core's pipeline) without reading anything again.
+  std::shared_ptr<LatestResults> results;
+  if (audit || tracking || events)
+    results = std::make_shared<LatestResults>(audit, tracking, events);
+  if (audit) {
+    collectors.push_back(std::make_unique<AuditCollector>(config.ldap, config.ldap_timeout,
+                                                          config.audit_interval, results));
   }
-  if (!config.tracking_dirs.empty()) {
+  if (tracking) {
     collectors.push_back(std::make_unique<TrackingCollector>(
-        config.tracking_dirs, config.state_dir, config.tracking_interval, share, config.ldap,
-        config.tracking_events, config.tracking_max_in_flight, config.read_timeout,
-        slots.tracking));
+        config.tracking, config.state_dir, config.tracking_interval, config.read_timeout,
+        slots.tracking, results));
   }
-  if (!config.event_files.empty()) {
-    collectors.push_back(std::make_unique<EventsCollector>(config.event_files, config.event_tz,
-                                                           config.state_dir, config.events_interval,
-                                                           config.read_timeout, slots.events));
+  if (events) {
+    collectors.push_back(
+        std::make_unique<EventsCollector>(config.events, config.state_dir, config.events_interval,
+                                          config.read_timeout, slots.events, results));
   }
-  if (!config.queue_snapshots.empty()) {
+  if (!config.queue_snapshot.files.empty()) {
     collectors.push_back(std::make_unique<QueueSnapshotCollector>(
-        config.queue_snapshots, config.queue_snapshot_max_age, config.queue_snapshot_interval,
-        config.read_timeout, slots.queue_snapshot));
+        config.queue_snapshot, config.queue_snapshot_interval, config.read_timeout,
+        slots.queue_snapshot));
+  }
+  if (results) {
+    collectors.push_back(std::make_unique<DiagnosisCollector>(
+        results, config.ldap, config.ldap_timeout, DiagnosisInterval(config), audit && tracking));
   }
   return collectors;
 }

@@ -1,7 +1,8 @@
 // Builds the collectors the configuration asks for: the LDAP audit when [ldap] uri is set, the
 // tracking-log collector when [tracking] dir is set, the event collector when [events] file is
-// set, the WMI queue snapshot collector when [queue_snapshot] file is set. Adding a source means
-// one line here and one Collector implementation.
+// set, the WMI queue snapshot collector when [queue_snapshot] file is set, and with any of the
+// first three the diagnosis collector, which correlates and diagnoses their latest results.
+// Adding a source means one line here and one Collector implementation.
 #pragma once
 
 #include <memory>

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "listen_address.h"
+
 namespace po = boost::program_options;
 
 namespace exdm::exporter {
@@ -66,10 +68,15 @@ po::options_description FileOptions() {
       "directory for incremental read state (default /var/lib/exchange-delivery-monitor)");
   po::options_description web("Web ([web] section)");
   web.add_options()("web.listen-address", po::value<std::vector<std::string>>(),
-                    "[HOST]:PORT to listen on (repeatable, default :9755)")(
+                    "[HOST]:PORT to listen on (repeatable, default :9755; :PORT is every "
+                    "IPv4 and IPv6 address, [::1]:PORT an IPv6 one, a host name every address "
+                    "it resolves to)")(
+      "web.systemd-socket", po::value<bool>()->implicit_value(true),
+      "serve on the sockets systemd passes (socket activation) instead of the listen addresses")(
       "web.telemetry-path", po::value<std::string>(), "path of the metrics (default /metrics)")(
       "web.config.file", po::value<std::string>(),
-      "exporter-toolkit web config (YAML: basic_auth_users)");
+      "exporter-toolkit web config (YAML: tls_server_config, http_server_config, "
+      "basic_auth_users)");
   po::options_description log("Logging ([log] section)");
   log.add_options()("log.level", po::value<std::string>(),
                     "only log messages with this level or above: debug, info, warn, error "
@@ -130,77 +137,105 @@ Result<std::string> ExpandCredentialsDirectory(const std::string& key, const std
   return directory + path.substr(kVariable.size());
 }
 
-Result<ExporterConfig> Build(const po::variables_map& vm) {
-  ExporterConfig c;
-  Take(vm, "config.file", c.config_file);
-  Take(vm, "ldap.uri", c.ldap.uris);
-  Take(vm, "ldap.base", c.ldap.base);
-  Take(vm, "ldap.bind_dn", c.ldap.bind_dn);
-  Take(vm, "ldap.sasl_mech", c.ldap.sasl_mech);
-  Take(vm, "ldap.password_file", c.ldap.password_file);
-  auto password_file = ExpandCredentialsDirectory("ldap.password_file", c.ldap.password_file);
+Status TakeLdap(const po::variables_map& vm, ExporterConfig& c) {
+  LdapSettings& ldap = c.ldap;
+  Take(vm, "ldap.uri", ldap.uris);
+  Take(vm, "ldap.base", ldap.base);
+  Take(vm, "ldap.bind_dn", ldap.bind_dn);
+  Take(vm, "ldap.sasl_mech", ldap.sasl_mech);
+  Take(vm, "ldap.password_file", ldap.password_file);
+  auto password_file = ExpandCredentialsDirectory("ldap.password_file", ldap.password_file);
   if (!password_file.ok()) return password_file.status();
-  c.ldap.password_file = *password_file;
-  Take(vm, "ldap.starttls", c.ldap.starttls);
-  Take(vm, "ldap.ca_file", c.ldap.ca_file);
-  Take(vm, "ldap.insecure_skip_verify", c.ldap.insecure_skip_verify);
-  Take(vm, "ldap.server", c.ldap.servers);
-  if (vm.count("ldap.timeout")) {
-    const int t = vm["ldap.timeout"].as<int>();
-    if (t < 1) return Status(ErrorCode::kInvalidArgument, "ldap.timeout must be >= 1");
-    c.ldap.timeout = std::chrono::seconds(t);
-  }
-  if (Status s = TakeNamedPaths(vm, "tracking.dir", c.tracking_dirs); !s.ok()) return s;
+  ldap.password_file = *password_file;
+  Take(vm, "ldap.starttls", ldap.starttls);
+  Take(vm, "ldap.ca_file", ldap.ca_file);
+  Take(vm, "ldap.insecure_skip_verify", ldap.insecure_skip_verify);
+  ldap.ca_file_option = "ldap.ca_file";
+  ldap.insecure_option = "ldap.insecure_skip_verify";
+  Take(vm, "ldap.server", ldap.servers);
+  auto timeout = Interval(vm, "ldap.timeout", c.ldap_timeout);
+  if (!timeout.ok()) return timeout.status();
+  c.ldap_timeout = *timeout;
+  return Status::Ok();
+}
+
+Status TakeTracking(const po::variables_map& vm, TrackingSettings& tracking) {
+  if (Status s = TakeNamedPaths(vm, "tracking.dir", tracking.dirs); !s.ok()) return s;
   if (vm.count("tracking.max_in_flight")) {
     const uint64_t cap = vm["tracking.max_in_flight"].as<uint64_t>();
     if (cap == 0)
       return Status(ErrorCode::kInvalidArgument, "tracking.max_in_flight must be at least 1");
-    c.tracking_max_in_flight = static_cast<size_t>(cap);
+    tracking.max_in_flight = static_cast<size_t>(cap);
   }
-  if (Status s = TakeNamedPaths(vm, "events.file", c.event_files); !s.ok()) return s;
-  {
-    std::string attempts, ends;
-    Take(vm, "tracking.attempt_events", attempts);
-    Take(vm, "tracking.end_events", ends);
-    auto table = MakeTrackingEventTable(attempts, ends);
-    if (!table.ok()) return table.status().WithContext("[tracking]");
-    c.tracking_events = *table;
-  }
-  Take(vm, "events.tz", c.event_tz);
-  if (Status s = TakeNamedPaths(vm, "queue_snapshot.file", c.queue_snapshots); !s.ok()) return s;
-  auto max_age = Interval(vm, "queue_snapshot.max_age", c.queue_snapshot_max_age);
+  std::string attempts, ends;
+  Take(vm, "tracking.attempt_events", attempts);
+  Take(vm, "tracking.end_events", ends);
+  auto table = MakeTrackingEventTable(attempts, ends);
+  if (!table.ok()) return table.status().WithContext("[tracking]");
+  tracking.events = *table;
+  return Status::Ok();
+}
+
+Status TakeEvents(const po::variables_map& vm, EventSettings& events) {
+  if (Status s = TakeNamedPaths(vm, "events.file", events.files); !s.ok()) return s;
+  Take(vm, "events.tz", events.time_zone);
+  return Status::Ok();
+}
+
+Status TakeQueueSnapshot(const po::variables_map& vm, QueueSnapshotSettings& snapshot) {
+  if (Status s = TakeNamedPaths(vm, "queue_snapshot.file", snapshot.files); !s.ok()) return s;
+  auto max_age =
+      Interval(vm, "queue_snapshot.max_age", std::chrono::seconds(snapshot.max_age_seconds));
   if (!max_age.ok()) return max_age.status();
-  c.queue_snapshot_max_age = *max_age;
-  auto snapshot_interval =
-      Interval(vm, "exporter.queue_snapshot_interval", c.queue_snapshot_interval);
-  if (!snapshot_interval.ok()) return snapshot_interval.status();
-  c.queue_snapshot_interval = *snapshot_interval;
-  auto audit = Interval(vm, "exporter.audit_interval", c.audit_interval);
-  auto tracking = Interval(vm, "exporter.tracking_interval", c.tracking_interval);
-  auto events = Interval(vm, "exporter.events_interval", c.events_interval);
-  for (const auto* r : {&audit, &tracking, &events}) {
-    if (!r->ok()) return r->status();
+  snapshot.max_age_seconds = max_age->count();
+  return Status::Ok();
+}
+
+Status TakeIntervals(const po::variables_map& vm, ExporterConfig& c) {
+  const struct {
+    const char* key;
+    std::chrono::seconds ExporterConfig::*field;
+  } kIntervals[] = {
+      {"exporter.queue_snapshot_interval", &ExporterConfig::queue_snapshot_interval},
+      {"exporter.audit_interval", &ExporterConfig::audit_interval},
+      {"exporter.tracking_interval", &ExporterConfig::tracking_interval},
+      {"exporter.events_interval", &ExporterConfig::events_interval},
+      {"exporter.read_timeout", &ExporterConfig::read_timeout},
+  };
+  for (const auto& interval : kIntervals) {
+    auto value = Interval(vm, interval.key, c.*interval.field);
+    if (!value.ok()) return value.status();
+    c.*interval.field = *value;
   }
-  c.audit_interval = *audit;
-  c.tracking_interval = *tracking;
-  c.events_interval = *events;
-  if (vm.count("exporter.read_timeout")) {
-    auto read_timeout = Interval(vm, "exporter.read_timeout", c.read_timeout);
-    if (!read_timeout.ok()) return read_timeout.status();
-    c.read_timeout = *read_timeout;
-  }
+  return Status::Ok();
+}
+
+Result<ExporterConfig> Build(const po::variables_map& vm) {
+  ExporterConfig c;
+  Take(vm, "config.file", c.config_file);
+  if (Status s = TakeLdap(vm, c); !s.ok()) return s;
+  if (Status s = TakeTracking(vm, c.tracking); !s.ok()) return s;
+  if (Status s = TakeEvents(vm, c.events); !s.ok()) return s;
+  if (Status s = TakeQueueSnapshot(vm, c.queue_snapshot); !s.ok()) return s;
+  if (Status s = TakeIntervals(vm, c); !s.ok()) return s;
   Take(vm, "exporter.state_dir", c.state_dir);
   // --web.listen-address wins over [exporter] listen_address; both default to :9755.
   Take(vm, "exporter.listen_address", c.listen_addresses);
   Take(vm, "web.listen-address", c.listen_addresses);
   if (c.listen_addresses.empty()) c.listen_addresses = {":9755"};
+  for (const std::string& address : c.listen_addresses) {
+    if (Result<ListenAddress> parsed = ParseListenAddress(address); !parsed.ok()) {
+      return parsed.status();
+    }
+  }
+  Take(vm, "web.systemd-socket", c.systemd_socket);
   Take(vm, "web.telemetry-path", c.telemetry_path);
   if (c.telemetry_path.empty() || c.telemetry_path.front() != '/' || c.telemetry_path == "/") {
     return Status(ErrorCode::kInvalidArgument,
                   "web.telemetry-path must start with '/' and not be '/' (the landing page)");
   }
   for (char ch : c.telemetry_path) {
-    // CivetWeb treats * ? | $ as pattern syntax; keep paths to plain characters.
+    // Plain characters only: the path is compared byte for byte and shown in the landing page.
     if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '/' || ch == '_' || ch == '-' ||
           ch == '.')) {
       return Status(ErrorCode::kInvalidArgument,

@@ -10,45 +10,29 @@
 #include <string>
 #include <vector>
 
-#include "exdm/base/inputs.h"
+#include "exdm/ad/ldap_settings.h"
 #include "exdm/base/status.h"
-#include "exdm/tracking/event_ids.h"
+#include "exdm/events/settings.h"
+#include "exdm/tracking/settings.h"
 #include "log.h"
 
 namespace exdm::exporter {
-
-struct LdapSettings {
-  std::vector<std::string> uris;
-  std::string base;
-  std::string bind_dn;
-  std::string sasl_mech;
-  // As configured, except that a leading ${CREDENTIALS_DIRECTORY} is replaced by that variable's
-  // value: where systemd's LoadCredential= puts the secret for the unit's dynamic user.
-  std::string password_file;
-  bool starttls = false;
-  std::string ca_file;
-  bool insecure_skip_verify = false;
-  std::vector<std::string> servers;  // restrict the audit to these Exchange servers
-  std::chrono::seconds timeout{20};  // per audit run, bounds a hung DC
-};
 
 struct ExporterConfig {
   std::string config_file;
   // [web] / --web.*
   std::vector<std::string> listen_addresses;  // default {":9755"}
+  bool systemd_socket = false;                // serve on systemd's sockets instead
   std::string telemetry_path = "/metrics";
   std::string web_config_file;
-  // [ldap]
+  // The sources, as the core declares their settings (shared with the check's options).
+  // [ldap]; password_file as configured, except that a leading ${CREDENTIALS_DIRECTORY} is
+  // replaced by that variable's value: where systemd's LoadCredential= puts the unit's secret.
   LdapSettings ldap;
-  // [tracking], [events]
-  std::vector<NamedPath> tracking_dirs;
-  TrackingEventTable tracking_events = TrackingEventTable::Default();  // attempt/end_events
-  size_t tracking_max_in_flight = 2'000'000;  // per server; beyond it deliveries count as overflow
-  std::vector<NamedPath> event_files;
-  std::string event_tz = "UTC";
-  // [queue_snapshot]: WMI queue snapshots (exchange-queue-snapshot.vbs), refused past max_age
-  std::vector<NamedPath> queue_snapshots;
-  std::chrono::seconds queue_snapshot_max_age{900};
+  std::chrono::seconds ldap_timeout{20};  // [ldap] timeout: per audit run, bounds a hung DC
+  TrackingSettings tracking;              // [tracking]
+  EventSettings events;                   // [events]
+  QueueSnapshotSettings queue_snapshot;   // [queue_snapshot]: refused past max_age
   // [exporter]
   std::chrono::seconds audit_interval{300};
   std::chrono::seconds tracking_interval{15};

@@ -1,63 +1,63 @@
-// The HTTP side: CivetWeb with our own handlers. /metrics (or --web.telemetry-path) writes the
-// latest RenderedSnapshot as-is plus the process_* lines read at that moment (gzip when the
-// client accepts it), "/" is a small landing page, everything else is 404. Basic auth, when
-// configured, guards every path. Binds only the given addresses. prometheus-cpp's Exposer is not
-// used on the scrape path: it collects and serializes on every scrape (see tests/bench for the
-// measurement).
+// The exporter's HTTP(S) server: Boost.Asio's event loop on one thread, Boost.Beast's HTTP/1.1
+// parser, OpenSSL 3 through asio::ssl (docs/ARCHITECTURE.md "Web layer" says why this and not
+// CivetWeb or libmicrohttpd). A scrape copies a shared_ptr to the latest RenderedSnapshot and
+// writes its bytes; nothing on the event loop waits for LDAP, disk or bcrypt (comparisons run on
+// a thread of their own, one at a time).
+//
+// No client can starve a scrape: an idle, slow or half-sent connection costs the loop nothing
+// while it waits, every phase has a deadline (TLS handshake, request head from its first byte,
+// keep-alive idle time, response write), and when the connection cap or the per-client-address
+// cap is reached the connection that has waited longest for the client makes room for the new
+// one instead of the new one being refused.
 #pragma once
 
+#include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include "basic_auth.h"
 #include "exdm/base/status.h"
+#include "listen_address.h"
 #include "snapshot.h"
-
-struct mg_context;
-struct mg_connection;
+#include "web_settings.h"
 
 namespace exdm::exporter {
 
-// Prometheus-style listen address to CivetWeb's listening_ports syntax:
-// ":9755" -> "9755" (all IPv4 interfaces), "127.0.0.1:9755", "[::1]:9755", "localhost:9755" ->
-// "127.0.0.1:9755". Host names other than localhost are refused: CivetWeb does not resolve them.
-Result<std::string> ToCivetListeningPort(const std::string& address);
-
-// True when an Accept-Encoding header value accepts gzip (token "gzip" without q=0).
-bool AcceptsGzip(const char* accept_encoding);
+struct ServerLimits {
+  size_t max_connections = 512;  // well under the default 1024 descriptors a service gets
+  size_t max_per_client = 64;    // per client IP address
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds request_timeout{10'000};  // first byte to end of the request head
+  std::chrono::milliseconds idle_timeout{120'000};    // keep-alive: covers a 1 min scrape interval
+  std::chrono::milliseconds write_timeout{30'000};
+  size_t max_header_bytes = 16 * 1024;
+};
 
 class HttpServer {
  public:
-  static Result<std::unique_ptr<HttpServer>> Start(const std::vector<std::string>& listen,
-                                                   const std::string& telemetry_path,
-                                                   const SnapshotStore& store,
-                                                   std::shared_ptr<BasicAuth> auth);
-  ~HttpServer();
+  // Serves on `sockets` (taken over) until destroyed.
+  static Result<std::unique_ptr<HttpServer>> Start(std::vector<ListenSocket> sockets,
+                                                   const SnapshotStore& store, WebSettings settings,
+                                                   const ServerLimits& limits = ServerLimits());
+  ~HttpServer();  // closes every connection and joins its threads
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Swaps the credentials (SIGHUP) without dropping connections.
-  void SetAuth(std::shared_ptr<BasicAuth> auth);
+  // New settings (SIGHUP): requests read from now on, and connections accepted from now on, use
+  // them; open connections stay open, except that a request on a plain connection after TLS was
+  // turned on (or the reverse) closes it unanswered.
+  void Apply(WebSettings settings);
+
   // The ports actually bound, e.g. for ":0" in tests.
   std::vector<int> ports() const;
-  const std::string& listening() const { return listening_; }
+  // "127.0.0.1:9755 [::1]:9755"
+  std::string listening() const;
+
+  struct Impl;  // the event loop and its connections (http_server.cc)
 
  private:
-  HttpServer(const SnapshotStore& store, std::string telemetry_path,
-             std::shared_ptr<BasicAuth> auth);
-  static int HandleMetrics(mg_connection* conn, void* self);
-  static int HandleLanding(mg_connection* conn, void* self);
-  // False after sending the 401/405 the request deserves.
-  bool Admit(mg_connection* conn);
-
-  const SnapshotStore& store_;
-  const std::string telemetry_path_;
-  std::string listening_;
-  mutable std::mutex auth_mutex_;
-  std::shared_ptr<BasicAuth> auth_;
-  mg_context* context_ = nullptr;
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace exdm::exporter

@@ -15,20 +15,13 @@
 #include "collectors.h"
 #include "exdm/version.h"
 #include "exporter_config.h"
-#include "http_server.h"
 #include "log.h"
 #include "snapshot.h"
-#include "web_config.h"
+#include "web_service.h"
+#include "web_settings.h"
 
 namespace exdm::exporter {
 namespace {
-
-Result<std::shared_ptr<BasicAuth>> LoadAuth(const ExporterConfig& config) {
-  if (config.web_config_file.empty()) return std::shared_ptr<BasicAuth>();
-  Result<WebConfig> web = LoadWebConfig(config.web_config_file);
-  if (!web.ok()) return web.status();
-  return std::make_shared<BasicAuth>(web->basic_auth_users);
-}
 
 Result<std::vector<std::unique_ptr<CollectorRunner>>> StartCollectors(const ExporterConfig& config,
                                                                       const ReaderSlots& slots,
@@ -61,16 +54,6 @@ std::vector<std::string> CollectorNames(const ExporterConfig& config) {
   return names;
 }
 
-// Tests (and people) read the bound ports from this line, also after a reload rebinds.
-void LogListening(const HttpServer& server, const std::string& telemetry_path) {
-  std::string ports;
-  for (int port : server.ports())
-    ports += " " + std::to_string(port);
-  Log(LogPriority::kInfo, std::string("exchange_delivery_exporter ") + kVersion + " (" + kRevision +
-                              ") listening on " + server.listening() + " (ports" + ports +
-                              "), metrics at " + telemetry_path);
-}
-
 int Run(int argc, const char* const argv[]) {
   // glibc gives each thread its own malloc arena (up to 8 per core), each keeping freed memory;
   // a few collector threads doing big refreshes would otherwise hold several peaks at once.
@@ -90,9 +73,9 @@ int Run(int argc, const char* const argv[]) {
   }
   ExporterConfig config = parsed->config;
   ConfigureLog(config.log);
-  Result<std::shared_ptr<BasicAuth>> auth = LoadAuth(config);
-  if (!auth.ok()) {
-    Log(LogPriority::kError, auth.status().message());
+  Result<WebSettings> web_settings = LoadWebSettings(config.web_config_file, config.telemetry_path);
+  if (!web_settings.ok()) {
+    Log(LogPriority::kError, web_settings.status().message());
     return 2;
   }
 
@@ -106,12 +89,11 @@ int Run(int argc, const char* const argv[]) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SnapshotStore store(kVersion, kRevision);
-  auto server = HttpServer::Start(config.listen_addresses, config.telemetry_path, store, *auth);
-  if (!server.ok()) {
-    Log(LogPriority::kError, server.status().message());
+  auto web = WebService::Start(config, std::move(web_settings).value(), store);
+  if (!web.ok()) {
+    Log(LogPriority::kError, web.status().message());
     return 1;
   }
-  LogListening(**server, config.telemetry_path);
   const ReaderSlots slots;  // outlive every reload (see collectors.h)
   auto runners = StartCollectors(config, slots, store);
   if (!runners.ok()) {
@@ -133,41 +115,19 @@ int Run(int argc, const char* const argv[]) {
           "reload failed, keeping the running configuration: " + again.status().message());
       continue;
     }
-    Result<std::shared_ptr<BasicAuth>> new_auth = LoadAuth(again->config);
-    if (!new_auth.ok()) {
+    Result<WebSettings> new_web = (*web)->Prepare(again->config);
+    if (!new_web.ok()) {
       Log(LogPriority::kError,
-          "reload failed, keeping the running configuration: " + new_auth.status().message());
+          "reload failed, keeping the running configuration: " + new_web.status().message());
       continue;
     }
-    if (again->config.listen_addresses != config.listen_addresses ||
-        again->config.telemetry_path != config.telemetry_path) {
-      // Rebind: the old listener lets go of its ports first (the new set may share some), and
-      // comes back if the new addresses cannot be bound.
-      server->reset();
-      auto fresh = HttpServer::Start(again->config.listen_addresses, again->config.telemetry_path,
-                                     store, *new_auth);
-      if (!fresh.ok()) {
-        Log(LogPriority::kError, "reload: cannot listen as configured (" +
-                                     fresh.status().message() +
-                                     "); keeping the previous listen addresses and telemetry path");
-        again->config.listen_addresses = config.listen_addresses;
-        again->config.telemetry_path = config.telemetry_path;
-        fresh = HttpServer::Start(config.listen_addresses, config.telemetry_path, store, *new_auth);
-        if (!fresh.ok()) {
-          Log(LogPriority::kError,
-              "reload: cannot listen on the previous addresses either, stopping: " +
-                  fresh.status().message());
-          StopCollectors(*runners, store, {});
-          return 1;
-        }
-      }
-      *server = std::move(*fresh);
-      LogListening(**server, again->config.telemetry_path);
+    if (!(*web)->Apply(again->config, std::move(new_web).value())) {
+      StopCollectors(*runners, store, {});
+      return 1;
     }
     StopCollectors(*runners, store, CollectorNames(config));
     config = again->config;
     ConfigureLog(config.log);
-    (*server)->SetAuth(*new_auth);
     runners = StartCollectors(config, slots, store);
     if (!runners.ok()) {
       Log(LogPriority::kError, "reload: " + runners.status().message());

@@ -41,25 +41,21 @@ std::vector<prometheus::MetricFamily> QueueSnapshotFamilies(
   return out;
 }
 
-QueueSnapshotCollector::QueueSnapshotCollector(std::vector<NamedPath> files,
-                                               std::chrono::seconds max_age,
+QueueSnapshotCollector::QueueSnapshotCollector(QueueSnapshotSettings settings,
                                                std::chrono::seconds interval,
                                                std::chrono::seconds read_timeout,
                                                std::shared_ptr<ReaderSlot> reader_slot)
-    : files_(std::move(files)),
-      max_age_(max_age),
+    : settings_(std::move(settings)),
       interval_(interval),
       read_timeout_(read_timeout),
       reader_slot_(std::move(reader_slot)) {
-  for (const NamedPath& f : files_)
+  for (const NamedPath& f : settings_.files)
     last_good_.push_back({f.server, std::nullopt});
 }
 
 Status QueueSnapshotCollector::Refresh() {
-  QueueSnapshotOptions read;
-  read.files = files_;
-  read.now = static_cast<int64_t>(std::time(nullptr));
-  read.max_age_seconds = max_age_.count();
+  QueueSnapshotOptions read =
+      MakeQueueSnapshotOptions(settings_, static_cast<int64_t>(std::time(nullptr)));
   read.reader_slot = reader_slot_;
   // A few hundred bytes per file: anything slower than this is a hung share.
   const auto budget = ReadBudget(

@@ -17,8 +17,9 @@
 #include <vector>
 
 #include "collector.h"
+#include "exdm/base/bounded_call.h"
 #include "exdm/tracking/queue_snapshot.h"
-#include "exporter_config.h"
+#include "exdm/tracking/settings.h"
 
 namespace exdm::exporter {
 
@@ -33,8 +34,7 @@ std::vector<prometheus::MetricFamily> QueueSnapshotFamilies(
 
 class QueueSnapshotCollector : public Collector {
  public:
-  QueueSnapshotCollector(std::vector<NamedPath> files, std::chrono::seconds max_age,
-                         std::chrono::seconds interval,
+  QueueSnapshotCollector(QueueSnapshotSettings settings, std::chrono::seconds interval,
                          std::chrono::seconds read_timeout = std::chrono::seconds(0),
                          std::shared_ptr<ReaderSlot> reader_slot = std::make_shared<ReaderSlot>());
 
@@ -44,8 +44,7 @@ class QueueSnapshotCollector : public Collector {
   std::vector<prometheus::MetricFamily> Families() const override;
 
  private:
-  const std::vector<NamedPath> files_;
-  const std::chrono::seconds max_age_;
+  const QueueSnapshotSettings settings_;
   const std::chrono::seconds interval_;
   const std::chrono::seconds read_timeout_;
   // Held while a read runs; a read stuck on a hung share keeps it (see bounded_call.h).

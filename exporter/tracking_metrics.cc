@@ -1,5 +1,6 @@
 #include "tracking_metrics.h"
 
+#include <map>
 #include <string>
 
 #include "exdm/tracking/event_ids.h"
@@ -57,25 +58,6 @@ std::vector<prometheus::MetricFamily> TrackingFamilies(
     out.push_back(std::move(*f));
   }
   return out;
-}
-
-prometheus::MetricFamily StoreStalledFamily(const std::vector<StoreRef>& stores,
-                                            const std::vector<StoreStall>& stalls) {
-  auto family = Gauge("exchange_store_stalled_deliveries",
-                      "Stalled local deliveries whose recipient's mailbox (homeMDB, over LDAP) is "
-                      "on this store.");
-  std::map<StoreRef, uint64_t> value;
-  for (const StoreRef& s : stores)
-    value[s] = 0;
-  for (const StoreStall& s : stalls)
-    value[s.store] += s.deliveries;
-  for (const auto& [store, n] : value) {
-    AddSample(
-        family,
-        {{"server", store.server}, {"storage_group", store.storage_group}, {"store", store.store}},
-        static_cast<double>(n));
-  }
-  return family;
 }
 
 }  // namespace exdm::exporter

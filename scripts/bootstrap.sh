@@ -9,7 +9,9 @@ PACKAGES=(
   # build
   cmake g++ make pkg-config git
   libldap-dev libboost-program-options-dev prometheus-cpp-dev nlohmann-json3-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libcivetweb-dev libyaml-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libyaml-dev
+  # the exporter's web layer: Boost.Asio/Beast headers, OpenSSL 3
+  libboost-dev libssl-dev
   # real test servers and tools
   slapd ldap-utils prometheus prometheus-alertmanager icinga2-bin nagios4-core
   libmonitoring-plugin-perl

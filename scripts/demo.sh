@@ -151,10 +151,11 @@ sed 's/^/  /' "$WORK/exporter.ini"
 "$EXPORTER" --config.file "$WORK/exporter.ini" --web.listen-address "127.0.0.1:$PORT" \
   > "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
-# One collector per configured source (ldap, tracking, events, queue_snapshot); wait until each has succeeded
-# once, since a scrape never waits for the background work (at most 10 s: a collector may fail,
-# and then the scrape shows it).
+# One collector per configured source (ldap, tracking, events, queue_snapshot), plus the
+# diagnosis over the first three; wait until each has succeeded once, since a scrape never waits
+# for the background work (at most 10 s: a collector may fail, and then the scrape shows it).
 want=$(grep -c '^\[\(ldap\|tracking\|events\|queue_snapshot\)\]' "$WORK/exporter.ini")
+grep -q '^\[\(ldap\|tracking\|events\)\]' "$WORK/exporter.ini" && want=$((want + 1))
 metrics=
 for _ in $(seq 100); do
   if ! kill -0 "$EXPORTER_PID" 2>/dev/null; then

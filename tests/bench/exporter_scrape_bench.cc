@@ -5,16 +5,17 @@
 // Part 1, same process, same synthetic 10,000-store families, same client:
 //   baseline: prometheus-cpp's Exposer + a Collectable (collects, serializes and gzips per scrape)
 //   result:   this exporter's SnapshotStore + HttpServer (serialized and gzipped once, served as
-//   is)
-// Part 2, the real binary (see exporter_binary_bench.sh / --binary): the exporter against the
-// slapd fixture with a generated 10,000-store organization and generated tracking logs, slapd
-// SIGSTOPped, scraped 1000 times; RSS read from /proc at the end.
+//   is), over plain HTTP and over TLS (keep-alive, as Prometheus scrapes)
+// Part 2 is exporter_binary_bench.cc, the real binary: the exporter against the slapd fixture with
+// a generated 10,000-store organization and generated tracking logs, slapd SIGSTOPped, scraped 1000
+// times; RSS read from /proc at the end.
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,7 +23,11 @@
 #include "families.h"
 #include "http_client.h"
 #include "http_server.h"
+#include "listen_address.h"
 #include "snapshot.h"
+#include "temp_dir.h"
+#include "test_pki.h"
+#include "tls_context.h"
 
 namespace {
 
@@ -84,8 +89,9 @@ struct Latency {
   int failures = 0;
 };
 
-Latency Measure(int port, int scrapes) {
-  exdm::testing::HttpClient client(port, std::chrono::seconds(30));
+Latency Measure(int port, int scrapes, exdm::testing::HttpClientOptions options = {}) {
+  options.timeout = std::chrono::seconds(30);
+  exdm::testing::HttpClient client(port, options);
   std::vector<double> ms;
   Latency result;
   for (int i = 0; i < scrapes + 20; ++i) {
@@ -101,6 +107,23 @@ Latency Measure(int port, int scrapes) {
   result.p99_ms = ms[ms.size() * 99 / 100];
   result.max_ms = ms.back();
   return result;
+}
+
+// This exporter's server on 127.0.0.1 with `settings`, measured with `client`.
+Latency Serve(const exdm::exporter::SnapshotStore& store, exdm::exporter::WebSettings settings,
+              const exdm::testing::HttpClientOptions& client) {
+  auto sockets = exdm::exporter::OpenListenSockets({"127.0.0.1:0"});
+  if (!sockets.ok()) {
+    std::fprintf(stderr, "cannot listen: %s\n", sockets.status().message().c_str());
+    std::exit(1);
+  }
+  auto server =
+      exdm::exporter::HttpServer::Start(std::move(sockets).value(), store, std::move(settings));
+  if (!server.ok()) {
+    std::fprintf(stderr, "cannot start: %s\n", server.status().message().c_str());
+    std::exit(1);
+  }
+  return Measure((*server)->ports().at(0), kScrapes, client);
 }
 
 void Print(const char* name, const Latency& l) {
@@ -129,20 +152,38 @@ int main() {
   }
   Print("baseline (prometheus-cpp Exposer)", baseline);
 
-  Latency result;
-  {
-    exdm::exporter::SnapshotStore store("bench", "bench");
-    store.Publish("audit", families, {true, 1, 1});
-    auto server = exdm::exporter::HttpServer::Start({"127.0.0.1:0"}, "/metrics", store, nullptr);
-    if (!server.ok()) {
-      std::fprintf(stderr, "cannot start: %s\n", server.status().message().c_str());
-      return 1;
-    }
-    result = Measure((*server)->ports().at(0), kScrapes);
+  exdm::exporter::SnapshotStore store("bench", "bench");
+  store.Publish("audit", families, {true, 1, 1});
+  Latency result = Serve(store, exdm::exporter::WebSettings(), {});
+  Print("result (snapshot + own server)", result);
+
+  // The same over TLS (keep-alive: one handshake, then 1000 scrapes on the session).
+  exdm::testing::TempDir dir("exdm-scrape-bench");
+  exdm::testing::TestPki pki(dir.path());
+  if (!pki.ok()) {
+    std::fprintf(stderr, "%s\n", pki.error().c_str());
+    return 1;
   }
-  Print("result (snapshot + own handler)", result);
-  std::printf("ratio p99 baseline/result: %.1fx\n", baseline.p99_ms / result.p99_ms);
-  const bool pass = result.failures == 0 && result.p99_ms <= 5.0;
-  std::printf("bar p99 <= 5 ms: %s\n", pass ? "PASS" : "FAIL");
+  exdm::exporter::TlsServerConfig tls_config;
+  tls_config.cert_file = pki.server_cert();
+  tls_config.key_file = pki.server_key();
+  auto tls = exdm::exporter::TlsContext::Make(tls_config);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "%s\n", tls.status().message().c_str());
+    return 1;
+  }
+  exdm::exporter::WebSettings tls_settings;
+  tls_settings.tls = *tls;
+  exdm::testing::HttpClientOptions tls_client;
+  tls_client.tls = true;
+  tls_client.ca_file = pki.ca_cert();
+  const Latency result_tls = Serve(store, tls_settings, tls_client);
+  Print("result over TLS (keep-alive)", result_tls);
+
+  std::printf("ratio p99 baseline/result: %.1fx (plain), %.1fx (TLS)\n",
+              baseline.p99_ms / result.p99_ms, baseline.p99_ms / result_tls.p99_ms);
+  const bool pass = result.failures == 0 && result.p99_ms <= 5.0 && result_tls.failures == 0 &&
+                    result_tls.p99_ms <= 5.0;
+  std::printf("bar p99 <= 5 ms, plain and TLS: %s\n", pass ? "PASS" : "FAIL");
   return pass ? 0 : 1;
 }

@@ -67,6 +67,11 @@ TEST(Demo, RunsEveryModeOnTheSample) {
       out, std::regex("exchange_store_stalled_deliveries\\{server=\"EXCH01\",storage_group=\"First "
                       "Storage Group\",store=\"Sales\"\\} [1-9]")))
       << out;
+  // The exporter's diagnosis names the same cause as `all`.
+  EXPECT_NE(out.find("exchange_delivery_diagnosis{server=\"EXCH01\",storage_group=\"First Storage "
+                     "Group\",store=\"Sales\",cause=\"smtp_mailbox\"} 1\n"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("==== Done ===="), std::string::npos);
 }
 

@@ -269,15 +269,15 @@ TEST(DocsTest, ReadmeIniBlocksAreReadByTheToolsOwnLoaders) {
     const auto parsed = exporter::ParseExporterCommandLine(3, argv);
     ASSERT_TRUE(parsed.ok()) << blocks[i] << parsed.status().message();
     const exporter::ExporterConfig& c = parsed->config;
-    EXPECT_FALSE(c.tracking_dirs.empty() && c.event_files.empty() && c.ldap.uris.empty() &&
-                 c.queue_snapshots.empty())
+    EXPECT_FALSE(c.tracking.dirs.empty() && c.events.files.empty() && c.ldap.uris.empty() &&
+                 c.queue_snapshot.files.empty())
         << "block configures nothing the loader understood:\n"
         << blocks[i];
-    for (const NamedPath& p : c.tracking_dirs)
+    for (const NamedPath& p : c.tracking.dirs)
       EXPECT_EQ(p.server, "EXCH01") << blocks[i];
-    for (const NamedPath& p : c.event_files)
+    for (const NamedPath& p : c.events.files)
       EXPECT_EQ(p.server, "EXCH01") << blocks[i];
-    for (const NamedPath& p : c.queue_snapshots)
+    for (const NamedPath& p : c.queue_snapshot.files)
       EXPECT_EQ(p.server, "EXCH01") << blocks[i];
   }
   EXPECT_GE(check_blocks, 1u);

@@ -255,5 +255,31 @@ TEST(SystemdUnit, PasswordComesAsACredentialTheExampleConfigReads) {
       << example;
 }
 
+// The socket-activation example: a valid .socket for the service (systemd-analyze checks both
+// together), on :9755 for IPv4 and IPv6, handing the service one listening socket.
+TEST(SystemdUnit, SocketUnitVerifiesWithTheService) {
+  const std::string socket =
+      ReadFile(SourceDir() + "/deploy/systemd/exchange-delivery-exporter.socket");
+  for (const char* directive : {"ListenStream=9755\n", "BindIPv6Only=both\n", "Accept=no\n",
+                                "systemd-socket = true", "WantedBy=sockets.target"}) {
+    EXPECT_NE(socket.find(directive), std::string::npos) << "missing " << directive;
+  }
+  if (!HaveTool("systemd-analyze")) GTEST_SKIP() << "systemd-analyze not installed";
+  std::string service =
+      ReadFile(SourceDir() + "/deploy/systemd/exchange-delivery-exporter.service");
+  const std::string installed = "/usr/bin/exchange_delivery_exporter";
+  service.replace(service.find(installed), installed.size(), ExporterBinary());
+  const std::string dir = TempDir();
+  std::ofstream(dir + "/exchange-delivery-exporter.service") << service;
+  std::ofstream(dir + "/exchange-delivery-exporter.socket") << socket;
+  const ProcessResult verify =
+      RunProcess({"systemd-analyze", "verify", dir + "/exchange-delivery-exporter.socket"});
+  EXPECT_TRUE(verify.ok()) << verify.output;
+  EXPECT_EQ(verify.output, "") << verify.output;
+  std::remove((dir + "/exchange-delivery-exporter.service").c_str());
+  std::remove((dir + "/exchange-delivery-exporter.socket").c_str());
+  rmdir(dir.c_str());
+}
+
 }  // namespace
 }  // namespace exdm::testing

@@ -74,7 +74,7 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                 "\naudit_interval = 300\ntracking_interval = 300\nevents_interval = 300\n");
   auto exporter = ExporterProcess::Start(dir.path(), {"--config.file=" + dir.File("exporter.ini")});
   ASSERT_TRUE(exporter);
-  for (const char* c : {"audit", "tracking", "events", "queue_snapshot"}) {
+  for (const char* c : {"audit", "tracking", "events", "queue_snapshot", "diagnosis"}) {
     ASSERT_TRUE(exporter->WaitForMetric(
         std::string("exchange_collector_success{collector=\"") + c + "\"} 1",
         std::chrono::seconds(30)))

@@ -1,7 +1,8 @@
 // Fault matrix, LDAP (issue 9): slapd not running, killed in the middle of a paged audit, a size
 // limit smaller than the organization, TLS, wrong password and a missing base as the exporter
-// sees them. Each: what the check prints and exits, what the exporter reports, and that after
-// recovery the numbers equal a clean audit (nothing lost, nothing partial reported as whole).
+// sees them; slapd hung while `all` also reads local sources (issue 22). Each: what the check
+// prints and exits, what the exporter reports, and that after recovery the numbers equal a clean
+// audit (nothing lost, nothing partial reported as whole).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -17,10 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "exdm/base/time_util.h"
 #include "exporter_process.h"
 #include "fault_support.h"
 #include "org_fixture.h"
 #include "paths.h"
+#include "run_program.h"
 #include "slapd_fixture.h"
 #include "temp_dir.h"
 
@@ -299,6 +303,102 @@ TEST(FaultLdap, ExporterTlsPasswordAndBaseFaults) {
           << "logged once: " << log;
     }
   }
+}
+
+// slapd accepts connections and never answers (SIGSTOP), while the tracking logs and the event
+// export are local: `all` reads its sources at once, so the stalls, the 326s and all their
+// perfdata are reported as with slapd up, LDAP fails with the -t reason (its own state), the
+// stall-to-store correlation is skipped with a note, and the answer is complete before -t.
+// Before, LDAP took the whole deadline first: UNKNOWN "queue: deadline expired, events: deadline
+// expired", no perfdata, 5.0 s with -t 5. The exporter, whose collectors never wait for each
+// other, diagnoses from the local sources meanwhile and names the gateway once slapd answers.
+TEST(FaultLdap, AllModeKeepsWhatTheLocalSourcesFoundWhileLdapHangs) {
+  TempDir tmp("exdm-fault-ldap");
+  auto org = GenerateOrg({SampleOrg("demo")}, tmp.path());
+  ASSERT_TRUE(org);
+  std::string sales;
+  for (const auto& store : org->manifest["stores"])
+    if (store["store"] == "Sales") sales = store["guid"].get<std::string>();
+  ASSERT_FALSE(sales.empty());
+  auto slapd = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+  ASSERT_TRUE(slapd);
+
+  // Today's logs (the exporter evaluates at the wall clock too): Sales's users stalled for 90 min,
+  // and its store driver failing to log on (326) since then.
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const std::string logs = tmp.File("EXCH01.log");
+  auto truth = GenerateTodaysLogs(
+      logs, {"--server", "EXCH01", "--messages", "300", "--stalled-recipient", "carol@contoso.com",
+             "--stall-share", "0.2", "--stall-start", FormatIso8601Utc(now - 5400)});
+  ASSERT_GT(std::stod(truth["stalled_deliveries"]), 0);
+  const std::string events = tmp.File("EXCH01-application.jsonl");
+  ASSERT_EQ(
+      RunProgram({GeneratorBinary("exdm_gen_events"), "--format", "jsonl", "--server", "EXCH01",
+                  "--store-guid", sales, "--start", FormatIso8601Utc(now - 5400), "--out", events})
+          .exit_code,
+      0);
+  auto all = [&](const char* timeout) {
+    return RunCheck({"all", "-H", slapd->uri(), "-D", slapd->monitor_dn(), "--password-file",
+                     slapd->monitor_password_file(), "--tracking-dir", "EXCH01=" + logs,
+                     "--event-file", "EXCH01=" + events, "--state-file", "none", "-t", timeout});
+  };
+  const ProgramResult clean = all("20");
+  ASSERT_EQ(clean.exit_code, 2) << clean.out;
+  ASSERT_NE(clean.out.find("* [smtp_mailbox] EXCH01 / First Storage Group / Sales: "),
+            std::string::npos)
+      << clean.out;
+
+  slapd->Suspend();
+  const ProgramResult hung = all("5");
+  slapd->Resume();
+  EXPECT_EQ(hung.exit_code, 2) << hung.out;  // the stalls and the 326s, not the LDAP timeout
+  EXPECT_LT(hung.elapsed.count(), 5000) << "ms, with -t 5\n" << hung.out;
+  EXPECT_EQ(Perf(hung.out, "stalled_deliveries"), std::stod(truth["stalled_deliveries"]))
+      << hung.out;
+  for (const char* label : {"stalled_deliveries", "retries", "lines_read", "bad_lines",
+                            "logon_failures_326", "smtp_interface_failures_1194", "bad_rows"}) {
+    EXPECT_EQ(Perf(hung.out, label), Perf(clean.out, label)) << label << "\n" << hung.out;
+  }
+  EXPECT_GT(Perf(hung.out, "oldest_stalled_age"), 1800) << hung.out;
+  EXPECT_TRUE(std::isnan(Perf(hung.out, "stores"))) << "an audit was reported: " << hung.out;
+  EXPECT_NE(hung.out.find("[mailbox]\n  failed: " + slapd->uri() + ": "), std::string::npos)
+      << hung.out;
+  EXPECT_NE(hung.out.find("deadline"), std::string::npos) << hung.out;
+  EXPECT_NE(hung.out.find("\nstalled recipients not tied to stores: " + slapd->uri()),
+            std::string::npos)
+      << hung.out;
+  EXPECT_NE(hung.out.find("* [gateway_unchecked] EXCH01 / store " + sales +
+                          ": store driver cannot log on; its SMTP mailbox could not be checked "
+                          "(no LDAP view answered)"),
+            std::string::npos)
+      << hung.out;
+  EXPECT_EQ(hung.out.find("queue: deadline expired"), std::string::npos) << hung.out;
+
+  // The exporter with the same inputs and slapd hung from the start.
+  slapd->Suspend();
+  auto exporter = ExporterProcess::Start(
+      tmp.path(), {"--ldap.uri=" + slapd->uri(), "--ldap.bind_dn=" + slapd->monitor_dn(),
+                   "--ldap.password_file=" + slapd->monitor_password_file(), "--ldap.timeout=2",
+                   "--tracking.dir=EXCH01=" + logs, "--events.file=EXCH01=" + events,
+                   "--exporter.audit_interval=1", "--exporter.tracking_interval=1",
+                   "--exporter.events_interval=1", "--exporter.state_dir=" + tmp.path()});
+  ASSERT_TRUE(exporter);
+  const std::string unchecked =
+      "exchange_delivery_diagnosis{server=\"EXCH01\",storage_group=\"\","
+      "store=\"" +
+      sales + "\",cause=\"gateway_unchecked\"} 1";
+  EXPECT_TRUE(exporter->WaitForMetric(unchecked, std::chrono::seconds(30))) << exporter->Log();
+  std::string metrics = exporter->ScrapeText();
+  EXPECT_EQ(SampleValue(metrics, "exchange_ldap_up{uri=\"" + slapd->uri() + "\"}"), 0) << metrics;
+  EXPECT_EQ(SampleValue(metrics, "exchange_local_delivery_stalled_deliveries{server=\"EXCH01\"}"),
+            std::stod(truth["stalled_deliveries"]));
+  slapd->Resume();
+  const std::string named =
+      "exchange_delivery_diagnosis{server=\"EXCH01\",storage_group=\"First "
+      "Storage Group\",store=\"Sales\",cause=\"smtp_mailbox\"} 1";
+  EXPECT_TRUE(exporter->WaitForMetric(named, std::chrono::seconds(30))) << exporter->Log();
+  metrics = exporter->ScrapeText();
+  EXPECT_EQ(metrics.find("cause=\"gateway_unchecked\""), std::string::npos) << metrics;
 }
 
 }  // namespace

@@ -173,7 +173,7 @@ TEST_F(QueueStores, LdapDownKeepsTheQueueResultAndRaisesTheUnreachableState) {
 }
 
 TEST_F(QueueStores, RecipientCacheAnswersRepeatsWithoutLdapAndStaysBounded) {
-  LdapAccess access;
+  LdapSettings access;
   access.uris = {slapd_->uri()};
   access.bind_dn = slapd_->monitor_dn();
   access.password_file = slapd_->monitor_password_file();

@@ -78,6 +78,18 @@ bool BackgroundProcess::WaitForLog(const std::function<bool(const std::string&)>
   return ready(Log());
 }
 
+bool BackgroundProcess::WaitForLogText(const std::string& text, std::chrono::milliseconds timeout,
+                                       size_t times) const {
+  return WaitForLog(
+      [&text, times](const std::string& log) {
+        size_t seen = 0;
+        for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1))
+          ++seen;
+        return seen >= times;
+      },
+      timeout);
+}
+
 void BackgroundProcess::Signal(int sig) const {
   if (pid_ > 0) kill(pid_, sig);
 }

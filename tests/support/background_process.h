@@ -32,6 +32,9 @@ class BackgroundProcess {
   // Polls the log until `ready` accepts it, the process exits, or the timeout passes.
   bool WaitForLog(const std::function<bool(const std::string&)>& ready,
                   std::chrono::milliseconds timeout) const;
+  // Waits until `text` occurs at least `times` times in the log (a line logged once per reload).
+  bool WaitForLogText(const std::string& text, std::chrono::milliseconds timeout,
+                      size_t times = 1) const;
   bool Running();
   void Signal(int sig) const;
   // SIGTERM, waits up to `grace`, then SIGKILL (with a process group of its own: SIGTERM to the

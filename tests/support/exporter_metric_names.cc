@@ -11,6 +11,7 @@ std::set<std::string> ExportedMetricNames() {
       "exchange_smtp_mailboxes",
       "exchange_local_delivery_stalled_deliveries",
       "exchange_store_stalled_deliveries",
+      "exchange_delivery_diagnosis",
       "exchange_local_delivery_oldest_stalled_timestamp_seconds",
       "exchange_local_delivery_in_flight_deliveries",
       "exchange_local_delivery_retries_total",

@@ -53,7 +53,7 @@ std::string ExporterProcess::ScrapeText(
     const std::vector<std::pair<std::string, std::string>>& headers) {
   std::vector<std::pair<std::string, std::string>> all = headers;
   all.emplace_back("Accept-Encoding", "gzip");
-  const HttpResponse r = HttpGet(port_, "/metrics", all);
+  const HttpResponse r = HttpGet(port_, client_, "/metrics", all);
   if (r.status != 200) return "";
   return r.headers.count("content-encoding") ? Gunzip(r.body) : r.body;
 }

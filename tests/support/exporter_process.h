@@ -25,6 +25,10 @@ class ExporterProcess {
   BackgroundProcess& process() { return *process_; }
   std::string Log() const { return process_->Log(); }
 
+  // How ScrapeText and WaitForMetric connect (TLS, client certificate); plain IPv4 by default.
+  void set_client(const HttpClientOptions& client) { client_ = client; }
+  const HttpClientOptions& client() const { return client_; }
+
   // GET /metrics with Accept-Encoding: gzip, decoded; empty on failure.
   std::string ScrapeText(const std::vector<std::pair<std::string, std::string>>& headers = {});
   // Waits until a scrape contains `needle` (collectors refresh in the background).
@@ -34,6 +38,7 @@ class ExporterProcess {
   ExporterProcess() = default;
   std::unique_ptr<BackgroundProcess> process_;
   int port_ = 0;
+  HttpClientOptions client_;
 };
 
 // The value of the first sample whose line starts with `series` (name plus labels, as exposed),

@@ -1,6 +1,6 @@
 // A real `prometheus` server for one test: loopback port, its own temp dir and TSDB, a scrape
-// config for one target with a short interval (and optional basic auth), queried through its HTTP
-// API. Stopped by the destructor.
+// config for one target with a short interval (optional basic auth, https with tls_config), queried
+// through its HTTP API. Stopped by the destructor.
 #pragma once
 
 #include <memory>
@@ -19,8 +19,21 @@ class PrometheusServer {
     std::string scrape_interval = "1s";
     std::string basic_auth_user;  // empty: no auth
     std::string basic_auth_password;
-    std::vector<std::string> rule_files;  // evaluated every scrape_interval
-    int alertmanager_port = 0;            // 0: no alerting
+    std::vector<std::string> rule_files;    // evaluated every scrape_interval
+    int alertmanager_port = 0;              // 0: no alerting
+    std::string target_host = "127.0.0.1";  // "[::1]" scrapes over IPv6
+    // https with tls_config when set: the CA to verify the exporter against, and a client
+    // certificate.
+    std::string ca_file;
+    std::string cert_file;
+    std::string key_file;
+    // More jobs in the same server (one prometheus for several cases): job name -> target, TLS.
+    struct Job {
+      std::string name;
+      std::string target;                        // "127.0.0.1:9755"
+      std::string ca_file, cert_file, key_file;  // https when ca_file is set
+    };
+    std::vector<Job> extra_jobs;
     // A whole prometheus.yml to run instead of the one the fields above make (they are then
     // ignored): a shipped example with its hosts and paths replaced.
     std::string config;
@@ -34,6 +47,8 @@ class PrometheusServer {
   std::string Log() const { return process_->Log(); }
   // /api/v1/query: the "data.result" array (instant vector), or null on error.
   nlohmann::json Query(const std::string& promql);
+  // /api/v1/targets: "data.activeTargets" (health, lastError), or null on error.
+  nlohmann::json ActiveTargets();
   // Polls Query until predicate(result) holds.
   bool WaitFor(const std::string& promql, const std::function<bool(const nlohmann::json&)>& pred,
                std::chrono::milliseconds timeout);

@@ -19,28 +19,23 @@ Result<AuditReport> AuditOne(const LdapAuditRequest& request, const std::string&
 
 }  // namespace
 
-Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string* warning) {
+Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::string* warning) {
   LdapAuditRequest request;
-  request.uris = access.uris;
-  request.connection.bind_dn = access.bind_dn;
-  request.connection.sasl_mech = access.sasl_mech;
-  request.connection.starttls = access.starttls;
-  request.connection.ca_file = access.ca_file;
-  request.connection.insecure_skip_verify = access.insecure_skip_verify;
-  request.connection.ca_file_option = access.ca_file_option;
-  request.connection.insecure_option = access.insecure_option;
-  request.discovery.base = access.base;
-  request.audit.servers = access.servers;
-  if (!access.password_file.empty()) {
-    auto password = ReadPasswordFile(access.password_file, warning);
+  request.uris = settings.uris;
+  static_cast<LdapConnectionSettings&>(request.connection) = settings;
+  request.discovery.base = settings.base;
+  request.audit.servers = settings.servers;
+  if (!settings.password_file.empty()) {
+    auto password = ReadPasswordFile(settings.password_file, warning);
     if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
-  } else if (!access.password_env.empty()) {
-    auto password = ReadPasswordEnv(access.password_env);
+  } else if (!settings.password_env.empty()) {
+    auto password = ReadPasswordEnv(settings.password_env);
     if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
   }
-  if (!access.bind_dn.empty() && access.sasl_mech.empty() && request.connection.password.empty()) {
+  if (!settings.bind_dn.empty() && settings.sasl_mech.empty() &&
+      request.connection.password.empty()) {
     return Status(ErrorCode::kInvalidArgument,
                   "a bind DN needs a password (password file or environment variable)");
   }

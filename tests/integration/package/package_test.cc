@@ -81,6 +81,7 @@ TEST_F(PackageTest, BuildsInstallsIntoAThrowawayRootAndRuns) {
            "/etc/exchange-delivery-monitor/exporter.ini",
            "/etc/exchange-delivery-monitor/check_exchange_delivery.ini",
            "/usr/lib/systemd/system/exchange-delivery-exporter.service",
+           "/usr/lib/systemd/system/exchange-delivery-exporter.socket",
            "/usr/share/exchange-delivery-monitor/icinga2/exchange-delivery.conf",
            "/usr/share/exchange-delivery-monitor/icinga2/services.conf.example",
            "/usr/share/exchange-delivery-monitor/nagios/exchange-delivery.cfg",
@@ -116,10 +117,12 @@ TEST_F(PackageTest, BuildsInstallsIntoAThrowawayRootAndRuns) {
   ASSERT_EQ(control.size(), 3u) << fields.out;
   EXPECT_EQ(control[0], "exchange-delivery-monitor");
   EXPECT_EQ(control[1], number);
-  for (const char* library :
-       {"libldap-2.5-0", "libboost-program-options1.74.0", "libprometheus-cpp-core", "libc6"}) {
+  for (const char* library : {"libldap-2.5-0", "libboost-program-options1.74.0",
+                              "libprometheus-cpp-core", "libssl3", "libc6"}) {
     EXPECT_NE(control[2].find(library), std::string::npos) << "Depends: " << control[2];
   }
+  // The exporter's web layer is Boost.Asio/Beast (headers) over OpenSSL: no CivetWeb at run time.
+  EXPECT_EQ(control[2].find("civetweb"), std::string::npos) << "Depends: " << control[2];
   for (const std::string& dependency : SplitDepends(control[2])) {
     const std::string name = dependency.substr(0, dependency.find(' '));
     const ProgramResult installed =

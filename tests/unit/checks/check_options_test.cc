@@ -59,7 +59,7 @@ TEST_F(CheckOptionsTest, DefaultsMatchTheDesign) {
   EXPECT_EQ(o.logon_failures.Evaluate(0), PluginState::kOk);
   EXPECT_EQ(o.failing_stores.Evaluate(1), PluginState::kCritical);
   EXPECT_EQ(o.window_seconds, 86400);
-  EXPECT_EQ(o.event_tz, "UTC");
+  EXPECT_EQ(o.events.time_zone, "UTC");
   EXPECT_EQ(o.unreachable_state, PluginState::kCritical);
   EXPECT_EQ(o.timeout_seconds, 30);
   EXPECT_EQ(o.timeout_state, PluginState::kUnknown);
@@ -144,10 +144,10 @@ TEST_F(CheckOptionsTest, RepeatableOptionsCollectEveryValue) {
              "--finding-severity", "orphan=CRITICAL", "--finding-severity", "missing=warning"});
   ASSERT_TRUE(r.ok()) << r.status().message();
   const CheckOptions& o = r->options;
-  EXPECT_EQ(o.ldap_uris, (std::vector<std::string>{"ldap://dc1", "ldaps://dc2:636"}));
-  EXPECT_EQ(o.servers, (std::vector<std::string>{"EXCH01", "EXCH02"}));
-  ASSERT_EQ(o.tracking_dirs.size(), 2u);
-  EXPECT_EQ(o.tracking_dirs[1].server, "EXCH02");
+  EXPECT_EQ(o.ldap.uris, (std::vector<std::string>{"ldap://dc1", "ldaps://dc2:636"}));
+  EXPECT_EQ(o.ldap.servers, (std::vector<std::string>{"EXCH01", "EXCH02"}));
+  ASSERT_EQ(o.tracking.dirs.size(), 2u);
+  EXPECT_EQ(o.tracking.dirs[1].server, "EXCH02");
   EXPECT_EQ(o.SeverityOf(FindingKind::kOrphan), PluginState::kCritical);
   EXPECT_EQ(o.SeverityOf(FindingKind::kMissing), PluginState::kWarning);
 }
@@ -179,10 +179,10 @@ TEST_F(CheckOptionsTest, ExtraOptsReadsTheDefaultSection) {
   const CheckOptions& o = r->options;
   EXPECT_EQ(o.age.warning->text(), "60");
   EXPECT_EQ(o.age.critical->text(), "120");
-  EXPECT_TRUE(o.starttls);
-  EXPECT_TRUE(o.insecure_skip_verify);
-  EXPECT_EQ(o.ldap_uris, std::vector<std::string>{"ldap://dc1"});
-  EXPECT_EQ(o.servers, std::vector<std::string>{"EXCH01"});  // one-letter key -> -s
+  EXPECT_TRUE(o.ldap.starttls);
+  EXPECT_TRUE(o.ldap.insecure_skip_verify);
+  EXPECT_EQ(o.ldap.uris, std::vector<std::string>{"ldap://dc1"});
+  EXPECT_EQ(o.ldap.servers, std::vector<std::string>{"EXCH01"});  // one-letter key -> -s
 
   auto lab = Parse({"mailbox", "--extra-opts", "check_exchange_delivery_lab@" + ini});
   ASSERT_TRUE(lab.ok()) << lab.status().message();
@@ -218,8 +218,8 @@ TEST_F(CheckOptionsTest, CommandLineOverridesExtraOptsAndRepeatedKeysCompose) {
   EXPECT_EQ(o.timeout_seconds, 10);        // from the file
   EXPECT_EQ(o.timeout_state, PluginState::kCritical);
   // Repeated keys compose, file values first, then the command line's.
-  EXPECT_EQ(o.ldap_uris, (std::vector<std::string>{"ldap://dc1", "ldap://dc2", "ldap://dc3"}));
-  EXPECT_EQ(o.servers, std::vector<std::string>{"EXCH01"});
+  EXPECT_EQ(o.ldap.uris, (std::vector<std::string>{"ldap://dc1", "ldap://dc2", "ldap://dc3"}));
+  EXPECT_EQ(o.ldap.servers, std::vector<std::string>{"EXCH01"});
 }
 
 TEST_F(CheckOptionsTest, ExtraOptsMayBeRepeatedAndTheLaterSectionWins) {
@@ -230,7 +230,7 @@ TEST_F(CheckOptionsTest, ExtraOptsMayBeRepeatedAndTheLaterSectionWins) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->options.age.warning->text(), "30");
   EXPECT_EQ(r->options.age.critical->text(), "600");
-  EXPECT_EQ(r->options.servers, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(r->options.ldap.servers, (std::vector<std::string>{"A", "B"}));
 }
 
 TEST_F(CheckOptionsTest, ExtraOptsBeforeTheModeDoesNotSwallowIt) {

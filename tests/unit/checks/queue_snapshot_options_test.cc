@@ -36,10 +36,10 @@ TEST(QueueSnapshotOptions, CheckNamesEachSnapshotsServerAndHasDefaults) {
                        "EXCH02=/srv/exchange/EXCH02.log/queue.csv"});
   ASSERT_TRUE(p) << p.status().message();
   const check::CheckOptions& o = p->options;
-  ASSERT_EQ(o.queue_snapshots.size(), 2u);
-  EXPECT_EQ(o.queue_snapshots[0].server, "EXCH01");  // from the file name the script gives it
-  EXPECT_EQ(o.queue_snapshots[1].server, "EXCH02");
-  EXPECT_EQ(o.snapshot_max_age, 900);
+  ASSERT_EQ(o.snapshots.files.size(), 2u);
+  EXPECT_EQ(o.snapshots.files[0].server, "EXCH01");  // from the file name the script gives it
+  EXPECT_EQ(o.snapshots.files[1].server, "EXCH02");
+  EXPECT_EQ(o.snapshots.max_age_seconds, 900);
   EXPECT_EQ(o.snapshot_tolerance, 600);
 }
 
@@ -57,7 +57,7 @@ TEST(QueueSnapshotOptions, CheckRefusesNonsensicalAgesAndTolerances) {
   auto ok = ParseCheck({"check_exchange_delivery", "queue", "--queue-snapshot", "EXCH01=/x.csv",
                         "--snapshot-max-age", "1800", "--snapshot-tolerance", "0"});
   ASSERT_TRUE(ok) << ok.status().message();
-  EXPECT_EQ(ok->options.snapshot_max_age, 1800);
+  EXPECT_EQ(ok->options.snapshots.max_age_seconds, 1800);
   EXPECT_EQ(ok->options.snapshot_tolerance, 0);
 }
 
@@ -70,15 +70,15 @@ TEST(QueueSnapshotOptions, ExporterReadsTheQueueSnapshotSection) {
   auto p = ParseExporter({"exchange_delivery_exporter", "--config.file", dir.File("exporter.ini")});
   ASSERT_TRUE(p) << p.status().message();
   const exporter::ExporterConfig& c = p->config;
-  ASSERT_EQ(c.queue_snapshots.size(), 2u);
-  EXPECT_EQ(c.queue_snapshots[1].server, "EXCH02");
-  EXPECT_EQ(c.queue_snapshot_max_age, std::chrono::seconds(1200));
+  ASSERT_EQ(c.queue_snapshot.files.size(), 2u);
+  EXPECT_EQ(c.queue_snapshot.files[1].server, "EXCH02");
+  EXPECT_EQ(c.queue_snapshot.max_age_seconds, 1200);
   EXPECT_EQ(c.queue_snapshot_interval, std::chrono::seconds(30));
 
   auto defaults =
       ParseExporter({"exchange_delivery_exporter", "--queue_snapshot.file=/a/EXCH01-queue.csv"});
   ASSERT_TRUE(defaults) << defaults.status().message();
-  EXPECT_EQ(defaults->config.queue_snapshot_max_age, std::chrono::seconds(900));
+  EXPECT_EQ(defaults->config.queue_snapshot.max_age_seconds, 900);
   EXPECT_EQ(defaults->config.queue_snapshot_interval, std::chrono::seconds(60));
 
   EXPECT_FALSE(

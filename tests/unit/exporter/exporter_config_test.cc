@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "check_options.h"
+
 namespace exdm::exporter {
 namespace {
 
@@ -85,12 +87,12 @@ TEST_F(ExporterConfigTest, ReadsTheDesignExampleFile) {
   EXPECT_EQ(c.ldap.base, "CN=Configuration,DC=contoso,DC=com");
   EXPECT_EQ(c.ldap.bind_dn, "CN=svc-monitor,OU=Service,DC=contoso,DC=com");
   EXPECT_EQ(c.ldap.password_file, "/etc/exchange-delivery-monitor/ldap.secret");
-  ASSERT_EQ(c.tracking_dirs.size(), 2u);
-  EXPECT_EQ(c.tracking_dirs[1].server, "EXCH02");
-  EXPECT_EQ(c.tracking_dirs[1].path, "/srv/exchange/EXCH02.log");
-  ASSERT_EQ(c.event_files.size(), 1u);
-  EXPECT_EQ(c.event_files[0].server, "EXCH01");
-  EXPECT_EQ(c.event_tz, "UTC");
+  ASSERT_EQ(c.tracking.dirs.size(), 2u);
+  EXPECT_EQ(c.tracking.dirs[1].server, "EXCH02");
+  EXPECT_EQ(c.tracking.dirs[1].path, "/srv/exchange/EXCH02.log");
+  ASSERT_EQ(c.events.files.size(), 1u);
+  EXPECT_EQ(c.events.files[0].server, "EXCH01");
+  EXPECT_EQ(c.events.time_zone, "UTC");
   EXPECT_TRUE(c.AuditEnabled());
 }
 
@@ -103,8 +105,8 @@ TEST_F(ExporterConfigTest, FlagsOverrideTheFileAndRepeatedFlagsReplaceIt) {
              "--web.listen-address", "127.0.0.1:1", "--web.listen-address", "[::1]:2"});
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   const ExporterConfig& c = parsed->config;
-  ASSERT_EQ(c.tracking_dirs.size(), 1u);
-  EXPECT_EQ(c.tracking_dirs[0].server, "EXCH09");
+  ASSERT_EQ(c.tracking.dirs.size(), 1u);
+  EXPECT_EQ(c.tracking.dirs[0].server, "EXCH09");
   EXPECT_EQ(c.tracking_interval.count(), 5);
   EXPECT_EQ(c.listen_addresses, (std::vector<std::string>{"127.0.0.1:1", "[::1]:2"}));
 }
@@ -194,6 +196,97 @@ TEST_F(ExporterConfigTest, LogLevelAndFormatAreExporterToolkitsFlags) {
   EXPECT_NE(bad_level.status().message().find("debug, info, warn or error"), std::string::npos);
   EXPECT_FALSE(Parse({"--log.format=text"}).ok());
   EXPECT_FALSE(Parse({"--log.level=WARN"}).ok()) << "exporter-toolkit's names are lower case";
+}
+
+// Both front ends fill the same core settings (one struct per source); only the names differ,
+// including the ones a refused certificate's message gives as the fix.
+TEST_F(ExporterConfigTest, SourcesFillTheSameCoreSettingsAsTheCheck) {
+  auto exporter = Parse({"--ldap.uri=ldaps://gc1:3269", "--ldap.base=CN=Configuration,DC=x",
+                         "--ldap.bind_dn=CN=svc", "--ldap.password_file=/etc/s", "--ldap.starttls",
+                         "--ldap.ca_file=/etc/ca.pem", "--ldap.server=EXCH01",
+                         "--tracking.dir=EXCH01=/srv/EXCH01.log", "--tracking.attempt_events=1028",
+                         "--tracking.end_events=1030", "--tracking.max_in_flight=5",
+                         "--events.file=EXCH01=/srv/EXCH01.jsonl", "--events.tz=Europe/Berlin",
+                         "--queue_snapshot.file=EXCH01=/srv/q.csv", "--queue_snapshot.max_age=60"});
+  ASSERT_TRUE(exporter.ok()) << exporter.status().message();
+  const std::vector<std::string> args = {"check_exchange_delivery",
+                                         "all",
+                                         "-H",
+                                         "ldaps://gc1:3269",
+                                         "-b",
+                                         "CN=Configuration,DC=x",
+                                         "-D",
+                                         "CN=svc",
+                                         "--password-file",
+                                         "/etc/s",
+                                         "--starttls",
+                                         "--ca-file",
+                                         "/etc/ca.pem",
+                                         "-s",
+                                         "EXCH01",
+                                         "--tracking-dir",
+                                         "EXCH01=/srv/EXCH01.log",
+                                         "--attempt-events",
+                                         "1028",
+                                         "--end-events",
+                                         "1030",
+                                         "--max-in-flight",
+                                         "5",
+                                         "--event-file",
+                                         "EXCH01=/srv/EXCH01.jsonl",
+                                         "--event-tz",
+                                         "Europe/Berlin",
+                                         "--queue-snapshot",
+                                         "EXCH01=/srv/q.csv",
+                                         "--snapshot-max-age",
+                                         "60"};
+  std::vector<const char*> argv;
+  for (const std::string& a : args)
+    argv.push_back(a.c_str());
+  auto check = check::ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+  ASSERT_TRUE(check.ok()) << check.status().message();
+
+  const LdapSettings& e = exporter->config.ldap;
+  const LdapSettings& c = check->options.ldap;
+  EXPECT_EQ(e.uris, c.uris);
+  EXPECT_EQ(e.base, c.base);
+  EXPECT_EQ(e.bind_dn, c.bind_dn);
+  EXPECT_EQ(e.password_file, c.password_file);
+  EXPECT_EQ(e.starttls, c.starttls);
+  EXPECT_TRUE(e.starttls);
+  EXPECT_EQ(e.ca_file, c.ca_file);
+  EXPECT_EQ(e.servers, c.servers);
+  EXPECT_EQ(e.ca_file_option, "ldap.ca_file");
+  EXPECT_EQ(c.ca_file_option, "--ca-file");
+  EXPECT_EQ(e.insecure_option, "ldap.insecure_skip_verify");
+  EXPECT_EQ(c.insecure_option, "--insecure-skip-verify");
+
+  const TrackingSettings& et = exporter->config.tracking;
+  const TrackingSettings& ct = check->options.tracking;
+  ASSERT_EQ(et.dirs.size(), 1u);
+  ASSERT_EQ(ct.dirs.size(), 1u);
+  EXPECT_EQ(et.dirs[0].server + "=" + et.dirs[0].path, ct.dirs[0].server + "=" + ct.dirs[0].path);
+  EXPECT_EQ(et.max_in_flight, 5u);
+  EXPECT_EQ(ct.max_in_flight, 5u);
+  for (uint32_t id : {1023u, 1028u, 1030u, 1021u}) {
+    EXPECT_EQ(et.events.RoleOf(id), ct.events.RoleOf(id)) << id;
+  }
+
+  const EventSettings& ee = exporter->config.events;
+  const EventSettings& ce = check->options.events;
+  ASSERT_EQ(ee.files.size(), 1u);
+  ASSERT_EQ(ce.files.size(), 1u);
+  EXPECT_EQ(ee.files[0].path, ce.files[0].path);
+  EXPECT_EQ(ee.time_zone, "Europe/Berlin");
+  EXPECT_EQ(ce.time_zone, "Europe/Berlin");
+
+  const QueueSnapshotSettings& eq = exporter->config.queue_snapshot;
+  const QueueSnapshotSettings& cq = check->options.snapshots;
+  ASSERT_EQ(eq.files.size(), 1u);
+  ASSERT_EQ(cq.files.size(), 1u);
+  EXPECT_EQ(eq.files[0].path, cq.files[0].path);
+  EXPECT_EQ(eq.max_age_seconds, 60);
+  EXPECT_EQ(cq.max_age_seconds, 60);
 }
 
 }  // namespace

@@ -62,16 +62,16 @@ TEST(TrackingEventOptionsTest, CheckAndExporterReadTheSameSets) {
   const auto check =
       ParseWith(&check::ParseCommandLine, {"check_exchange_delivery", "queue", "--attempt-events",
                                            "1023", "--end-events", "1030,1031"});
-  EXPECT_EQ(check.options.tracking_events.RoleOf(1028), DeliveryRole::kNone);
-  EXPECT_EQ(check.options.tracking_events.RoleOf(1031), DeliveryRole::kEnd);
+  EXPECT_EQ(check.options.tracking.events.RoleOf(1028), DeliveryRole::kNone);
+  EXPECT_EQ(check.options.tracking.events.RoleOf(1031), DeliveryRole::kEnd);
 
   const std::string ini = ::testing::TempDir() + "tracking_events_test.ini";
   std::ofstream(ini) << "[tracking]\ndir = EXCH01=/srv/x\nattempt_events = 1023\n"
                         "end_events = 1030,1031\n";
   const auto exporter = ParseWith(&exporter::ParseExporterCommandLine,
                                   {"exchange_delivery_exporter", "--config.file", ini});
-  EXPECT_EQ(exporter.config.tracking_events.RoleOf(1028), DeliveryRole::kNone);
-  EXPECT_EQ(exporter.config.tracking_events.RoleOf(1031), DeliveryRole::kEnd);
+  EXPECT_EQ(exporter.config.tracking.events.RoleOf(1028), DeliveryRole::kNone);
+  EXPECT_EQ(exporter.config.tracking.events.RoleOf(1031), DeliveryRole::kEnd);
 
   std::ofstream(ini) << "[tracking]\nend_events = 1037\n";
   const char* argv[] = {"exchange_delivery_exporter", "--config.file", ini.c_str()};

@@ -8,6 +8,7 @@
 
 #include "exdm/ad/discovery.h"
 #include "exdm/ad/ldap_client.h"
+#include "exdm/ad/ldap_settings.h"
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/base/deadline.h"
 
@@ -20,26 +21,10 @@ struct LdapAuditRequest {
   AuditOptions audit;
 };
 
-// How both front ends configure LDAP (check options, exporter INI keys).
-struct LdapAccess {
-  std::vector<std::string> uris;
-  std::string base;  // empty: the root DSE's configurationNamingContext
-  std::string bind_dn;
-  std::string sasl_mech;
-  std::string password_file;  // first line; or
-  std::string password_env;   // an environment variable (never argv)
-  bool starttls = false;
-  std::string ca_file;
-  bool insecure_skip_verify = false;
-  std::string ca_file_option;        // how the front end names the two settings above, for the
-  std::string insecure_option;       // advice when a certificate is refused (LdapConnectOptions)
-  std::vector<std::string> servers;  // -s
-};
-
-// The audit request for `access`: reads the password (from the file on every call, so a rotated
+// The audit request for `settings`: reads the password (from the file on every call, so a rotated
 // password is picked up) and refuses a bind DN without one. *warning: e.g. a password file that
 // others can read (the password still works).
-Result<LdapAuditRequest> MakeAuditRequest(const LdapAccess& access, std::string* warning);
+Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::string* warning);
 
 AuditReport AuditOverLdap(const LdapAuditRequest& request, const Deadline& deadline);
 

@@ -21,18 +21,23 @@
 
 namespace exdm {
 
-struct LdapConnectOptions {
-  std::string uri;  // ldap://host[:port], ldaps://host[:port] or ldapi://
+// How to reach and bind to a directory server, whichever URI: declared once, part of both what an
+// operator configures (LdapSettings, ldap_settings.h) and one connection (LdapConnectOptions).
+struct LdapConnectionSettings {
   bool starttls = false;
   std::string ca_file;
   bool insecure_skip_verify = false;
   std::string bind_dn;    // empty: anonymous (or the SASL identity)
-  std::string password;   // simple bind; read with ReadPasswordFile / ReadPasswordEnv, never argv
   std::string sasl_mech;  // "GSSAPI": SASL bind with the caller's Kerberos credentials
-  // The caller's names for ca_file and insecure_skip_verify ("--ca-file", "ldap.ca_file"): a
+  // The front end's names for ca_file and insecure_skip_verify ("--ca-file", "ldap.ca_file"): a
   // refused certificate's message says which setting fixes it.
   std::string ca_file_option;
   std::string insecure_option;
+};
+
+struct LdapConnectOptions : LdapConnectionSettings {
+  std::string uri;       // ldap://host[:port], ldaps://host[:port] or ldapi://
+  std::string password;  // simple bind; read with ReadPasswordFile / ReadPasswordEnv, never argv
 };
 
 // One search result entry. Attribute names are lower-cased; values are raw bytes.

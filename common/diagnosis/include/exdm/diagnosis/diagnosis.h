@@ -2,7 +2,9 @@
 // logs (stalled local deliveries per server, per store where recipients could be mapped) and the
 // event evidence (326/1194/327/EXOLEDB 116, DSAccess). A pure function: no I/O, no LDAP; the caller
 // resolves what needs a directory (recipient -> store via homeMDB; a 326 GUID that names no known
-// store -> gateways by legacyExchangeDN) and passes it in.
+// store -> gateways by legacyExchangeDN) and passes it in. It runs in three stages
+// (src/diagnosis_stages.h): gather each store's and server's facts, classify them, render the
+// sentences; the kinds are the exporter's exchange_delivery_diagnosis causes.
 //
 // Classification (docs/DOMAIN.md "Look-alikes"), first match wins per store:
 //   kSmtpMailbox          an AD finding on the store's SMTP mailbox: this fault

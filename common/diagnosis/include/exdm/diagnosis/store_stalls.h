@@ -1,5 +1,5 @@
 // Stalled local deliveries tied to stores (docs/DOMAIN.md "Scope of a stall"), shared by the
-// check's queue and all modes and the exporter's tracking collector.
+// check's queue and all modes and the exporter's diagnosis collector.
 //
 // The tracking logs name recipients, the fault is per store: the recipients of stalled deliveries
 // (and, for the scope, those delivered this run) are looked up over LDAP in bulk through the
