@@ -66,7 +66,7 @@ Status AddOrganization(const std::vector<LdapEntry>& organizations, const std::s
 
 void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t) {
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
-  const Classified k = Classify(entries);
+  Classified k = Classify(entries);  // its DNs are moved into the topology, not copied
   // Link children to parents by DN (parsed, folded keys), parents first.
   std::unordered_map<std::string, size_t> ag_index, server_index, sg_index;
   // An entry the directory returned twice (same DN) counts once.
@@ -100,8 +100,8 @@ void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopo
     t.storage_groups.push_back({dn, dn.LeafValue(), server->second});
   }
   std::unordered_set<std::string> store_keys;
-  for (const auto& [dn, e] : k.stores) {
-    auto sg = sg_index.find(dn.Parent().key());
+  for (auto& [dn, e] : k.stores) {
+    auto sg = sg_index.find(dn.ParentKey());
     const std::string* guid_bytes = e->First("objectGUID");
     if (sg == sg_index.end() || guid_bytes == nullptr || !store_keys.insert(dn.key()).second) {
       continue;
@@ -109,8 +109,8 @@ void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopo
     auto guid = Guid::FromBytes(*guid_bytes);
     if (!guid) continue;
     ExchangeStore store;
-    store.dn = dn;
     store.name = dn.LeafValue();
+    store.dn = std::move(dn);
     store.type = e->HasObjectClass("msExchPublicMDB") ? StoreType::kPublic : StoreType::kMailbox;
     store.guid = *guid;
     store.storage_group = sg->second;
