@@ -63,43 +63,52 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
   if (!s.ok()) return s;
   if (Status added = AddOrganization(orgs, c.uri(), t); !added.ok()) return added;
 
-  // Admin groups, servers, MTAs, storage groups and stores in one paged subtree search.
+  // The three large reads side by side, each on its own connection and thread (admin groups,
+  // servers, MTAs, storage groups and stores in one subtree; the SMTP mailboxes one level under
+  // the organization's own CN=Connections; the system mailboxes, found by name as their class is
+  // not certain): the directory serves them at once and their entries are parsed on all cores.
+  // Each handler fills its own part, merged below.
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
-  std::vector<LdapEntry> entries;
-  s = c.Search(admin_groups.ToString(), LdapScope::kSubtree,
-               "(|(objectClass=msExchAdminGroup)(objectClass=msExchExchangeServer)"
-               "(objectClass=mTA)(objectClass=msExchStorageGroup)(objectClass=msExchPrivateMDB)"
-               "(objectClass=msExchPublicMDB))",
-               {"objectClass", "legacyExchangeDN", "objectGUID"}, deadline,
-               [&](const LdapEntry& e) {
-                 entries.push_back(e);
-                 return Status::Ok();
-               });
-  if (!s.ok() && !IsNoSuchObject(s)) return s;
-  AddConfigurationObjects(entries, t);
-  entries.clear();
-
-  // The SMTP mailboxes: one level under the organization's own CN=Connections.
-  s = c.Search(t.ConnectionsDn().ToString(), LdapScope::kOneLevel, "(objectClass=mailGateway)",
-               {"homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"}, deadline,
-               [&](const LdapEntry& e) {
-                 AddSmtpGateway(e, t);
-                 return Status::Ok();
-               });
-  if (!s.ok() && !IsNoSuchObject(s)) return s;
-
-  // System mailboxes, found by name (their class is not certain).
+  ConfigurationObjects configuration;
+  ExchangeTopology gateways, system_mailboxes;
+  std::vector<LdapSearchRequest> searches;
+  searches.push_back({admin_groups.ToString(), LdapScope::kSubtree,
+                      "(|(objectClass=msExchAdminGroup)(objectClass=msExchExchangeServer)"
+                      "(objectClass=mTA)(objectClass=msExchStorageGroup)"
+                      "(objectClass=msExchPrivateMDB)(objectClass=msExchPublicMDB))",
+                      {"objectClass", "legacyExchangeDN", "objectGUID"},
+                      [&configuration](const LdapEntry& e) {
+                        configuration.Add(e);
+                        return Status::Ok();
+                      }});
+  searches.push_back({t.ConnectionsDn().ToString(), LdapScope::kOneLevel,
+                      "(objectClass=mailGateway)",
+                      {"homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"},
+                      [&gateways](const LdapEntry& e) {
+                        AddSmtpGateway(e, gateways);
+                        return Status::Ok();
+                      }});
   if (!t.domain_nc.empty()) {
     const Dn system_objects = t.domain_nc.Child("CN", "Microsoft Exchange System Objects");
-    s = c.Search(system_objects.ToString(), LdapScope::kOneLevel, "(cn=SystemMailbox*)", {"cn"},
-                 deadline, [&](const LdapEntry& e) {
-                   AddSystemMailbox(e, t);
-                   return Status::Ok();
-                 });
-    if (s.ok() || IsNoSuchObject(s)) {
+    searches.push_back({system_objects.ToString(), LdapScope::kOneLevel, "(cn=SystemMailbox*)",
+                        {"cn"}, [&system_mailboxes](const LdapEntry& e) {
+                          AddSystemMailbox(e, system_mailboxes);
+                          return Status::Ok();
+                        }});
+  }
+  const std::vector<Status> done = c.SearchInParallel(searches, deadline);
+  for (size_t i = 0; i < 2; ++i) {
+    if (!done[i].ok() && !IsNoSuchObject(done[i])) return done[i];
+  }
+  configuration.AddTo(t);
+  t.gateways = std::move(gateways.gateways);
+  t.system_mailboxes = std::move(system_mailboxes.system_mailboxes);
+  if (done.size() > 2) {
+    const Status& system = done[2];
+    if (system.ok() || IsNoSuchObject(system)) {
       t.system_mailboxes_known = true;
-    } else if (s.code() == ErrorCode::kTimeout || s.code() == ErrorCode::kUnreachable) {
-      return s;
+    } else if (system.code() == ErrorCode::kTimeout || system.code() == ErrorCode::kUnreachable) {
+      return system;
     }
     // Other failures (a referral to another domain, no access) leave system mailboxes unknown.
   }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -429,7 +430,9 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
                          err, diagnostic);
     }
   }
-  return std::unique_ptr<LdapConnection>(new LdapConnection(uri, std::move(handle)));
+  std::unique_ptr<LdapConnection> connection(new LdapConnection(uri, std::move(handle)));
+  connection->options_ = o;
+  return connection;
 }
 
 Status LdapConnection::Search(const std::string& base, LdapScope scope, const std::string& filter,
@@ -525,6 +528,30 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
     }
   } while (cookie.bv_len > 0);
   return Status::Ok();
+}
+
+std::vector<Status> LdapConnection::SearchInParallel(
+    const std::vector<LdapSearchRequest>& requests, const Deadline& deadline) {
+  std::vector<Status> out(requests.size(), Status::Ok());
+  if (requests.empty()) return out;
+  auto run = [&deadline](LdapConnection& c, const LdapSearchRequest& r) {
+    return c.Search(r.base, r.scope, r.filter, r.attributes, deadline, r.on_entry);
+  };
+  // Every other request on its own connection; nullopt when none could be opened.
+  std::vector<std::future<std::optional<Status>>> others;
+  for (size_t i = 1; i < requests.size(); ++i) {
+    others.push_back(std::async(std::launch::async, [this, &run, &requests, &deadline, i] {
+      auto connection = Open(options_, deadline);
+      if (!connection.ok()) return std::optional<Status>();
+      return std::optional<Status>(run(**connection, requests[i]));
+    }));
+  }
+  out[0] = run(*this, requests[0]);
+  for (size_t i = 1; i < requests.size(); ++i) {
+    std::optional<Status> status = others[i - 1].get();
+    out[i] = status ? *status : run(*this, requests[i]);
+  }
+  return out;
 }
 
 Result<LdapEntry> LdapConnection::ReadRootDse(const std::vector<std::string>& attributes,

@@ -35,7 +35,7 @@ std::optional<Dn> ParseDn(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   auto dn = Dn::Parse(*text);
   if (!dn.ok()) return std::nullopt;
-  return *dn;
+  return std::move(*dn);
 }
 
 // Whether a DN-valued attribute names `want`, whose text is `want_text` (want.ToString()). The

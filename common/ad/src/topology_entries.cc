@@ -13,36 +13,12 @@ namespace {
 std::optional<Dn> EntryDn(const LdapEntry& e) {
   auto dn = Dn::Parse(e.dn);
   if (!dn.ok() || dn->empty()) return std::nullopt;
-  return *dn;
+  return std::move(*dn);
 }
 
 std::optional<std::string> Optional(const LdapEntry& e, std::string_view name) {
   const std::string* v = e.First(name);
   return v ? std::optional<std::string>(*v) : std::nullopt;
-}
-
-struct Classified {
-  std::vector<std::pair<Dn, const LdapEntry*>> admin_groups, servers, mtas, storage_groups, stores;
-};
-
-Classified Classify(const std::vector<LdapEntry>& entries) {
-  Classified k;
-  for (const LdapEntry& e : entries) {
-    auto dn = EntryDn(e);
-    if (!dn) continue;
-    if (e.HasObjectClass("msExchPrivateMDB") || e.HasObjectClass("msExchPublicMDB")) {
-      k.stores.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("msExchStorageGroup")) {
-      k.storage_groups.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("mTA")) {
-      k.mtas.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("msExchExchangeServer")) {
-      k.servers.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("msExchAdminGroup")) {
-      k.admin_groups.emplace_back(*dn, &e);
-    }
-  }
-  return k;
 }
 
 }  // namespace
@@ -64,18 +40,41 @@ Status AddOrganization(const std::vector<LdapEntry>& organizations, const std::s
   return Status::Ok();
 }
 
-void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t) {
+void ConfigurationObjects::Add(const LdapEntry& e) {
+  auto dn = EntryDn(e);
+  if (!dn) return;
+  std::vector<Entry>* kind = nullptr;
+  const bool is_public = e.HasObjectClass("msExchPublicMDB");
+  if (is_public || e.HasObjectClass("msExchPrivateMDB")) {
+    kind = &stores_;
+  } else if (e.HasObjectClass("msExchStorageGroup")) {
+    kind = &storage_groups_;
+  } else if (e.HasObjectClass("mTA")) {
+    kind = &mtas_;
+  } else if (e.HasObjectClass("msExchExchangeServer")) {
+    kind = &servers_;
+  } else if (e.HasObjectClass("msExchAdminGroup")) {
+    kind = &admin_groups_;
+  } else {
+    return;
+  }
+  kind->push_back({std::move(*dn), Optional(e, "legacyExchangeDN"), Optional(e, "objectGUID"),
+                   is_public});
+}
+
+void ConfigurationObjects::AddTo(ExchangeTopology& t) {
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
-  Classified k = Classify(entries);  // its DNs are moved into the topology, not copied
   // Link children to parents by DN (parsed, folded keys), parents first.
   std::unordered_map<std::string, size_t> ag_index, server_index, sg_index;
   // An entry the directory returned twice (same DN) counts once.
-  for (const auto& [dn, e] : k.admin_groups) {
+  for (const Entry& e : admin_groups_) {
+    const Dn& dn = e.dn;
     if (!admin_groups.IsParentOf(dn) || ag_index.count(dn.key())) continue;
     ag_index[dn.key()] = t.admin_groups.size();
-    t.admin_groups.push_back({dn, dn.LeafValue(), Optional(*e, "legacyExchangeDN").value_or("")});
+    t.admin_groups.push_back({dn, dn.LeafValue(), e.legacy_dn.value_or("")});
   }
-  for (const auto& [dn, e] : k.servers) {
+  for (const Entry& e : servers_) {
+    const Dn& dn = e.dn;
     const Dn container = dn.Parent();
     if (!EqualsIgnoreCase(container.LeafValue(), "Servers")) continue;
     auto ag = ag_index.find(container.Parent().key());
@@ -87,11 +86,12 @@ void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopo
     server.admin_group = ag->second;
     t.servers.push_back(std::move(server));
   }
-  for (const auto& [dn, e] : k.mtas) {
-    auto server = server_index.find(dn.Parent().key());
-    if (server != server_index.end()) t.servers[server->second].mta = dn;
+  for (const Entry& e : mtas_) {
+    auto server = server_index.find(e.dn.ParentKey());
+    if (server != server_index.end()) t.servers[server->second].mta = e.dn;
   }
-  for (const auto& [dn, e] : k.storage_groups) {
+  for (const Entry& e : storage_groups_) {
+    const Dn& dn = e.dn;
     const Dn container = dn.Parent();
     if (!EqualsIgnoreCase(container.LeafValue(), "InformationStore")) continue;
     auto server = server_index.find(container.Parent().key());
@@ -100,29 +100,34 @@ void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopo
     t.storage_groups.push_back({dn, dn.LeafValue(), server->second});
   }
   std::unordered_set<std::string> store_keys;
-  for (auto& [dn, e] : k.stores) {
-    auto sg = sg_index.find(dn.ParentKey());
-    const std::string* guid_bytes = e->First("objectGUID");
-    if (sg == sg_index.end() || guid_bytes == nullptr || !store_keys.insert(dn.key()).second) {
-      continue;
-    }
-    auto guid = Guid::FromBytes(*guid_bytes);
+  for (Entry& e : stores_) {
+    auto sg = sg_index.find(e.dn.ParentKey());
+    if (sg == sg_index.end() || !e.guid_bytes || !store_keys.insert(e.dn.key()).second) continue;
+    auto guid = Guid::FromBytes(*e.guid_bytes);
     if (!guid) continue;
     ExchangeStore store;
-    store.name = dn.LeafValue();
-    store.dn = std::move(dn);
-    store.type = e->HasObjectClass("msExchPublicMDB") ? StoreType::kPublic : StoreType::kMailbox;
+    store.name = e.dn.LeafValue();
+    store.dn = std::move(e.dn);  // moved, not copied: the topology holds tens of thousands
+    store.type = e.is_public ? StoreType::kPublic : StoreType::kMailbox;
     store.guid = *guid;
     store.storage_group = sg->second;
     t.stores.push_back(std::move(store));
   }
+  *this = ConfigurationObjects();
+}
+
+void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t) {
+  ConfigurationObjects objects;
+  for (const LdapEntry& e : entries)
+    objects.Add(e);
+  objects.AddTo(t);
 }
 
 void AddSmtpGateway(const LdapEntry& e, ExchangeTopology& t) {
   auto dn = EntryDn(e);
   if (!dn) return;
   SmtpGateway gw;
-  gw.dn = *dn;
+  gw.dn = std::move(*dn);
   gw.home_mdb = Optional(e, "homeMDB");
   gw.home_mta = Optional(e, "homeMTA");
   gw.delivery_mechanism = Optional(e, "deliveryMechanism");
