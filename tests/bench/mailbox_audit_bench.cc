@@ -64,8 +64,8 @@ struct Outcome {
   double ratio = 0;
 };
 
-// One organization of `servers` x 100 stores audited by `check_binary` in its own slapd: sanity, then `rounds` alternating
-// rounds. Prints its figures.
+// One organization of `servers` x 100 stores audited by `check_binary` in its own slapd: sanity,
+// then `rounds` alternating rounds. Prints its figures.
 Outcome Run(const std::string& check_binary, int servers, int rounds) {
   std::string pattern =
       std::filesystem::temp_directory_path().string() + "/exdm-audit-bench-XXXXXX";
@@ -176,12 +176,14 @@ Outcome Run(const std::string& check_binary, int servers, int rounds) {
   const double result = Median(audit_times);
   const double ratio = result / base;
   const int stores_total = servers * kStoresPerServer;
-  std::printf("%d stores, baseline ldapsearch -E pr=1000 (5 searches): %.3f s, client CPU %.3f s "
-              "(medians of %d)\n",
-              stores_total, base, Median(base_cpu), rounds);
-  std::printf("%d stores, result   check_exchange_delivery mailbox:      %.3f s, client CPU %.3f s "
-              "(medians of %d)\n",
-              stores_total, result, Median(audit_cpu), rounds);
+  std::printf(
+      "%d stores, baseline ldapsearch -E pr=1000 (5 searches): %.3f s, client CPU %.3f s "
+      "(medians of %d)\n",
+      stores_total, base, Median(base_cpu), rounds);
+  std::printf(
+      "%d stores, result   check_exchange_delivery mailbox:      %.3f s, client CPU %.3f s "
+      "(medians of %d)\n",
+      stores_total, result, Median(audit_cpu), rounds);
   std::printf("%d stores, ratio %.2f; load average %s\n", stores_total, ratio,
               exdm::testing::LoadAverage().c_str());
   return {true, ratio};

@@ -72,7 +72,8 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
   ConfigurationObjects configuration;
   ExchangeTopology gateways, system_mailboxes;
   std::vector<LdapSearchRequest> searches;
-  searches.push_back({admin_groups.ToString(), LdapScope::kSubtree,
+  searches.push_back({admin_groups.ToString(),
+                      LdapScope::kSubtree,
                       "(|(objectClass=msExchAdminGroup)(objectClass=msExchExchangeServer)"
                       "(objectClass=mTA)(objectClass=msExchStorageGroup)"
                       "(objectClass=msExchPrivateMDB)(objectClass=msExchPublicMDB))",
@@ -81,7 +82,8 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
                         configuration.Add(e);
                         return Status::Ok();
                       }});
-  searches.push_back({t.ConnectionsDn().ToString(), LdapScope::kOneLevel,
+  searches.push_back({t.ConnectionsDn().ToString(),
+                      LdapScope::kOneLevel,
                       "(objectClass=mailGateway)",
                       {"homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"},
                       [&gateways](const LdapEntry& e) {
@@ -90,8 +92,11 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
                       }});
   if (!t.domain_nc.empty()) {
     const Dn system_objects = t.domain_nc.Child("CN", "Microsoft Exchange System Objects");
-    searches.push_back({system_objects.ToString(), LdapScope::kOneLevel, "(cn=SystemMailbox*)",
-                        {"cn"}, [&system_mailboxes](const LdapEntry& e) {
+    searches.push_back({system_objects.ToString(),
+                        LdapScope::kOneLevel,
+                        "(cn=SystemMailbox*)",
+                        {"cn"},
+                        [&system_mailboxes](const LdapEntry& e) {
                           AddSystemMailbox(e, system_mailboxes);
                           return Status::Ok();
                         }});

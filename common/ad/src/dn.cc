@@ -103,11 +103,11 @@ bool NeedsEscape(unsigned char c) {
 // EscapeDnValue appended to `out`: DN rendering and keys build one string, not one per value.
 void AppendEscapedDnValue(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  const bool plain = value.empty() ||
-                     (value.front() != ' ' && value.front() != '#' && value.back() != ' ' &&
-                      std::none_of(value.begin(), value.end(), [](char c) {
-                        return NeedsEscape(static_cast<unsigned char>(c));
-                      }));
+  const bool plain =
+      value.empty() || (value.front() != ' ' && value.front() != '#' && value.back() != ' ' &&
+                        std::none_of(value.begin(), value.end(), [](char c) {
+                          return NeedsEscape(static_cast<unsigned char>(c));
+                        }));
   if (plain) {
     out.append(value);
     return;
@@ -339,7 +339,8 @@ bool Dn::IsAncestorOf(const Dn& other) const {
   // Keys escape ',' inside values, so the RDN boundary in `other` where this DN would start is
   // exact; compare from there to the end.
   const uint32_t start = other.rdn_starts_[other.size() - size()];
-  return other.key_.size() - start == key_.size() && other.key_.compare(start, key_.size(), key_) == 0;
+  return other.key_.size() - start == key_.size() &&
+         other.key_.compare(start, key_.size(), key_) == 0;
 }
 
 bool Dn::IsParentOf(const Dn& child) const {

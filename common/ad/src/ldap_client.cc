@@ -530,8 +530,8 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
   return Status::Ok();
 }
 
-std::vector<Status> LdapConnection::SearchInParallel(
-    const std::vector<LdapSearchRequest>& requests, const Deadline& deadline) {
+std::vector<Status> LdapConnection::SearchInParallel(const std::vector<LdapSearchRequest>& requests,
+                                                     const Deadline& deadline) {
   std::vector<Status> out(requests.size(), Status::Ok());
   if (requests.empty()) return out;
   auto run = [&deadline](LdapConnection& c, const LdapSearchRequest& r) {

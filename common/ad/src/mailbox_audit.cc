@@ -41,8 +41,7 @@ std::optional<Dn> ParseDn(const std::optional<std::string>& text) {
 // Whether a DN-valued attribute names `want`, whose text is `want_text` (want.ToString()). The
 // text as the directory returns it is usually that same text: then no parse is needed (a DN's
 // rendering parses back to the same DN).
-bool NamesDn(const std::optional<std::string>& text, const Dn& want,
-             const std::string& want_text) {
+bool NamesDn(const std::optional<std::string>& text, const Dn& want, const std::string& want_text) {
   if (!text) return false;
   if (*text == want_text) return true;
   auto dn = Dn::Parse(*text);
@@ -125,8 +124,9 @@ Expected ExpectedGateway(const ExchangeTopology& t, const RenderedDns& rendered,
   e.spec.home_mdb = store.dn.ToString();
   if (server.mta) e.spec.home_mta = rendered.mta[server_index];
   e.mta = server.mta;
-  e.spec.legacy_dn = rendered.legacy_ag[server_index] + "/cn=Configuration/cn=Connections/cn=SMTP (" +
-                     server.name + ")/cn=" + store.guid.ToBracedUpper();
+  e.spec.legacy_dn = rendered.legacy_ag[server_index] +
+                     "/cn=Configuration/cn=Connections/cn=SMTP (" + server.name +
+                     ")/cn=" + store.guid.ToBracedUpper();
   return e;
 }
 

@@ -58,8 +58,8 @@ void ConfigurationObjects::Add(const LdapEntry& e) {
   } else {
     return;
   }
-  kind->push_back({std::move(*dn), Optional(e, "legacyExchangeDN"), Optional(e, "objectGUID"),
-                   is_public});
+  kind->push_back(
+      {std::move(*dn), Optional(e, "legacyExchangeDN"), Optional(e, "objectGUID"), is_public});
 }
 
 void ConfigurationObjects::AddTo(ExchangeTopology& t) {
