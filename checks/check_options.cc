@@ -93,7 +93,10 @@ po::options_description LdapOptions() {
       ("insecure-skip-verify", po::bool_switch(),
        "do not verify TLS certificates (warns on every run; never use in production)")
       ("server,s", po::value<std::vector<std::string>>()->composing(),
-       "restrict to this Exchange server (repeatable)");
+       "restrict to this Exchange server (repeatable)")
+      ("recovery-group-name", po::value<std::string>()->default_value(kDefaultRecoveryGroupName),
+       "a storage group of this name is a recovery storage group even when AD marks it by no "
+       "attribute ('' turns the rule off)");
 
   return ldap;
 }
@@ -213,6 +216,23 @@ Status Bad(const std::string& message) {
   return Status(ErrorCode::kInvalidArgument, message);
 }
 
+// Boost's message for a command line it cannot parse, without the value that was given: an
+// unknown option may be a password option of another tool ("--passwd=...", "-wSECRET" of a
+// different -w), and a value refused by an option may be a password typed at the wrong one.
+std::string DescribeOptionError(const po::error& e) {
+  if (const auto* unknown = dynamic_cast<const po::unknown_option*>(&e)) {
+    std::string name = unknown->get_option_name();
+    name = name.substr(0, name.find('='));
+    if (name.size() > 2 && name[0] == '-' && name[1] != '-') name.resize(2);  // "-xVALUE"
+    return "unrecognised option '" + name + "'";
+  }
+  if (const auto* invalid = dynamic_cast<const po::validation_error*>(&e)) {
+    return "the value given to '" + invalid->get_option_name() +
+           "' is not valid for it (the value is not shown)";
+  }
+  return e.what();
+}
+
 struct Words {
   po::variables_map vm;
   int verbosity = 0;
@@ -226,8 +246,9 @@ Result<std::vector<std::string>> ExpandExtraOpts(int argc, const char* const arg
   const std::vector<std::string> specs =
       TakeExtraOpts(std::vector<std::string>(argv + 1, argv + argc), command_line);
   std::vector<std::string> args;
+  const Deadline files_deadline = ExtraOptsDeadline(command_line);
   for (const std::string& spec : specs) {
-    auto extra = ReadExtraOpts(spec, desc);
+    auto extra = ReadExtraOpts(spec, desc, files_deadline);
     if (!extra) return extra.status();
     args.insert(args.end(), extra->begin(), extra->end());
   }
@@ -257,7 +278,7 @@ Result<Words> ReadWords(int argc, const char* const argv[], const po::options_de
     po::notify(words.vm);
   } catch (const po::error& e) {
     // The guidelines' "diagnostic and the usage", on the one status line a monitoring core shows.
-    return Bad(std::string(e.what()) +
+    return Bad(DescribeOptionError(e) +
                "; usage: check_exchange_delivery MODE [options], see --help");
   }
   return words;
@@ -278,7 +299,15 @@ Result<std::optional<Range>> OptionalRange(const po::variables_map& vm, const ch
   const std::string& text = vm[name].as<std::string>();
   if (text.empty() || text == "none") return std::optional<Range>();
   auto range = Range::Parse(text);
-  if (!range) return range.status().WithContext(std::string("--") + name);
+  if (!range) {
+    // ldapsearch's -w is the bind password: whatever was given to -w is never echoed.
+    if (std::string(name) == "warning") {
+      return Bad(
+          "-w/--warning: not a range (the value is not shown; -w is a threshold here, not "
+          "ldapsearch's bind password: use --password-file or --password-env)");
+    }
+    return range.status().WithContext(std::string("--") + name);
+  }
   return std::optional<Range>(*range);
 }
 
@@ -342,6 +371,7 @@ Status TakeLdap(const po::variables_map& vm, CheckOptions& o) {
   ldap.ca_file_option = "--ca-file";
   ldap.insecure_option = "--insecure-skip-verify";
   ldap.servers = Strings(vm, "server");
+  ldap.recovery_group_name = String(vm, "recovery-group-name");
   return Status::Ok();
 }
 

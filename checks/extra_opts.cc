@@ -1,10 +1,13 @@
 #include "extra_opts.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdlib>
-#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "check_options.h"
+#include "exdm/base/small_file.h"
 
 namespace po = boost::program_options;
 
@@ -53,10 +56,22 @@ std::vector<std::string> CandidateFiles(const ExtraOptsSpec& spec) {
   return candidates;
 }
 
+// Options files are small: a megabyte is far beyond any real one, and a bound that holds.
+constexpr size_t kMaxExtraOptsBytes = 1 << 20;
+
+// Keys that may appear more than once in a section: the repeatable options, and -v, which counts.
+bool IsRepeatable(const std::string& key, const po::option_description* known) {
+  return key == "verbose" || key == "v" || (known && known->semantic()->is_composing());
+}
+
 // One "key = value" line of the section as command-line words: "--key=value" ("-k value" for a
-// one-letter key); "key" or "key =" a bare "--key" for switches. `where` prefixes errors.
-Status AppendOption(const std::string& text, const std::string& where,
-                    const po::options_description& desc, std::vector<std::string>& args) {
+// one-letter key); "key" or "key =" a bare "--key" for switches. `where` prefixes errors. A key
+// given twice in a section is refused unless the option is repeatable: lib/parse_ini.c would
+// pass both and the last would silently win, which hides a copy-and-paste mistake.
+// `first_line` maps the keys seen so far in the section to their line.
+Status AppendOption(const std::string& text, int number, const std::string& where,
+                    const std::string& section, const po::options_description& desc,
+                    std::map<std::string, int>& first_line, std::vector<std::string>& args) {
   const size_t eq = text.find('=');
   const std::string key = Trim(text.substr(0, eq));
   const std::string value = eq == std::string::npos ? std::string() : Trim(text.substr(eq + 1));
@@ -64,6 +79,14 @@ Status AppendOption(const std::string& text, const std::string& where,
   if (key == "extra-opts") return Bad(where + "a section may not include extra-opts");
   const po::option_description* known =
       key.size() == 1 ? desc.find_nothrow("-" + key, false) : desc.find_nothrow(key, false);
+  const std::string canonical = known ? known->long_name() : key;
+  if (!IsRepeatable(canonical, known)) {
+    const auto [seen, inserted] = first_line.emplace(canonical, number);
+    if (!inserted) {
+      return Bad(where + "'" + key + "' is given twice in [" + section + "] (first on line " +
+                 std::to_string(seen->second) + "); it takes one value");
+    }
+  }
   const bool is_switch = known && known->semantic()->max_tokens() == 0;
   if (is_switch && !value.empty()) {
     return Bad(where + "'" + key + "' is a switch and takes no value");
@@ -84,6 +107,7 @@ Result<std::vector<std::string>> SectionOptions(std::istream& in, const std::str
                                                 const std::string& section,
                                                 const po::options_description& desc) {
   std::vector<std::string> args;
+  std::map<std::string, int> first_line;  // key -> line, in the section being read
   bool in_section = false, found = false, seen_section = false;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
@@ -101,7 +125,8 @@ Result<std::vector<std::string>> SectionOptions(std::istream& in, const std::str
     }
     if (!seen_section) return Bad(where + "option outside of any [section]");
     if (!in_section) continue;
-    if (Status s = AppendOption(text, where, desc, args); !s.ok()) return s;
+    if (Status s = AppendOption(text, number, where, section, desc, first_line, args); !s.ok())
+      return s;
   }
   if (!found) return Bad("--extra-opts: no section [" + section + "] in '" + path + "'");
   return args;
@@ -110,18 +135,45 @@ Result<std::vector<std::string>> SectionOptions(std::istream& in, const std::str
 }  // namespace
 
 Result<std::vector<std::string>> ReadExtraOpts(const std::string& spec_text,
-                                               const po::options_description& desc) {
+                                               const po::options_description& desc,
+                                               const Deadline& deadline) {
   const ExtraOptsSpec spec = ParseSpec(spec_text);
   for (const std::string& path : CandidateFiles(spec)) {
-    std::ifstream in(path);
-    if (!in) {
-      if (!spec.file.empty()) return Bad("--extra-opts: cannot read '" + path + "'");
-      continue;
+    // Regular files only, at most kMaxExtraOptsBytes, within the deadline (small_file.h).
+    Result<std::string> content =
+        ReadSmallFile(path, "--extra-opts file", kMaxExtraOptsBytes, deadline);
+    if (!content.ok()) {
+      // A standard location that does not exist is skipped; anything else there is an error.
+      if (spec.file.empty() && content.status().code() == ErrorCode::kIoError) continue;
+      return Bad(content.status().message());
     }
+    std::istringstream in(*content);
     return SectionOptions(in, path, spec.section, desc);
   }
   return Bad("--extra-opts: no configuration file found for section [" + spec.section +
              "] (looked in $MP_CONFIG_FILE, /etc/nagios/plugins.ini, ...)");
+}
+
+Deadline ExtraOptsDeadline(const std::vector<std::string>& command_line) {
+  long long seconds = 30;
+  for (size_t i = 0; i < command_line.size(); ++i) {
+    const std::string& a = command_line[i];
+    std::string value;
+    if ((a == "-t" || a == "--timeout") && i + 1 < command_line.size()) {
+      value = command_line[i + 1];
+    } else if (a.rfind("--timeout=", 0) == 0) {
+      value = a.substr(10);
+    } else if (a.rfind("-t", 0) == 0 && a.size() > 2) {
+      value = a.substr(2);
+    } else {
+      continue;
+    }
+    value = value.substr(0, value.find(':'));
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (!value.empty() && *end == '\0' && v > 0 && v <= 86400) seconds = v;
+  }
+  return Deadline::After(std::chrono::seconds(seconds));
 }
 
 // As lib/extra_opts.c does before getopt.

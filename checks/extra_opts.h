@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "exdm/base/deadline.h"
 #include "exdm/base/status.h"
 
 namespace exdm::check {
@@ -18,8 +19,14 @@ std::vector<std::string> TakeExtraOpts(const std::vector<std::string>& args,
 
 // The options of one "[SECTION][@FILE]" spec as command-line words ("--key=value", "-k value",
 // a bare "--switch"); `desc` tells switches from options that take a value. Errors name the file
-// and line.
+// and line. Files are read as every small file is (exdm/base/small_file.h), within `deadline`.
 Result<std::vector<std::string>> ReadExtraOpts(
-    const std::string& spec, const boost::program_options::options_description& desc);
+    const std::string& spec, const boost::program_options::options_description& desc,
+    const Deadline& deadline);
+
+// The deadline for reading --extra-opts files, which are read before the options are known: the
+// command line's own -t/--timeout when it has a valid one, else -t's default. (A -t inside the
+// file cannot bound the reading of that file.)
+Deadline ExtraOptsDeadline(const std::vector<std::string>& command_line);
 
 }  // namespace exdm::check

@@ -58,21 +58,7 @@ PipelineRequest RequestFor(const CheckOptions& o) {
 
 std::string RepairText(const AuditReport& audit, const StoreRef& store) {
   for (const GatewayRepair& r : audit.repairs) {
-    if (!(r.store == store)) continue;
-    std::string text;
-    for (const std::string& dn : r.delete_dns)
-      text += "delete " + dn + "; ";
-    if (r.add && r.add->home_mta.empty()) {
-      return "restore " + r.store.server +
-             "'s Microsoft MTA object first (AD refuses a mailGateway without homeMTA), then " +
-             text + "add mailGateway " + r.add->dn;
-    }
-    if (r.add)
-      text += "add mailGateway " + r.add->dn +
-              " (homeMDB, homeMTA, deliveryMechanism 2, "
-              "legacyExchangeDN " +
-              r.add->legacy_dn + ")";
-    return text;
+    if (r.store == store) return DescribeRepair(r);
   }
   return "";
 }
@@ -103,6 +89,8 @@ PluginOutput RenderTracking(const GatheredSources& sources, const CorrelatedDiag
     return queue;
   }
   RenderQueue(**sources.tracking, o, queue, result.correlation ? &*result.correlation : nullptr);
+  // A server with message tracking off shows no stall in its logs: never a silent OK.
+  if (sources.audit) RenderTrackingDisabled(*sources.audit, o, queue);
   return queue;
 }
 

@@ -1,5 +1,10 @@
 // check_exchange_delivery mailbox: the SMTP mailbox integrity audit over LDAP.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 
@@ -9,17 +14,31 @@
 namespace exdm::check {
 namespace {
 
+// FILE.tmp, then rename. The LDIF often goes to a shared directory such as /var/tmp, where
+// another user could plant FILE.tmp as a symlink to a file of ours: the name is unlinked first
+// (in a sticky directory only its owner can, and then the exclusive create fails) and created
+// exclusively, never following a link. rename() replaces FILE itself, a symlink there included.
 Status WriteFileAtomically(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !(f << content) || !f.flush()) {
-      std::remove(tmp.c_str());
-      return Status(ErrorCode::kIoError, "cannot write " + tmp);
-    }
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    return Status(ErrorCode::kIoError, "cannot create " + tmp + ": " + std::strerror(errno));
+  }
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool closed = ::close(fd) == 0;
+  if (written < content.size() || !closed) {
+    ::unlink(tmp.c_str());
+    return Status(ErrorCode::kIoError, "cannot write " + tmp);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
+    ::unlink(tmp.c_str());
     return Status(ErrorCode::kIoError, "cannot rename " + tmp + " to " + path);
   }
   return Status::Ok();
@@ -49,12 +68,35 @@ void AddLdapFailure(const Status& status, const CheckOptions& o, const std::stri
   out.AddSummaryKeptWhole(context + status.message());
 }
 
+namespace {
+
+// What one server could see: every domain as a global catalog, or the domains it could read.
+std::string ViewText(const LdapSourceStatus& source) {
+  const DirectoryView& view = source.view;
+  if (view.global_catalog) return source.uri + ": audited as a global catalog (every domain)";
+  std::string read, unreadable;
+  for (const DirectoryDomain& d : view.domains) {
+    const std::string name = d.dns_root.empty() ? d.nc.ToString() : d.dns_root;
+    if (d.readable) {
+      read += (read.empty() ? "" : ", ") + name;
+    } else {
+      unreadable += (unreadable.empty() ? "" : "; ") + name + " (" + d.why_not + ")";
+    }
+  }
+  return source.uri + ": audited" + (read.empty() ? "" : "; domains read: " + read) +
+         (unreadable.empty() ? "" : "; not readable here: " + unreadable);
+}
+
+}  // namespace
+
 void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, PluginOutput& out) {
   size_t up = 0;
   for (const LdapSourceStatus& source : report.sources) {
     if (source.up) {
       ++up;
-      if (report.sources.size() > 1) out.AddLongLine(source.uri + ": audited");
+      if (report.sources.size() > 1 || source.view.domains.size() > 1) {
+        out.AddLongLine(ViewText(source));
+      }
       continue;
     }
     AddLdapFailure(*source.error, o, "", out);
@@ -84,10 +126,23 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
                     std::string(FindingName(f.kind)) + " - " + DescribeFinding(f));
   }
 
+  // Never findings: what could not be looked at, and what is not audited by design.
+  for (const UncheckedSystemMailbox& u : report.unchecked_system_mailboxes)
+    out.AddLongLine(u.store.Display() + ": system mailbox not checked: " + u.reason);
+  for (const RecoveryStore& s : report.recovery_stores) {
+    out.AddLongLine(s.store.ref.Display() + ": recovery storage group, not audited (" + s.why +
+                    ")");
+  }
+
   const size_t servers = report.servers.size();
+  const size_t unchecked = report.unchecked_system_mailboxes.size();
+  const std::string not_checked =
+      unchecked ? "; " + Plural(unchecked, "system mailbox", "system mailboxes") + " not checked"
+                : "";
   if (report.findings.empty()) {
     out.AddSummary(Plural(report.stores.size(), "store", "stores") + " on " +
-                   Plural(servers, "server", "servers") + ", every SMTP mailbox correct");
+                   Plural(servers, "server", "servers") + ", every SMTP mailbox correct" +
+                   not_checked);
   } else {
     std::string kinds_text;
     for (const std::string& k : kinds)
@@ -96,7 +151,7 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
         std::to_string(failing) + " of " + Plural(report.stores.size(), "store", "stores") +
         " failing" +
         (orphans ? ", " + Plural(orphans, "orphan SMTP mailbox", "orphan SMTP mailboxes") : "") +
-        " (" + kinds_text + ")");
+        " (" + kinds_text + ")" + not_checked);
   }
 
   const double stores = static_cast<double>(report.stores.size());
@@ -118,9 +173,10 @@ void RenderMailboxAudit(const AuditReport& report, const CheckOptions& o, Plugin
   }
 }
 
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, PluginOutput& out) {
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, const Deadline& deadline,
+                                           PluginOutput& out) {
   std::string warning;
-  auto request = MakeAuditRequest(o.ldap, &warning);
+  auto request = MakeAuditRequest(o.ldap, &warning, deadline);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
   return request;
 }
@@ -133,8 +189,16 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     return out;
   };
   if (o.ldap.uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-  auto request = BuildAuditRequest(o, out);
-  if (!request) return unknown(request.status().message());
+  auto request = BuildAuditRequest(o, deadline, out);
+  if (!request) {
+    // A password or CA file on a hung share: the deadline ended the run, so the -t state.
+    if (request.status().code() == ErrorCode::kTimeout) {
+      out.SetState(o.timeout_state);
+      out.AddSummary(request.status().message());
+      return out;
+    }
+    return unknown(request.status().message());
+  }
   const AuditReport report = AuditOverLdap(*request, deadline);
   RenderMailboxAudit(report, o, out);
   return out;

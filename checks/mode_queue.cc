@@ -65,6 +65,19 @@ void RenderDomains(const LocalDeliveryReport& r, int64_t now, PluginOutput& out)
     out.AddLongLine("  ... and " + std::to_string(domains.size() - kMaxDomainsPerServer) +
                     " more recipient domains");
   }
+  // The report lists the oldest stalled recipients only (LocalDeliveryConfig::
+  // max_stalled_recipients): the domains above count those, and say so when others were left out.
+  if (r.stalled_recipients_omitted > 0) {
+    uint64_t listed = 0;
+    for (const StalledRecipient& s : r.stalled_recipients)
+      listed += s.deliveries;
+    const uint64_t left_out =
+        r.stalled_deliveries > listed ? r.stalled_deliveries - listed : uint64_t{0};
+    out.AddLongLine("  ... and " + std::to_string(r.stalled_recipients_omitted) +
+                    " more stalled recipients (" + std::to_string(left_out) +
+                    " deliveries) not broken down by domain: the domains above count the " +
+                    std::to_string(r.stalled_recipients.size()) + " oldest");
+  }
 }
 
 void RenderStores(const LocalDeliveryReport& r, const StallCorrelation& c, int64_t now,
@@ -133,34 +146,53 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
     }
     tracking = std::move(*result);
   }
-  // With LDAP, stalled recipients are tied to stores; only needed when something is stalled.
-  // A failing LDAP costs the correlation (recipient domains instead), never the queue result.
+  // With LDAP, the servers' message tracking settings are read (a server with tracking off shows
+  // no stall in its logs), and stalled recipients are tied to stores. A failing LDAP costs the
+  // correlation (recipient domains instead), never the queue result.
   std::optional<StallCorrelation> correlation;
   std::optional<Status> ldap_failure;
+  std::optional<AuditReport> audit;
   uint64_t stalled = 0;
   if (tracking) {
     for (const LocalDeliveryReport& r : tracking->servers)
       stalled += r.stalled_deliveries;
   }
-  if (!options.ldap.uris.empty() && stalled > 0) {
-    auto request = BuildAuditRequest(options, out);
+  if (!options.ldap.uris.empty() && tracking) {
+    auto request = BuildAuditRequest(options, deadline, out);
     if (!request) {
       ldap_failure = request.status();
     } else {
-      const AuditReport audit = AuditOverLdap(*request, deadline);
-      auto c = CorrelateStalls(tracking->servers, audit, request->connection, deadline);
-      if (c) {
-        correlation = std::move(*c);
-      } else {
-        ldap_failure = c.status();
+      audit = AuditOverLdap(*request, deadline);
+      for (const LdapSourceStatus& source : audit->sources) {
+        if (source.up) {
+          ldap_failure.reset();
+          break;
+        }
+        if (!ldap_failure) ldap_failure = source.error;
+      }
+      if (stalled > 0) {
+        auto c = CorrelateStalls(tracking->servers, *audit, request->connection, deadline);
+        if (c) {
+          correlation = std::move(*c);
+        } else {
+          ldap_failure = c.status();
+        }
       }
     }
   }
+  // Without stalls, LDAP was asked only for the tracking settings: its failure is a note.
+  auto ldap_note = [&](PluginOutput& o) {
+    if (!ldap_failure) return;
+    if (stalled > 0) {
+      AddLdapFailure(*ldap_failure, options, "stalls not tied to stores: ", o);
+    } else {
+      o.AddLongLine("message tracking settings not read from AD: " + ldap_failure->message());
+    }
+  };
   if (options.snapshots.files.empty()) {
     RenderQueue(*tracking, options, out, correlation ? &*correlation : nullptr);
-    if (ldap_failure) {
-      AddLdapFailure(*ldap_failure, options, "stalls not tied to stores: ", out);
-    }
+    if (audit) RenderTrackingDisabled(*audit, options, out);
+    ldap_note(out);
     return out;
   }
   // With a snapshot, every number says which source it comes from.
@@ -176,15 +208,37 @@ PluginOutput RunQueueMode(const CheckOptions& options, const Deadline& deadline)
   if (tracking) {
     PluginOutput logs;
     RenderQueue(*tracking, options, logs, correlation ? &*correlation : nullptr);
+    if (audit) RenderTrackingDisabled(*audit, options, logs);
     out.Absorb(logs, "tracking logs");
   }
   PluginOutput wmi;
   RenderSnapshots(*snapshots, options, wmi);
   out.Absorb(wmi, "WMI snapshot");
-  if (ldap_failure) {
-    AddLdapFailure(*ldap_failure, options, "stalls not tied to stores: ", out);
-  }
+  ldap_note(out);
   return out;
+}
+
+void RenderTrackingDisabled(const AuditReport& audit, const CheckOptions& options,
+                            PluginOutput& out) {
+  for (const NamedPath& dir : options.tracking.dirs) {
+    const bool off =
+        std::any_of(audit.tracking_disabled.begin(), audit.tracking_disabled.end(),
+                    [&](const std::string& s) { return SameServerName(s, dir.server); });
+    if (!off) continue;
+    const bool snapshot =
+        std::any_of(options.snapshots.files.begin(), options.snapshots.files.end(),
+                    [&](const NamedPath& q) { return SameServerName(q.server, dir.server); });
+    out.AddLongLine(dir.server +
+                    ": message tracking is turned off on the server (messageTrackingEnabled "
+                    "FALSE in AD): its tracking logs cannot show stalled deliveries; " +
+                    (snapshot ? std::string("its WMI queue snapshot still can")
+                              : std::string("turn tracking on, or give --queue-snapshot")));
+    if (!snapshot) {
+      // No stall seen proves nothing for this server: not OK.
+      out.Raise(PluginState::kUnknown);
+      out.AddSummary(dir.server + ": message tracking is off, its logs cannot show stalls");
+    }
+  }
 }
 
 void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& options,
@@ -286,6 +340,13 @@ void RenderQueue(const TrackingRunResult& run_result, const CheckOptions& option
     out.AddLongLine(std::to_string(correlation->unmapped_deliveries) + " stalled deliveries to " +
                     std::to_string(correlation->unmapped_recipients) +
                     " recipients not tied to an audited store");
+  }
+  if (correlation && !correlation->not_searched.empty()) {
+    std::string domains;
+    for (const std::string& d : correlation->not_searched)
+      domains += (domains.empty() ? "" : ", ") + d;
+    out.AddLongLine("recipients not looked up in " + domains +
+                    ": no -H server could read it (give a global catalog or one of its DCs)");
   }
   if (correlation && correlation->not_looked_up) {
     out.AddLongLine(std::to_string(correlation->not_looked_up) +

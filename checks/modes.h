@@ -47,7 +47,8 @@ void AddLdapFailure(const Status& status, const CheckOptions& options, const std
                     PluginOutput& out);
 
 // The LDAP audit request from the options (password from file or environment). mode_mailbox.cc.
-Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, PluginOutput& out);
+Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& options, const Deadline& deadline,
+                                           PluginOutput& out);
 
 // Tracking logs read with `mode`'s own state (consumer and default path), and their rendering.
 // mode_queue.cc; also used by mode "all".
@@ -58,6 +59,12 @@ Result<TrackingRunResult> CollectQueue(const CheckOptions& options, const char* 
 // without, the recipient domains.
 void RenderQueue(const TrackingRunResult& result, const CheckOptions& options, PluginOutput& out,
                  const StallCorrelation* correlation = nullptr);
+
+// Servers of --tracking-dir whose Exchange server object says message tracking is off: a line
+// each, and UNKNOWN (no stall seen proves nothing) unless a --queue-snapshot covers the server.
+// mode_queue.cc; also used by mode "all".
+void RenderTrackingDisabled(const AuditReport& audit, const CheckOptions& options,
+                            PluginOutput& out);
 
 // WMI queue snapshots (--queue-snapshot), their rendering (snapshot_* perfdata, one long line
 // per server), and the cross-check against the tracking logs. mode_queue_snapshot.cc; also "all".

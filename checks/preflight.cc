@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "exdm/base/bounded_call.h"
+#include "exdm/base/small_file.h"
 
 namespace exdm::check {
 namespace {
@@ -38,6 +40,20 @@ Status CheckFile(WorkProgress& progress, const char* option, const std::string& 
   return Status::Ok();
 }
 
+// Files read whole (small_file.h): must be regular files, said before anything runs.
+Status CheckSmallFile(WorkProgress& progress, const char* option, const std::string& path,
+                      const std::string& server = {}) {
+  progress.Set(Describe(option, path, server));
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Unreadable(option, path, errno, server);
+  Result<int> fd = OpenRegularFile(path, option);
+  if (!fd.ok()) {
+    return server.empty() ? fd.status() : fd.status().WithContext(server);
+  }
+  ::close(*fd);
+  return Status::Ok();
+}
+
 Status CheckDirectory(WorkProgress& progress, const char* option, const std::string& path,
                       const std::string& server) {
   progress.Set(Describe(option, path, server));
@@ -55,13 +71,15 @@ Status ProbeInputs(const CheckOptions& o, WorkProgress& progress) {
     if (Status s = CheckFile(progress, "--event-file", p.path, p.server); !s.ok()) return s;
   }
   for (const NamedPath& p : o.snapshots.files) {
-    if (Status s = CheckFile(progress, "--queue-snapshot", p.path, p.server); !s.ok()) return s;
+    if (Status s = CheckSmallFile(progress, "--queue-snapshot", p.path, p.server); !s.ok())
+      return s;
   }
   if (!o.ldap.password_file.empty()) {
-    if (Status s = CheckFile(progress, "--password-file", o.ldap.password_file); !s.ok()) return s;
+    if (Status s = CheckSmallFile(progress, "--password-file", o.ldap.password_file); !s.ok())
+      return s;
   }
   if (!o.ldap.ca_file.empty()) {
-    if (Status s = CheckFile(progress, "--ca-file", o.ldap.ca_file); !s.ok()) return s;
+    if (Status s = CheckSmallFile(progress, "--ca-file", o.ldap.ca_file); !s.ok()) return s;
   }
   return Status::Ok();
 }

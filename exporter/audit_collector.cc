@@ -15,7 +15,7 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds timeo
       interval_(interval),
       results_(std::move(results)) {
   for (const std::string& uri : settings_.uris)
-    sources_.push_back({uri, false, std::nullopt});
+    sources_.push_back({uri, false, std::nullopt, {}});
   // Once per start and per reload (each builds its collectors anew): explicit and never silent.
   if (settings_.insecure_skip_verify) {
     Log(LogPriority::kWarning,
@@ -25,7 +25,8 @@ AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds timeo
 
 Status AuditCollector::Refresh() {
   std::string warning;
-  Result<LdapAuditRequest> request = MakeAuditRequest(settings_, &warning);
+  const Deadline deadline = Deadline::After(timeout_);
+  Result<LdapAuditRequest> request = MakeAuditRequest(settings_, &warning, deadline);
   // A readable password file is a warning, not a failure; said once, not every refresh.
   if (!warning.empty() && warning != last_warning_) Log(LogPriority::kWarning, "audit: " + warning);
   last_warning_ = warning;
@@ -34,7 +35,7 @@ Status AuditCollector::Refresh() {
     return request.status();
   }
 
-  AuditReport report = AuditOverLdap(*request, Deadline::After(timeout_));
+  AuditReport report = AuditOverLdap(*request, deadline);
   sources_ = report.sources;
   LogSourceTransitions(report.sources);
   bool any_up = false;

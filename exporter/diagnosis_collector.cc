@@ -53,10 +53,11 @@ Status DiagnosisCollector::Refresh() {
 }
 
 Status DiagnosisCollector::Diagnose(const LatestResults::Results& latest) {
+  const Deadline deadline = Deadline::After(timeout_);
   std::optional<LdapAuditRequest> request;
   if (latest.audit) {
     // Read the password on every refresh, as the audit does, so a rotated one is picked up.
-    auto built = MakeAuditRequest(ldap_, nullptr);
+    auto built = MakeAuditRequest(ldap_, nullptr, deadline);
     if (!built.ok()) return built.status();
     request = std::move(*built);
   }
@@ -66,7 +67,7 @@ Status DiagnosisCollector::Diagnose(const LatestResults::Results& latest) {
   sources.tracking = latest.tracking.get();
   sources.events = latest.events.get();
   sources.now = static_cast<int64_t>(std::time(nullptr));
-  CorrelatedDiagnosis result = CorrelateAndDiagnose(sources, Deadline::After(timeout_), &cache_);
+  CorrelatedDiagnosis result = CorrelateAndDiagnose(sources, deadline, &cache_);
   if (!result.correlation_status.ok()) {
     return Status(result.correlation_status.code(),
                   "stalled recipients not tied to stores: " + result.correlation_status.message());

@@ -3,15 +3,18 @@
 #include <boost/program_options.hpp>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
+#include "exdm/base/small_file.h"
 #include "listen_address.h"
 
 namespace po = boost::program_options;
 
 namespace exdm::exporter {
 namespace {
+
+// An INI of a few dozen keys; a megabyte is far beyond any real one.
+constexpr size_t kMaxConfigBytes = 1 << 20;
 
 // Options that may appear in the INI file as well as on the command line. The INI key
 // "[ldap] uri" is the option "ldap.uri" (Boost.Program_options' section.key convention).
@@ -32,7 +35,11 @@ po::options_description FileOptions() {
       "do not verify the server certificate (logged as a warning)")(
       "ldap.server", po::value<std::vector<std::string>>(),
       "restrict the audit to this Exchange server (repeatable)")(
-      "ldap.timeout", po::value<int>(), "seconds one audit run may take (default 20)");
+      "ldap.recovery_group_name", po::value<std::string>(),
+      (std::string("a storage group of this name is a recovery storage group (default \"") +
+       kDefaultRecoveryGroupName + "\"; empty: the name rule is off)")
+          .c_str())("ldap.timeout", po::value<int>(),
+                    "seconds one audit run may take (default 20)");
   po::options_description inputs("Tracking logs and events ([tracking], [events] sections)");
   inputs.add_options()("tracking.dir", po::value<std::vector<std::string>>(),
                        "[NAME=]DIR: one server's message tracking log directory (repeatable)")(
@@ -153,6 +160,7 @@ Status TakeLdap(const po::variables_map& vm, ExporterConfig& c) {
   ldap.ca_file_option = "ldap.ca_file";
   ldap.insecure_option = "ldap.insecure_skip_verify";
   Take(vm, "ldap.server", ldap.servers);
+  Take(vm, "ldap.recovery_group_name", ldap.recovery_group_name);
   auto timeout = Interval(vm, "ldap.timeout", c.ldap_timeout);
   if (!timeout.ok()) return timeout.status();
   c.ldap_timeout = *timeout;
@@ -289,8 +297,12 @@ Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char*
     }
     if (vm.count("config.file")) {
       const std::string path = vm["config.file"].as<std::string>();
-      std::ifstream in(path);
-      if (!in) return Status(ErrorCode::kIoError, "cannot read config file " + path);
+      // Regular files only, size-capped, within a bound (small_file.h): a FIFO or /dev/zero
+      // named here is refused at once, at start and on SIGHUP.
+      Result<std::string> text =
+          ReadSmallFile(path, "config file", kMaxConfigBytes, Deadline::After(kConfigReadTimeout));
+      if (!text.ok()) return text.status();
+      std::istringstream in(*text);
       // The check reads its own options from the same file (docs/ARCHITECTURE.md "Exporter
       // configuration": section [check_exchange_delivery], via --extra-opts); any other unknown
       // key is a typo.
@@ -301,7 +313,17 @@ Result<ParsedExporterCommandLine> ParseExporterCommandLine(int argc, const char*
                         "unknown key '" + o.string_key + "' in config file " + path);
         }
       }
-      po::store(file, vm);
+      try {
+        po::store(file, vm);
+      } catch (const po::multiple_occurrences& e) {
+        // A single-valued key twice in the file (repeatable keys add up): refused rather than
+        // one of the two silently winning.
+        std::string key = e.get_option_name();
+        key.erase(0, key.find_first_not_of('-'));
+        return Status(
+            ErrorCode::kInvalidArgument,
+            "key '" + key + "' is given twice in config file " + path + "; it takes one value");
+      }
     }
     po::notify(vm);
   } catch (const po::error& e) {

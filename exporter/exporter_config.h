@@ -18,6 +18,10 @@
 
 namespace exdm::exporter {
 
+// How long reading --config.file or the web config may take (a file on a hung share): the start
+// or the reload fails after this, and a reload never holds up signal handling meanwhile.
+constexpr std::chrono::seconds kConfigReadTimeout{10};
+
 struct ExporterConfig {
   std::string config_file;
   // [web] / --web.*

@@ -30,7 +30,7 @@ void AddSample(prometheus::MetricFamily& family, const Labels& labels, double va
   prometheus::ClientMetric metric;
   metric.label.reserve(labels.size());
   for (const auto& [name, label_value] : labels) {
-    metric.label.push_back({name, SanitizeForOutput(label_value, 256)});
+    metric.label.push_back({name, LabelValue(label_value)});
   }
   if (family.type == prometheus::MetricType::Counter) {
     metric.counter.value = value;

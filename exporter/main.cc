@@ -1,16 +1,24 @@
 // exchange_delivery_exporter: the Prometheus exporter (thin: config -> core -> metrics).
 // main() wires the pieces: config, web config, snapshot store, HTTP server, one background runner
 // per collector; then waits for SIGTERM/SIGINT (stop) or SIGHUP (re-read the configuration).
+// A reload reads its files on a thread of its own (background_task.h) while the signal loop
+// keeps answering: SIGTERM stops the exporter at once even while a reload waits on a hung share.
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "background_task.h"
 #include "collector_runner.h"
 #include "collectors.h"
 #include "exdm/version.h"
@@ -54,6 +62,23 @@ std::vector<std::string> CollectorNames(const ExporterConfig& config) {
   return names;
 }
 
+// What a reload reads: the flags and --config.file again, and the web config and certificates
+// they name (WebService::Prepare reads files only; the running service changes in Apply, on the
+// signal loop's thread).
+struct Reread {
+  Result<ParsedExporterCommandLine> parsed;
+  Result<WebSettings> web = Status(ErrorCode::kInternal, "not read");
+};
+
+Reread ReadConfiguration(const std::vector<std::string>& args, const WebService& web) {
+  std::vector<const char*> argv;
+  for (const std::string& a : args)
+    argv.push_back(a.c_str());
+  Reread r{ParseExporterCommandLine(static_cast<int>(argv.size()), argv.data())};
+  if (r.parsed.ok()) r.web = web.Prepare(r.parsed->config);
+  return r;
+}
+
 int Run(int argc, const char* const argv[]) {
   // glibc gives each thread its own malloc arena (up to 8 per core), each keeping freed memory;
   // a few collector threads doing big refreshes would otherwise hold several peaks at once.
@@ -79,8 +104,8 @@ int Run(int argc, const char* const argv[]) {
     return 2;
   }
 
-  // Signals are taken synchronously by sigwait below; block them before any thread starts so
-  // every thread inherits the mask.
+  // Signals are taken synchronously through a signalfd below; block them before any thread starts
+  // so every thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -101,32 +126,63 @@ int Run(int argc, const char* const argv[]) {
     return 2;
   }
 
+  const int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    Log(LogPriority::kError, std::string("signalfd: ") + std::strerror(errno));
+    return 1;
+  }
+  const std::vector<std::string> args(argv, argv + argc);
+  const WebService* running_web = web->get();
+  auto read_again = [args, running_web] { return ReadConfiguration(args, *running_web); };
+  std::unique_ptr<BackgroundTask<Reread>> reload;  // the reload reading its files, if any
+  bool reload_again = false;  // a SIGHUP came while one was reading: read once more after it
   for (;;) {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (sig != SIGHUP) {
-      Log(LogPriority::kInfo, "stopping on signal " + std::to_string(sig));
+    pollfd watched[2] = {{signal_fd, POLLIN, 0}, {reload ? reload->ready_fd() : -1, POLLIN, 0}};
+    if (poll(watched, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      Log(LogPriority::kError, std::string("poll: ") + std::strerror(errno));
       break;
     }
-    // SIGHUP: re-read flags + config file; keep running on the old settings if they are bad.
-    Result<ParsedExporterCommandLine> again = ParseExporterCommandLine(argc, argv);
-    if (!again.ok()) {
-      Log(LogPriority::kError,
-          "reload failed, keeping the running configuration: " + again.status().message());
+    if (watched[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (read(signal_fd, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+      if (info.ssi_signo != SIGHUP) {
+        Log(LogPriority::kInfo, "stopping on signal " + std::to_string(info.ssi_signo));
+        break;
+      }
+      if (reload) {
+        reload_again = true;
+        Log(LogPriority::kInfo,
+            "SIGHUP while a reload still reads its configuration: reloading again after it");
+      } else {
+        reload = std::make_unique<BackgroundTask<Reread>>(read_again);
+      }
       continue;
     }
-    Result<WebSettings> new_web = (*web)->Prepare(again->config);
-    if (!new_web.ok()) {
+    if (!(watched[1].revents & POLLIN) || !reload->done()) continue;
+    // SIGHUP: flags + config file re-read; keep running on the old settings if they are bad.
+    Reread again = reload->Take();
+    reload.reset();
+    if (reload_again) {
+      reload_again = false;
+      reload = std::make_unique<BackgroundTask<Reread>>(read_again);
+    }
+    if (!again.parsed.ok()) {
       Log(LogPriority::kError,
-          "reload failed, keeping the running configuration: " + new_web.status().message());
+          "reload failed, keeping the running configuration: " + again.parsed.status().message());
       continue;
     }
-    if (!(*web)->Apply(again->config, std::move(new_web).value())) {
+    if (!again.web.ok()) {
+      Log(LogPriority::kError,
+          "reload failed, keeping the running configuration: " + again.web.status().message());
+      continue;
+    }
+    if (!(*web)->Apply(again.parsed->config, std::move(again.web).value())) {
       StopCollectors(*runners, store, {});
       return 1;
     }
     StopCollectors(*runners, store, CollectorNames(config));
-    config = again->config;
+    config = again.parsed->config;
     ConfigureLog(config.log);
     runners = StartCollectors(config, slots, store);
     if (!runners.ok()) {
@@ -135,6 +191,7 @@ int Run(int argc, const char* const argv[]) {
     }
     Log(LogPriority::kInfo, "configuration reloaded");
   }
+  close(signal_fd);
   // A collector stuck in a refresh (a read on a hung share waits out its deadline, a minute or
   // more) must not hold up a stop: give each a few seconds, then leave without it.
   for (auto& runner : *runners) {
@@ -146,6 +203,8 @@ int Run(int argc, const char* const argv[]) {
     }
   }
   runners->clear();
+  // A reload still reading (its file on a hung share) cannot be waited for: leave without it.
+  if (reload && !reload->done()) std::_Exit(0);
   return 0;
 }
 

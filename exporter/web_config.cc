@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <memory>
 #include <sstream>
+
+#include "exdm/base/small_file.h"
+#include "exporter_config.h"
 
 namespace exdm::exporter {
 namespace {
@@ -345,13 +347,13 @@ Result<WebConfig> ParseWebConfig(const std::string& yaml_text, const std::string
 }
 
 Result<WebConfig> LoadWebConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIoError, "cannot read web config file " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Regular files only, at most a megabyte, within a bound (exdm/base/small_file.h).
+  Result<std::string> text =
+      ReadSmallFile(path, "web config file", 1 << 20, Deadline::After(kConfigReadTimeout));
+  if (!text.ok()) return text.status();
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
-  Result<WebConfig> parsed = ParseWebConfig(text.str(), dir);
+  Result<WebConfig> parsed = ParseWebConfig(*text, dir);
   if (!parsed.ok()) return parsed.status().WithContext(path);
   return parsed;
 }

@@ -12,6 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libcrypt-dev zlib1g-dev libyaml-dev
   # the exporter's web layer: Boost.Asio/Beast headers, OpenSSL 3
   libboost-dev libssl-dev
+  # a hung file share for the tests (tests/support/hung_share.h): FUSE, mounted as root
+  libfuse3-dev fuse3
   # real test servers and tools
   slapd ldap-utils prometheus prometheus-alertmanager icinga2-bin nagios4-core
   libmonitoring-plugin-perl

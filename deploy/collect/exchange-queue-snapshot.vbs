@@ -1,5 +1,5 @@
-' exchange-queue-snapshot.vbs - one CSV snapshot of this Exchange 2003 server's local delivery
-' queue, read from WMI, for check_exchange_delivery (queue --queue-snapshot) and
+' exchange-queue-snapshot.vbs - one CSV snapshot of this Exchange 2003 or 2000 server's local
+' delivery queue, read from WMI, for check_exchange_delivery (queue --queue-snapshot) and
 ' exchange_delivery_exporter ([queue_snapshot] file). Part of exchange-delivery-monitor.
 '
 ' Runs with the cscript.exe every Windows Server 2003 has; nothing to install.
@@ -13,14 +13,19 @@
 '                finds the snapshot on the share it already mounts
 '   /out:FILE    write exactly this file instead
 '   /server:NAME the server column (default: %COMPUTERNAME%, which is the server's cn in AD)
-'   /list        print every Exchange_SMTPLink with all its properties and exit; run it once on
-'                a real server to see the property names and values this script relies on
+'   /list        print every link (Exchange_SMTPLink, or ExchangeLink on Exchange 2000) with all
+'                its properties and exit; run it once on a real server to see the property
+'                names and values this script relies on
 '
 ' Exit codes: 0 written, 1 WMI or file error (message on stderr), 2 bad arguments.
 '
 ' Source: WMI namespace root\MicrosoftExchangeV2, class Exchange_SMTPLink (Exchange Server 2003
-' SDK; it inherits its properties from Exchange_Link). What the public documentation confirms
-' and what it does not, and how this script copes:
+' SDK; it inherits its properties from Exchange_Link). Exchange 2000 has no such namespace: there
+' the script falls back to class ExchangeLink in root\cimv2\applications\exchange (the
+' Exchange 2000 queue provider, documented in the same SDK), whose links of every protocol are
+' told apart by the same StateFlags bits. A server with neither (Exchange 2000 without its WMI
+' queue provider) gets exit code 1 and a message naming both. What the public documentation
+' confirms and what it does not, and how this script copes:
 '   confirmed for Exchange_Link (2003): LinkName, VirtualServerName, OldestMessage (DateTime),
 '     StateReady (bit 0x2 of StateFlags), Size
 '   documented only for Exchange 2000's ExchangeLink (root\cimv2\applications\exchange), expected
@@ -63,6 +68,8 @@ Option Explicit
 Const COLUMNS = "snapshot_utc,server,virtual_server,link_name,message_count,size_bytes,oldest_message_utc,state_retry,state_flags,next_connection_utc"
 Const WMI_NAMESPACE = "root\MicrosoftExchangeV2"
 Const WMI_CLASS = "Exchange_SMTPLink"
+Const WMI_NAMESPACE_2000 = "root\cimv2\applications\exchange"
+Const WMI_CLASS_2000 = "ExchangeLink"
 Const FLAG_RETRY = 4
 Const FLAG_LOCAL_DELIVERY = 512
 Const LOCAL_DELIVERY_NAME = "Local Delivery"
@@ -188,10 +195,10 @@ Function Row(snapshotUtc, server, link)
         WmiToIsoUtc(Prop(link, "NextScheduledConnection"))
 End Function
 
-Sub ListLinks(links)
+Sub ListLinks(links, className)
   Dim link, p
   For Each link In links
-    WScript.Echo "-- " & WMI_CLASS
+    WScript.Echo "-- " & className
     For Each p In link.Properties_
       If IsNull(p.Value) Then
         WScript.Echo "   " & p.Name & " = (null)"
@@ -217,13 +224,42 @@ If args.Exists("dir") Then outDir = args("dir")
 If Not listOnly And outFile = "" And outDir = "" Then Fail 2, "give /dir:DIR or /out:FILE (or /list)"
 If outFile = "" And outDir <> "" Then outFile = fso.BuildPath(outDir, server & "-queue.csv")
 
-Dim wmi, links, link, os, snapshotUtc, lines, n
+' The links of class `className` in `namespace`, or Nothing (with the reason in `why`) when the
+' namespace or the class is not there. Counting enumerates, so a provider failure shows here.
+Function OpenLinks(namespace, className, why)
+  Dim service, found, count
+  Set OpenLinks = Nothing
+  On Error Resume Next
+  Set service = GetObject("winmgmts:{impersonationLevel=impersonate}!\\.\" & namespace)
+  If Err.Number <> 0 Then
+    why = namespace & ": " & Err.Description
+    Err.Clear
+    Exit Function
+  End If
+  Set found = service.InstancesOf(className)
+  count = found.Count
+  If Err.Number <> 0 Then
+    why = namespace & " " & className & ": " & Err.Description
+    Err.Clear
+    Exit Function
+  End If
+  On Error GoTo 0
+  Set OpenLinks = found
+End Function
+
+Dim links, link, os, snapshotUtc, lines, n, linkClass, why2003, why2000
+' Exchange 2003 first; Exchange 2000's own provider when that namespace or class is missing.
+linkClass = WMI_CLASS
+Set links = OpenLinks(WMI_NAMESPACE, WMI_CLASS, why2003)
+If links Is Nothing Then
+  linkClass = WMI_CLASS_2000
+  Set links = OpenLinks(WMI_NAMESPACE_2000, WMI_CLASS_2000, why2000)
+End If
+If links Is Nothing Then
+  Fail 1, "cannot read the queues over WMI: this script needs Exchange 2003 (" & why2003 & _
+          ") or Exchange 2000 with its WMI queue provider (" & why2000 & ")"
+End If
 On Error Resume Next
-Set wmi = GetObject("winmgmts:{impersonationLevel=impersonate}!\\.\" & WMI_NAMESPACE)
-If Err.Number <> 0 Then Fail 1, "cannot open WMI namespace " & WMI_NAMESPACE & ": " & Err.Description
-Set links = wmi.InstancesOf(WMI_CLASS)
-n = links.Count  ' enumerates now, so a provider failure is reported here
-If Err.Number <> 0 Then Fail 1, "cannot enumerate " & WMI_CLASS & ": " & Err.Description
 ' The snapshot time from the same WMI service, in UTC (LocalDateTime carries the UTC offset).
 For Each os In GetObject("winmgmts:\\.\root\cimv2").InstancesOf("Win32_OperatingSystem")
   snapshotUtc = WmiToIsoUtc(os.LocalDateTime)
@@ -233,7 +269,7 @@ On Error GoTo 0
 If snapshotUtc = "" Then Fail 1, "cannot read the time from Win32_OperatingSystem"
 
 If listOnly Then
-  ListLinks links
+  ListLinks links, linkClass
   WScript.Quit 0
 End If
 

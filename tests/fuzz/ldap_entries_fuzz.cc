@@ -1,17 +1,19 @@
 // LDAP result handling (exdm/topology_entries.h): whatever the directory returns for discovery's
 // searches, turned into the topology, audited, combined across views and rendered as the repair
 // LDIF - everything after libldap has decoded the entries.
-// Input: byte 0 sets options (bit 0: system mailboxes searched, bit 1: -s the first server); the
+// Input: byte 0 sets options (bit 0: system mailboxes searched, bit 1: -s the first server, bit 2:
+// no recovery storage group name rule, bits 3-7: which crossRef domains were readable); the
 // rest is LDIF ("dn: ...", "attr: value", "attr:: base64", blank line between entries; read by
 // tests/support/ldif_reader). Entries go where the real searches would find them: the organization
-// container, mailGateway objects, SystemMailbox* by name, the rest to the Administrative Groups
-// subtree. Properties:
+// container, mailGateway objects, crossRef objects, SystemMailbox* by name, the rest to the
+// Administrative Groups subtree. Properties:
 // - no crash, no exception, no read past the input (ASan);
 // - every index in the topology points inside its table;
 // - the audit reports only stores of the topology, and its findings name audited stores;
 // - a view combined with itself adds no dc_disagree finding and keeps every finding;
 // - the repair LDIF contains only the lines the renderer writes: comments, blank lines,
-//   changetype/objectClass lines and the six attributes, values as SAFE-STRING or base64. No value
+//   changetype/objectClass/replace/"-" lines and the six attributes, values as SAFE-STRING or
+//   base64. No value
 //   from AD (a newline in a name, a "changetype: delete" hidden in homeMDB) adds a line of its own.
 #include <algorithm>
 #include <regex>
@@ -69,8 +71,9 @@ bool IsBase64(std::string_view v) {
 }
 
 void CheckRepairLdif(const std::string& ldif) {
-  static const std::set<std::string_view> kFixed = {"changetype: delete", "changetype: add",
-                                                    "objectClass: top", "objectClass: mailGateway"};
+  static const std::set<std::string_view> kFixed = {
+      "changetype: delete", "changetype: add",         "changetype: modify", "-",
+      "objectClass: top",   "objectClass: mailGateway"};
   static const std::set<std::string_view> kAttributes = {
       "dn", "cn", "homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"};
   std::string_view rest = ldif;
@@ -92,6 +95,12 @@ void CheckRepairLdif(const std::string& ldif) {
     const size_t colon = line.find(':');
     FUZZ_CHECK(colon != std::string_view::npos, "an LDIF line is 'attribute: value'");
     const std::string_view attribute = line.substr(0, colon);
+    if (attribute == "replace") {
+      FUZZ_CHECK(in_record, "a replace line belongs to a modify record");
+      FUZZ_CHECK(kAttributes.count(line.substr(colon + 2)),
+                 "only the renderer's attributes change");
+      continue;
+    }
     FUZZ_CHECK(kAttributes.count(attribute), "only the renderer's attributes appear");
     FUZZ_CHECK(in_record || attribute == "dn", "a record starts with its dn");
     in_record = true;
@@ -124,14 +133,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (e.HasObjectClass("msExchOrganizationContainer")) continue;
     if (e.HasObjectClass("mailGateway")) {
       exdm::AddSmtpGateway(e, t);
+    } else if (e.HasObjectClass("crossRef")) {
+      exdm::AddDomain(e, t);
     } else if (exdm::ToLowerAscii(e.dn).rfind("cn=systemmailbox", 0) == 0) {
       exdm::AddSystemMailbox(e, t);
     } else {
       configuration.push_back(e);
     }
   }
-  exdm::AddConfigurationObjects(configuration, t);
+  exdm::AddConfigurationObjects(configuration, t,
+                                (mode & 4) ? "" : exdm::kDefaultRecoveryGroupName);
   t.system_mailboxes_known = mode & 1;
+  for (size_t i = 0; i < t.view.domains.size(); ++i)
+    t.view.domains[i].readable = (mode >> (3 + i % 5)) & 1;
 
   for (const auto& server : t.servers)
     FUZZ_CHECK(server.admin_group < t.admin_groups.size(), "a server's admin group exists");

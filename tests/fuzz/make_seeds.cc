@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
       const std::string name = std::string(sub) + "_" + Flat(f, fixtures / sub);
       Seed("event_log", name + ".utc", std::string("\x00\xff", 2), text);
       Seed("event_log", name + ".berlin", std::string("\x04\x80", 2), text);
+      // The incremental reader: a cap below and above the fixture's rows, split mid-file.
+      Seed("event_read", name + ".cap64", std::string("\x40\x80", 2), text);
+      Seed("event_read", name + ".cap255", std::string("\xff\x60", 2), text);
       exdm::EventCollectOptions options;
       options.files = {{"EXCH01", f.string()}};
       options.now = 1'900'000'000;
@@ -233,6 +236,18 @@ int main(int argc, char** argv) {
   for (size_t at = 0; at + 1 < cert_hex.size(); at += 2)
     cert += static_cast<char>(std::stoi(cert_hex.substr(at, 2), nullptr, 16));
   Seed("tls_certificate", "self-signed", "", cert);
+  // Text for the output, label and redaction rules: names and lines the fixtures hold.
+  Seed("text", "hostile-org", "\x80", Read(fixtures / "orgs" / "hostile-names.json"));
+  Seed("text", "bidi-and-labels", "\x40",
+       std::string("Sales|EU\xe2\x80\xae"
+                   "exe.txt Ops\nA Ops\rA Sales/EU \xff\xfe\0") +
+           "jane.doe@contoso.com <1A@EXCH01> a@b@c x)(mail=*@contoso.com");
+  // An event export with one line far longer than a small cap, still being written.
+  Seed("event_read", "long-line", std::string("\x20\xc0", 2),
+       "{\"EventTime\":\"2026-11-25T10:00:00Z\",\"EventID\":326,\"SourceName\":\"x\"}\n{\"M\":\"" +
+           std::string(600, 'x') +
+           "\"}\n{\"EventTime\":\"2026-11-25T10:00:01Z\",\"EventID\":1}\n{\"" +
+           std::string(300, 'y'));
   Seed("tls_certificate", "cut", "", cert.substr(0, cert.size() / 2));
 
   std::printf("wrote %d seeds into %s\n", g_count, g_out.c_str());

@@ -34,6 +34,7 @@ using Json = nlohmann::ordered_json;
 
 constexpr const char* kUsage = R"USAGE(usage:
   exdm_gen_org DESCRIPTION.json [-o FILE] [--manifest FILE] [--summary FILE|-] [--seed N]
+               [--partition-dir DIR]
   exdm_gen_org --servers N --stores-per-server M [--users-per-store U] [--public-every K]
                [--fault KIND=COUNT]... [--domain DNS] [--organization NAME]
                [-o FILE] [--manifest FILE] [--seed N]
@@ -46,39 +47,45 @@ line per store (server, storage group, store, type, guid, expected findings, use
 
 Description (JSON):
   {"organization": "Contoso", "domain": "contoso.com", "mail_domain": "contoso.com",
+   "domains": ["child.contoso.com"],
    "admin_groups": [{"name": "First Administrative Group",
      "routing_groups": [{"name": "First Routing Group",
-       "smtp_connectors": [{"name": "Internet", "smart_host": "relay.example", "bridgeheads": ["EXCH01"]}]}],
-     "servers": [{"name": "EXCH01", "faults": ["mta_missing"],
+       "smtp_connectors": [{"name": "Internet", "smart_host": "relay.example",
+                            "bridgeheads": ["EXCH01"]}]}],
+     "servers": [{"name": "EXCH01", "faults": ["mta_missing"], "domain": "child.contoso.com",
+                  "message_tracking": false,
        "storage_groups": [{"name": "First Storage Group",
-         "stores": [{"name": "Mailbox Store (EXCH01)",
-                     "type" : "mailbox", "users" : 3, "faults" : ["missing"]
-}]
-}]
-}]
-}],
-   "orphan_gateways": [{"server": "EXCH01", "count": 1}]
-}
-"users" is a count or a list of{"name", "mail", "proxy_addresses" : [...]}
-                          .
+         "stores": [{"name": "Mailbox Store (EXCH01)", "type": "mailbox", "users": 3,
+                     "users_domain": "contoso.com", "faults": ["missing"]}]},
+                          {"name": "Recovery Storage Group", "recovery": "restore",
+         "stores": [{"name": "Mailbox Store (EXCH01)"}]}]}]}],
+   "orphan_gateways": [{"server": "EXCH01", "count": 1}],
+   "public_folders": [{"name": "Announcements", "mail": "announce@contoso.com",
+                       "domain": "child.contoso.com"}]}
+"users" is a count or a list of {"name", "mail", "proxy_addresses": [...]}.
+"domains" makes a forest: crossRef objects under CN=Partitions for "domain" and each of them;
+a server's "domain" holds its system mailboxes (and its users unless the store names a
+"users_domain"). --partition-dir DIR also writes DIR/config.ldif and DIR/<domain>.ldif, one file
+per naming context, for a global catalog and the domain controllers of each domain.
+A storage group's "recovery" makes it a Recovery Storage Group (no SMTP mailbox, no system
+mailbox, listed under "recovery_stores"): "restore" (msExchRestore TRUE), "orig_mdb"
+(msExchOrigMDB on its stores) or "name" (nothing but its name). "message_tracking" writes
+messageTrackingEnabled. A store's "mail" makes the store object a recipient (public stores).
 
-                      Store
-                      faults(each becomes a manifest fault with its expected finding)
-    : missing no SMTP mailbox->missing duplicate a second one,
-named SMTP(X{GUID})(no hyphen)->duplicate duplicate_cnf a second one,
-named SMTP(X - {GUID})\0ACNF : <guid>->duplicate wrong_home_mdb homeMDB names another
-                               store->wrong_home_mdb no_home_mdb the store was deleted;
-its gateway has no homeMDB
-    ->orphan wrong_home_mta homeMTA names another
-        server's MTA                    -> wrong_home_mta deleted_home_mta homeMTA is a \0ADEL
-    : tombstone
-      DN(MTA re - created)
-    ->wrong_home_mta wrong_delivery_mechanism deliveryMechanism 0 instead of
-      2->wrong_delivery_mechanism wrong_legacy_dn
-      legacyExchangeDN names another GUID->wrong_legacy_dn wrong_name cn SMTP(X) instead of SMTP (X-{GUID})                 -> wrong_name
-  system_mailbox_missing  no SystemMailbox{GUID} (mailbox stores)               -> system_mailbox_missing
-  mta_missing             the server has no CN=Microsoft MTA (also a server fault) -> mta_missing per store
-  kb_name_without_hyphen  legal name variant SMTP (X{GUID}): NOT a fault, listed under "variants"
+Store faults (each becomes a manifest fault with its expected finding):
+  missing                  no SMTP mailbox                                       -> missing
+  duplicate                a second one, named SMTP (X{GUID}) (no hyphen)        -> duplicate
+  duplicate_cnf            a second one, named SMTP (X-{GUID})\0ACNF:<guid>     -> duplicate
+  wrong_home_mdb           homeMDB names another store                           -> wrong_home_mdb
+  no_home_mdb              the store was deleted; its gateway has no homeMDB     -> orphan
+  wrong_home_mta           homeMTA names another server's MTA                    -> wrong_home_mta
+  deleted_home_mta         homeMTA is a \0ADEL: tombstone DN (MTA re-created)    -> wrong_home_mta
+  wrong_delivery_mechanism deliveryMechanism 0 instead of 2                      -> wrong_delivery_mechanism
+  wrong_legacy_dn          legacyExchangeDN names another GUID                   -> wrong_legacy_dn
+  wrong_name               cn SMTP (X) instead of SMTP (X-{GUID})                -> wrong_name
+  system_mailbox_missing   no SystemMailbox{GUID} (mailbox stores)               -> system_mailbox_missing
+  mta_missing              the server has no CN=Microsoft MTA (also a server fault) -> mta_missing per store
+  kb_name_without_hyphen   legal name variant SMTP (X{GUID}): NOT a fault, listed under "variants"
 Scale mode plants --fault KIND=COUNT on stores picked by the seed.
 )USAGE";
 
@@ -166,8 +173,12 @@ struct Store {
   StoreType type = StoreType::kMailbox;
   std::set<std::string> faults;
   std::vector<User> users;
+  std::string users_domain;  // DNS name; empty: the server's domain
+  std::string mail;          // the store object's own address (public stores are recipients)
   // Derived.
   std::string dn;
+  std::string system_domain_dn;  // where its SystemMailbox{GUID} lives: its server's domain
+  std::string users_domain_dn;
   exdm::Guid guid{};
   std::string legacy_dn;
 };
@@ -176,11 +187,16 @@ struct StorageGroup {
   std::string name;
   std::vector<Store> stores;
   std::string dn;
+  // A Recovery Storage Group and how AD marks it: "restore" (msExchRestore TRUE), "orig_mdb"
+  // (msExchOrigMDB on its stores) or "name" (nothing but its name); empty: an ordinary one.
+  std::string recovery;
 };
 
 struct Server {
   std::string name;
   bool mta_missing = false;
+  std::string domain;                    // DNS name of its domain; empty: the forest root
+  std::optional<bool> message_tracking;  // messageTrackingEnabled; unset: not written
   std::vector<StorageGroup> storage_groups;
   std::string dn;
   std::string mta_dn;
@@ -211,12 +227,21 @@ struct Orphan {
   int count = 1;
 };
 
+struct PublicFolder {
+  std::string name;
+  std::string mail;
+  std::string domain;  // DNS name; empty: the forest root
+};
+
 struct Org {
   std::string name = "Contoso";
   std::string dns_domain = "contoso.com";
   std::string mail_domain;
+  // More domains of the forest (DNS names): their crossRefs are written under CN=Partitions.
+  std::vector<std::string> child_domains;
   std::vector<AdminGroup> admin_groups;
   std::vector<Orphan> orphans;
+  std::vector<PublicFolder> public_folders;
 };
 
 const std::set<std::string>& StoreFaultNames() {
@@ -261,11 +286,26 @@ std::string RequiredString(const Json& object, const char* key, const std::strin
 Org ParseDescription(const Json& j) {
   Org org;
   CheckKeys(j,
-            {"organization", "domain", "mail_domain", "admin_groups", "orphan_gateways", "comment"},
+            {"organization", "domain", "mail_domain", "domains", "admin_groups", "orphan_gateways",
+             "public_folders", "comment"},
             "description");
   org.name = RequiredString(j, "organization", "description");
   org.dns_domain = RequiredString(j, "domain", "description");
   org.mail_domain = j.value("mail_domain", org.dns_domain);
+  org.child_domains = j.value("domains", std::vector<std::string>());
+  auto known_domain = [&org](const std::string& dns, const std::string& where) {
+    if (dns.empty() || dns == org.dns_domain) return;
+    for (const std::string& d : org.child_domains)
+      if (d == dns) return;
+    Fail(where + ": domain " + dns + " is not the forest's \"domain\" or in \"domains\"");
+  };
+  for (const auto& jp : j.value("public_folders", Json::array())) {
+    CheckKeys(jp, {"name", "mail", "domain"}, "public folder");
+    PublicFolder pf{RequiredString(jp, "name", "public folder"),
+                    RequiredString(jp, "mail", "public folder"), jp.value("domain", std::string())};
+    known_domain(pf.domain, "public folder " + pf.name);
+    org.public_folders.push_back(std::move(pf));
+  }
   int user_counter = 0;
   for (const auto& jag : j.value("admin_groups", Json::array())) {
     CheckKeys(jag, {"name", "servers", "routing_groups", "comment"}, "admin group");
@@ -284,21 +324,41 @@ Org ParseDescription(const Json& j) {
       ag.routing_groups.push_back(std::move(rg));
     }
     for (const auto& js : jag.value("servers", Json::array())) {
-      CheckKeys(js, {"name", "faults", "storage_groups", "comment"}, "server");
+      CheckKeys(js, {"name", "faults", "storage_groups", "domain", "message_tracking", "comment"},
+                "server");
       Server server;
       server.name = RequiredString(js, "name", "server");
+      server.domain = js.value("domain", std::string());
+      known_domain(server.domain, "server " + server.name);
+      if (js.contains("message_tracking")) {
+        if (!js["message_tracking"].is_boolean())
+          Fail("server " + server.name + ": message_tracking must be true or false");
+        server.message_tracking = js["message_tracking"].get<bool>();
+      }
       for (const auto& f : js.value("faults", std::vector<std::string>())) {
         if (f != "mta_missing") Fail("server " + server.name + ": unknown server fault " + f);
         server.mta_missing = true;
       }
       for (const auto& jsg : js.value("storage_groups", Json::array())) {
-        CheckKeys(jsg, {"name", "stores"}, "storage group");
+        CheckKeys(jsg, {"name", "stores", "recovery"}, "storage group");
         StorageGroup sg;
         sg.name = RequiredString(jsg, "name", "storage group");
+        sg.recovery = jsg.value("recovery", std::string());
+        if (!sg.recovery.empty() && sg.recovery != "restore" && sg.recovery != "orig_mdb" &&
+            sg.recovery != "name") {
+          Fail("storage group " + sg.name + ": recovery must be restore, orig_mdb or name");
+        }
         for (const auto& jst : jsg.value("stores", Json::array())) {
-          CheckKeys(jst, {"name", "type", "users", "faults", "comment"}, "store");
+          CheckKeys(jst, {"name", "type", "users", "faults", "users_domain", "mail", "comment"},
+                    "store");
           Store store;
           store.name = RequiredString(jst, "name", "store");
+          store.users_domain = jst.value("users_domain", std::string());
+          known_domain(store.users_domain, "store " + store.name);
+          store.mail = jst.value("mail", std::string());
+          if (!sg.recovery.empty() && jst.contains("faults")) {
+            Fail("store " + store.name + ": a recovery storage group's stores take no faults");
+          }
           const std::string type = jst.value("type", std::string("mailbox"));
           if (type == "mailbox") {
             store.type = StoreType::kMailbox;
@@ -388,7 +448,7 @@ Org ScaleOrganization(Org org, const ScaleOptions& o, uint64_t seed) {
       if (k % 5 == 0) {
         const int n = k / 5 + 1;
         server.storage_groups.push_back(
-            {n == 1 ? "First Storage Group" : "Storage Group " + std::to_string(n), {}, ""});
+            {n == 1 ? "First Storage Group" : "Storage Group " + std::to_string(n), {}, "", ""});
       }
       Store store;
       const bool is_public = o.public_every > 0 && k % o.public_every == o.public_every - 1;
@@ -451,6 +511,15 @@ std::string DomainDn(const std::string& dns) {
   return dn;
 }
 
+// "DC=child,DC=contoso,DC=com" (as DomainDn writes it) -> "child.contoso.com".
+std::string DnsOf(const std::string& domain_dn) {
+  std::string dns;
+  std::stringstream in(domain_dn);
+  for (std::string rdn; std::getline(in, rdn, ',');)
+    dns += (dns.empty() ? "" : ".") + rdn.substr(rdn.find('=') + 1);
+  return dns;
+}
+
 struct Gateway {
   std::string dn;
   std::string cn;
@@ -470,11 +539,49 @@ class Generator {
     BuildGateways();
     Emit();
   }
-  std::string& ldif() { return w_.text(); }
+  // Configuration naming context first, then each domain's entries.
+  std::string ldif() {
+    std::string out = w_.text();
+    for (const std::string& d : domain_order_)
+      out += domain_writers_.at(d).text();
+    return out;
+  }
+  // The same, one file per naming context: "config", then each domain's DNS name.
+  std::vector<std::pair<std::string, std::string>> partitions() {
+    std::vector<std::pair<std::string, std::string>> out = {{"config", w_.text()}};
+    for (const std::string& d : domain_order_) {
+      out.emplace_back(DnsOf(d), domain_writers_.at(d).text());
+    }
+    return out;
+  }
   const Json& manifest() const { return manifest_; }
 
  private:
   exdm::Guid NewGuid(const std::string& dn) const { return DeterministicGuid(seed_, dn); }
+
+  std::string DomainDnOf(const std::string& dns) const {
+    return dns.empty() ? domain_dn_ : DomainDn(dns);
+  }
+
+  // The writer of a domain naming context's entries; its CN=Microsoft Exchange System Objects
+  // comes first.
+  LdifWriter& DomainWriter(const std::string& domain_dn) {
+    auto [it, inserted] = domain_writers_.try_emplace(domain_dn);
+    if (inserted) {
+      domain_order_.push_back(domain_dn);
+      const std::string dn = "CN=Microsoft Exchange System Objects," + domain_dn;
+      LdifWriter& w = it->second;
+      w.Begin(dn);
+      w.Attr("objectClass", "top");
+      w.Attr("objectClass", "container");
+      w.Attr("objectClass", "msExchSystemObjectsContainer");
+      w.Attr("cn", "Microsoft Exchange System Objects");
+      w.Binary("objectGUID", NewGuid(dn).Bytes());
+      w.Attr("showInAdvancedViewOnly", "TRUE");
+      w.End();
+    }
+    return it->second;
+  }
 
   void Derive() {
     domain_dn_ = DomainDn(org_.dns_domain);
@@ -493,9 +600,13 @@ class Generator {
         server.legacy_dn = ag.legacy_dn + "/cn=Configuration/cn=Servers/cn=" + server.name;
         servers_[server.name] = {&ag, &server};
         int private_count = 0, public_count = 0;
+        const std::string server_domain = DomainDnOf(server.domain);
         for (auto& sg : server.storage_groups) {
           sg.dn = Rdn("CN", sg.name) + ",CN=InformationStore," + server.dn;
           for (auto& store : sg.stores) {
+            store.system_domain_dn = server_domain;
+            store.users_domain_dn =
+                store.users_domain.empty() ? server_domain : DomainDnOf(store.users_domain);
             if (store.faults.erase("mta_missing") != 0) server.mta_missing = true;
             static const char* const kGatewayFaults[] = {"duplicate",
                                                          "duplicate_cnf",
@@ -521,7 +632,8 @@ class Generator {
             store.legacy_dn = server.legacy_dn +
                               (mailbox ? "/cn=Microsoft Private MDB" : "/cn=Microsoft Public MDB") +
                               (n > 1 ? " " + std::to_string(n) : "");
-            stores_.push_back({&ag, &server, &sg, &store});
+            // A recovery storage group's stores have no SMTP mailbox and no system mailbox.
+            if (sg.recovery.empty()) stores_.push_back({&ag, &server, &sg, &store});
           }
         }
       }
@@ -719,10 +831,12 @@ class Generator {
 
   std::string SystemMailboxDn(const Store& store) const {
     return Rdn("CN", "SystemMailbox" + store.guid.ToBracedUpper()) +
-           ",CN=Microsoft Exchange System Objects," + domain_dn_;
+           ",CN=Microsoft Exchange System Objects," + store.system_domain_dn;
   }
 
-  std::string UserDn(const User& u) const { return Rdn("CN", u.cn) + ",CN=Users," + domain_dn_; }
+  std::string UserDn(const User& u, const Store& store) const {
+    return Rdn("CN", u.cn) + ",CN=Users," + store.users_domain_dn;
+  }
 
   void Container(const std::string& dn, const std::string& cn, const char* cls) {
     w_.Begin(dn);
@@ -752,9 +866,36 @@ class Generator {
     for (const auto& p : stores_) {
       if (p.store->faults.count("no_home_mdb") != 0) continue;
       for (const auto& u : p.store->users)
-        back_links_[p.store->dn].push_back(UserDn(u));
+        back_links_[p.store->dn].push_back(UserDn(u, *p.store));
       if (HasSystemMailbox(*p.store)) {
         back_links_[p.store->dn].push_back(SystemMailboxDn(*p.store));
+      }
+    }
+
+    // A forest of several domains: one crossRef per domain (FLAG_CR_NTDS_NC | FLAG_CR_NTDS_DOMAIN).
+    Json domains = Json::array();
+    if (!org_.child_domains.empty()) {
+      std::vector<std::string> all = {org_.dns_domain};
+      all.insert(all.end(), org_.child_domains.begin(), org_.child_domains.end());
+      for (const std::string& dns : all) {
+        std::string netbios = dns.substr(0, dns.find('.'));
+        for (char& c : netbios)
+          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        const std::string dn = Rdn("CN", netbios) + ",CN=Partitions," + config_dn_;
+        w_.Begin(dn);
+        w_.Attr("objectClass", "top");
+        w_.Attr("objectClass", "crossRef");
+        w_.Attr("cn", netbios);
+        w_.Attr("nCName", DomainDn(dns));
+        w_.Attr("dnsRoot", dns);
+        w_.Attr("nETBIOSName", netbios);
+        w_.Attr("systemFlags", "3");
+        w_.End();
+        Json d;
+        d["dns"] = dns;
+        d["dn"] = DomainDn(dns);
+        d["cross_ref"] = dn;
+        domains.push_back(std::move(d));
       }
     }
 
@@ -772,6 +913,7 @@ class Generator {
               "msExchAdminGroupContainer");
 
     Json servers = Json::array(), stores = Json::array(), connectors = Json::array();
+    Json recovery_stores = Json::array();
     for (auto& ag : org_.admin_groups) {
       Named(ag.dn, ag.name, "msExchAdminGroup", ag.legacy_dn);
       Container("CN=Servers," + ag.dn, "Servers", "msExchServersContainer");
@@ -815,7 +957,11 @@ class Generator {
         w_.Attr("cn", server.name);
         w_.Binary("objectGUID", NewGuid(server.dn).Bytes());
         w_.Attr("legacyExchangeDN", server.legacy_dn);
-        w_.Attr("networkAddress", "ncacn_ip_tcp:" + server.name + "." + org_.dns_domain);
+        w_.Attr("networkAddress", "ncacn_ip_tcp:" + server.name + "." +
+                                      (server.domain.empty() ? org_.dns_domain : server.domain));
+        if (server.message_tracking) {
+          w_.Attr("messageTrackingEnabled", *server.message_tracking ? "TRUE" : "FALSE");
+        }
         w_.Attr("serialNumber", "Version 6.5 (Build 7638.2: Service Pack 2)");
         w_.Attr("showInAdvancedViewOnly", "TRUE");
         w_.End();
@@ -832,7 +978,18 @@ class Generator {
         js["legacy_dn"] = server.legacy_dn;
         servers.push_back(std::move(js));
         for (auto& sg : server.storage_groups) {
-          Named(sg.dn, sg.name, "msExchStorageGroup", "");
+          if (sg.recovery == "restore") {
+            w_.Begin(sg.dn);
+            w_.Attr("objectClass", "top");
+            w_.Attr("objectClass", "msExchStorageGroup");
+            w_.Attr("cn", sg.name);
+            w_.Binary("objectGUID", NewGuid(sg.dn).Bytes());
+            w_.Attr("msExchRestore", "TRUE");
+            w_.Attr("showInAdvancedViewOnly", "TRUE");
+            w_.End();
+          } else {
+            Named(sg.dn, sg.name, "msExchStorageGroup", "");
+          }
           for (auto& store : sg.stores) {
             if (store.faults.count("no_home_mdb") != 0) continue;  // deleted
             const bool mailbox = store.type == StoreType::kMailbox;
@@ -846,8 +1003,24 @@ class Generator {
             w_.Attr("msExchOwningServer", server.dn);
             for (const auto& bl : back_links_[store.dn])
               w_.Attr("homeMDBBL", bl);
+            if (sg.recovery == "orig_mdb") w_.Attr("msExchOrigMDB", OriginalStore(server));
+            if (!store.mail.empty()) {
+              w_.Attr("mail", store.mail);
+              w_.Attr("proxyAddresses", "SMTP:" + store.mail);
+            }
             w_.Attr("showInAdvancedViewOnly", "TRUE");
             w_.End();
+            if (!sg.recovery.empty()) {
+              Json rs;
+              rs["server"] = server.name;
+              rs["storage_group"] = sg.name;
+              rs["store"] = store.name;
+              rs["guid"] = store.guid.ToString();
+              rs["dn"] = store.dn;
+              rs["marked_by"] = sg.recovery;
+              recovery_stores.push_back(std::move(rs));
+              continue;
+            }
             Json st;
             st["server"] = server.name;
             st["storage_group"] = sg.name;
@@ -894,59 +1067,83 @@ class Generator {
     }
 
     // Domain naming context: system mailboxes and users.
-    const std::string system_objects = "CN=Microsoft Exchange System Objects," + domain_dn_;
-    Container(system_objects, "Microsoft Exchange System Objects", "msExchSystemObjectsContainer");
+    DomainWriter(domain_dn_);  // the root domain's first, as in a forest of one domain
     Json users = Json::array();
     for (const auto& p : stores_) {
       const Store& store = *p.store;
       if (store.faults.count("no_home_mdb") != 0) continue;
       if (HasSystemMailbox(store)) {
         const std::string dn = SystemMailboxDn(store);
+        LdifWriter& sw = DomainWriter(store.system_domain_dn);
         const std::string cn = "SystemMailbox" + store.guid.ToBracedUpper();
-        w_.Begin(dn);
-        w_.Attr("objectClass", "top");
-        w_.Attr("objectClass", "msExchSystemMailbox");
-        w_.Attr("cn", cn);
-        w_.Binary("objectGUID", NewGuid(dn).Bytes());
-        w_.Attr("legacyExchangeDN", p.ag->legacy_dn + "/cn=Recipients/cn=" + cn);
-        w_.Attr("homeMDB", store.dn);
-        w_.Attr("homeMTA", p.server->mta_dn);
-        w_.Attr("msExchHomeServerName", p.server->legacy_dn);
-        w_.Attr("mail", cn + "@" + org_.mail_domain);
-        w_.Attr("proxyAddresses", "SMTP:" + cn + "@" + org_.mail_domain);
-        w_.Attr("showInAdvancedViewOnly", "TRUE");
-        w_.End();
+        sw.Begin(dn);
+        sw.Attr("objectClass", "top");
+        sw.Attr("objectClass", "msExchSystemMailbox");
+        sw.Attr("cn", cn);
+        sw.Binary("objectGUID", NewGuid(dn).Bytes());
+        sw.Attr("legacyExchangeDN", p.ag->legacy_dn + "/cn=Recipients/cn=" + cn);
+        sw.Attr("homeMDB", store.dn);
+        sw.Attr("homeMTA", p.server->mta_dn);
+        sw.Attr("msExchHomeServerName", p.server->legacy_dn);
+        sw.Attr("mail", cn + "@" + org_.mail_domain);
+        sw.Attr("proxyAddresses", "SMTP:" + cn + "@" + org_.mail_domain);
+        sw.Attr("showInAdvancedViewOnly", "TRUE");
+        sw.End();
       }
       for (const auto& u : store.users) {
-        const std::string dn = UserDn(u);
-        w_.Begin(dn);
-        w_.Attr("objectClass", "top");
-        w_.Attr("objectClass", "person");
-        w_.Attr("objectClass", "organizationalPerson");
-        w_.Attr("objectClass", "user");
-        w_.Attr("cn", u.cn);
-        w_.Attr("sn", u.cn);
-        w_.Attr("displayName", u.cn);
-        w_.Binary("objectGUID", NewGuid(dn).Bytes());
-        w_.Attr("sAMAccountName", u.alias.substr(0, 20));
-        w_.Attr("userPrincipalName", u.alias + "@" + org_.dns_domain);
-        w_.Attr("mail", u.mail);
-        w_.Attr("proxyAddresses", "SMTP:" + u.mail);
+        const std::string dn = UserDn(u, store);
+        LdifWriter& uw = DomainWriter(store.users_domain_dn);
+        uw.Begin(dn);
+        uw.Attr("objectClass", "top");
+        uw.Attr("objectClass", "person");
+        uw.Attr("objectClass", "organizationalPerson");
+        uw.Attr("objectClass", "user");
+        uw.Attr("cn", u.cn);
+        uw.Attr("sn", u.cn);
+        uw.Attr("displayName", u.cn);
+        uw.Binary("objectGUID", NewGuid(dn).Bytes());
+        uw.Attr("sAMAccountName", u.alias.substr(0, 20));
+        uw.Attr("userPrincipalName", u.alias + "@" + org_.dns_domain);
+        uw.Attr("mail", u.mail);
+        uw.Attr("proxyAddresses", "SMTP:" + u.mail);
         for (const auto& a : u.proxy_addresses)
-          w_.Attr("proxyAddresses", a);
-        w_.Attr("proxyAddresses",
+          uw.Attr("proxyAddresses", a);
+        uw.Attr("proxyAddresses",
                 "X400:c=US;a= ;p=" + org_.name + ";o=Exchange;s=" + u.alias + ";");
-        w_.Attr("legacyExchangeDN", p.ag->legacy_dn + "/cn=Recipients/cn=" + u.alias);
-        w_.Attr("homeMDB", store.dn);
-        w_.Attr("homeMTA", p.server->mta_dn);
-        w_.Attr("msExchHomeServerName", p.server->legacy_dn);
-        w_.End();
+        uw.Attr("legacyExchangeDN", p.ag->legacy_dn + "/cn=Recipients/cn=" + u.alias);
+        uw.Attr("homeMDB", store.dn);
+        uw.Attr("homeMTA", p.server->mta_dn);
+        uw.Attr("msExchHomeServerName", p.server->legacy_dn);
+        uw.End();
         Json ju;
         ju["dn"] = dn;
         ju["mail"] = u.mail;
         ju["store_guid"] = store.guid.ToString();
         users.push_back(std::move(ju));
       }
+    }
+    Json public_folders = Json::array();
+    for (const PublicFolder& pf : org_.public_folders) {
+      const std::string domain = DomainDnOf(pf.domain);
+      const std::string dn = Rdn("CN", pf.name) + ",CN=Microsoft Exchange System Objects," + domain;
+      const std::string alias = pf.mail.substr(0, pf.mail.find('@'));
+      LdifWriter& pw = DomainWriter(domain);
+      pw.Begin(dn);
+      pw.Attr("objectClass", "top");
+      pw.Attr("objectClass", "publicFolder");
+      pw.Attr("cn", pf.name);
+      pw.Attr("displayName", pf.name);
+      pw.Binary("objectGUID", NewGuid(dn).Bytes());
+      pw.Attr("mail", pf.mail);
+      pw.Attr("proxyAddresses", "SMTP:" + pf.mail);
+      pw.Attr("legacyExchangeDN", org_legacy_ + "/cn=Recipients/cn=" + alias);
+      pw.Attr("showInAdvancedViewOnly", "TRUE");
+      pw.End();
+      Json jp;
+      jp["dn"] = dn;
+      jp["mail"] = pf.mail;
+      jp["domain_dn"] = domain;
+      public_folders.push_back(std::move(jp));
     }
 
     manifest_["organization"] = org_.name;
@@ -964,6 +1161,20 @@ class Generator {
     manifest_["faults"] = faults_;
     manifest_["variants"] = variants_;
     manifest_["users"] = std::move(users);
+    manifest_["domains"] = std::move(domains);
+    manifest_["recovery_stores"] = std::move(recovery_stores);
+    manifest_["public_folders"] = std::move(public_folders);
+  }
+
+  // The first mailbox store of an ordinary storage group of `server`: what a recovery storage
+  // group's store was restored from.
+  std::string OriginalStore(const Server& server) const {
+    for (const auto& sg : server.storage_groups) {
+      if (!sg.recovery.empty()) continue;
+      for (const auto& store : sg.stores)
+        if (store.type == StoreType::kMailbox) return store.dn;
+    }
+    Fail("server " + server.name + ": a recovery storage group needs a mailbox store to restore");
   }
 
   bool HasSystemMailbox(const Store& store) const {
@@ -979,6 +1190,8 @@ class Generator {
   std::vector<Gateway> gateways_;
   std::set<std::string> used_names_;
   std::map<std::string, std::vector<std::string>> back_links_;
+  std::map<std::string, LdifWriter> domain_writers_;  // domain DN -> its entries
+  std::vector<std::string> domain_order_;
   Json gateway_manifest_ = Json::array();
   Json faults_ = Json::array();
   Json variants_ = Json::array();
@@ -1036,7 +1249,7 @@ std::string Summary(const Json& m) {
 }
 
 int Main(int argc, char** argv) {
-  std::string summary_path;
+  std::string summary_path, partition_dir;
   std::string description_path, ldif_path, manifest_path, domain = "contoso.com",
                                                           organization = "Contoso";
   uint64_t seed = 1;
@@ -1057,6 +1270,8 @@ int Main(int argc, char** argv) {
       manifest_path = value();
     } else if (arg == "--summary") {
       summary_path = value();
+    } else if (arg == "--partition-dir") {
+      partition_dir = value();
     } else if (arg == "--seed") {
       seed = static_cast<uint64_t>(ParseInt(value(), "seed"));
     } else if (arg == "--servers") {
@@ -1115,6 +1330,10 @@ int Main(int argc, char** argv) {
   WriteFile(ldif_path, gen.ldif());
   if (!manifest_path.empty()) WriteFile(manifest_path, gen.manifest().dump(2) + "\n");
   if (!summary_path.empty()) WriteFile(summary_path, Summary(gen.manifest()));
+  if (!partition_dir.empty()) {
+    for (const auto& [name, text] : gen.partitions())
+      WriteFile(partition_dir + "/" + name + ".ldif", text);
+  }
   return 0;
 }
 

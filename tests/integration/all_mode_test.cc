@@ -227,8 +227,10 @@ TEST_F(AllMode, DiagnosisSaysWhichOfTheServersGcsItRestsOn) {
   const ProgramResult r = Run(Event2080(host) + Event326(Upper(guid_["Sales"])));
   EXPECT_NE(r.out.find("* [smtp_mailbox] EXCH01 / First Storage Group / Sales: SMTP mailbox "
                        "missing; 1 deliveries stalled up to 30m; 1 store-driver logon failures "
-                       "(326, 0x80040148) since 2026-11-25T09:02:00Z; rests on the view of GC " +
-                       host + " (" + slapd_->uri() + "), the one EXCH01 uses"),
+                       "(326, 0x80040148) since 2026-11-25T09:02:00Z; rests on the view of " +
+                       host + " (CDG) at " + slapd_->uri() +
+                       ", which EXCH01 uses (DSAccess 2080: C can be its configuration DC, G a "
+                       "global catalog)"),
             std::string::npos)
       << r.out;
 }

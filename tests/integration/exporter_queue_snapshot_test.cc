@@ -73,7 +73,8 @@ TEST(ExporterQueueSnapshot, SameNumbersAsTheCheckAndEveryServerPresent) {
   EXPECT_EQ(SampleValue(metrics, "exchange_collector_success{collector=\"queue_snapshot\"}"), 0);
   EXPECT_EQ(SampleValue(metrics, "exchange_queue_snapshot_timestamp_seconds{server=\"EXCH03\"}"),
             0);
-  EXPECT_NE(exporter->Log().find("EXCH03-queue.csv of EXCH03"), std::string::npos)
+  EXPECT_NE(exporter->Log().find("queue snapshot of EXCH03 '" + dir.File("EXCH03-queue.csv") + "'"),
+            std::string::npos)
       << exporter->Log();
 
   dir.Write("EXCH03-queue.csv", FixtureTakenAt("EXCH03", taken));

@@ -158,6 +158,31 @@ TEST_F(ChangedWhileReading, TruncatedWhileReadingIsReReadWhenItComesBack) {
   ExpectCleanNumbers(Run());
 }
 
+// Truncated after a run, then restored before a later one (a share that showed an empty file for
+// a while): the restored file is read again from its start. Deliveries are keyed by message and
+// recipient, so the stall verdict and ages equal a clean run's; the retry and delivery counters
+// count the restored file's rows a second time (a one-time jump, documented in the README).
+TEST_F(ChangedWhileReading, TruncatedThenRestoredBetweenRunsKeepsTheVerdictAndCountsItsRowsAgain) {
+  const std::string content = ReadWholeFile(day1_);
+  const ProgramResult first = Run();
+  ExpectCleanNumbers(first);
+  ASSERT_EQ(::truncate(day1_.c_str(), 0), 0);
+  const ProgramResult empty = Run();
+  EXPECT_NE(empty.out.find("20261124.log was truncated since the last run"), std::string::npos)
+      << empty.out;
+  WriteWholeFile(day1_, content);
+  const ProgramResult restored = Run();
+  ExpectCleanNumbers(restored);
+  // The jump is exactly the restored file's own retries.
+  const std::string only_day1 = tmp_.File("day1");
+  fs::create_directories(only_day1);
+  fs::copy_file(day1_, only_day1 + "/20261124.log");
+  const ProgramResult day1 = RunCheck(Queue(only_day1, now_, "none"));
+  ASSERT_GT(Perf(day1.out, "retries"), 0) << day1.out;
+  EXPECT_EQ(Perf(restored.out, "retries"), Perf(first.out, "retries") + Perf(day1.out, "retries"))
+      << StatusLine(restored.out);
+}
+
 TEST_F(ChangedWhileReading, ReplacedByACopyWhileReadingContinuesWithoutRereading) {
   const std::string content = ReadWholeFile(day1_);
   bool caught = false;

@@ -8,14 +8,20 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exdm/base/guid.h"
+#include "exdm/base/base64.h"
+#include "ldif_reader.h"
 #include "paths.h"
 #include "process.h"
+#include "run_program.h"
 #include "slapd_fixture.h"
 
 namespace exdm::testing {
@@ -146,6 +152,19 @@ std::string RemediationLdif(const Org& org, const std::string& fix) {
   EXPECT_EQ(check.exit_code, 2) << check.output;
   std::ifstream in(fix);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// slapd's entryUUID of one entry (its identity, like AD's objectGUID); empty when absent.
+std::string EntryUuid(const Slapd& slapd, const std::string& dn) {
+  ProcessResult r = slapd.Search(dn, "base", "(objectClass=*)", {"entryUUID"});
+  const size_t at = r.output.find("entryUUID: ");
+  if (!r.ok() || at == std::string::npos) return "";
+  return r.output.substr(at + 11, r.output.find('\n', at) - at - 11);
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -282,6 +301,42 @@ TEST(MailboxAudit, TwoDcsThatDisagree) {
   EXPECT_TRUE(Contains(check.output, dc2->slapd->uri() + ": audited")) << check.output;
 }
 
+// dc2 has not yet replicated a new store: there its SMTP mailbox looks like an orphan. Together
+// with dc1, that is dc_disagree and nothing is deleted, even with dc2's view first.
+TEST(MailboxAudit, AStoreOneDcLacksMakesNoOrphanToDelete) {
+  auto dc1 = StartOrg({OrgFile("healthy.json")});
+  auto dc2 = StartOrg({OrgFile("healthy.json")});
+  ASSERT_TRUE(dc1 && dc2);
+  const Json& store = dc2->manifest["stores"][0];
+  const std::string del = dc2->dir.path() + "/del.ldif";
+  std::ofstream(del) << "dn: " << store["dn"].get<std::string>() << "\nchangetype: delete\n";
+  ASSERT_TRUE(dc2->slapd->Modify(del));
+  const AuditReport alone = Audit(*dc2->slapd);
+  ASSERT_EQ(alone.findings.size(), 1u);
+  EXPECT_EQ(alone.findings[0].kind, FindingKind::kOrphan) << Describe(alone.findings[0]);
+  // The check binds to both with dc2's password (its view comes first): give dc1's monitor it.
+  std::string password;
+  std::getline(std::ifstream(dc2->slapd->monitor_password_file()), password);
+  const std::string pw_ldif = dc1->dir.path() + "/pw.ldif";
+  std::ofstream(pw_ldif) << "dn: " << dc1->slapd->monitor_dn()
+                         << "\nchangetype: modify\nreplace: userPassword\nuserPassword: "
+                         << password << "\n";
+  ASSERT_TRUE(dc1->slapd->Modify(pw_ldif));
+
+  const std::string fix = dc1->dir.path() + "/fix.ldif";
+  ProcessResult check = RunCheck({dc2->slapd.get(), dc1->slapd.get()}, {"--remediation-ldif", fix});
+  EXPECT_EQ(check.exit_code, 1) << check.output;  // dc_disagree: WARNING
+  EXPECT_FALSE(Contains(check.output, "orphan -")) << check.output;
+  EXPECT_TRUE(Contains(check.output, "which lack its store; the store exists on " +
+                                         dc1->slapd->uri() +
+                                         " (replication not finished): not "
+                                         "deleted"))
+      << check.output;
+  const std::string ldif = ReadFile(fix);
+  EXPECT_FALSE(Contains(ldif, "changetype: delete")) << ldif;
+  EXPECT_TRUE(Contains(ldif, "# Nothing to repair.")) << ldif;
+}
+
 TEST(MailboxAudit, RemediationRoundTripLeavesACleanAudit) {
   auto org = StartOrg({OrgFile("all-faults.json")});
   ASSERT_TRUE(org);
@@ -303,6 +358,30 @@ TEST(MailboxAudit, RemediationRoundTripLeavesACleanAudit) {
   EXPECT_EQ(after.findings.size(), unrepairable);
 }
 
+// A system mailbox that is not where the name search looks (CN=Microsoft Exchange System
+// Objects) is still found: the store's homeMDBBL back links name it.
+TEST(MailboxAudit, SystemMailboxOutsideItsContainerIsFoundThroughTheStoresBackLinks) {
+  auto org = StartOrg({"--servers", "1", "--stores-per-server", "1", "--public-every", "0",
+                       "--fault", "system_mailbox_missing=1"});
+  ASSERT_TRUE(org);
+  AuditReport before = Audit(*org->slapd);
+  ASSERT_EQ(before.findings.size(), 1u);
+  ASSERT_EQ(before.findings[0].kind, FindingKind::kSystemMailboxMissing);
+  const Json& store = org->manifest["stores"][0];
+  const std::string guid = Guid::Parse(store["guid"].get<std::string>())->ToBracedUpper();
+  const std::string moved = "CN=SystemMailbox" + guid + ",CN=Users," + org->slapd->suffix();
+  const std::string add = org->dir.path() + "/moved.ldif";
+  std::ofstream(add) << "dn: " << moved
+                     << "\nchangetype: add\nobjectClass: top\nobjectClass: msExchSystemMailbox\n"
+                     << "cn: SystemMailbox" << guid
+                     << "\nhomeMDB: " << store["dn"].get<std::string>()
+                     << "\n\ndn: " << store["dn"].get<std::string>()
+                     << "\nchangetype: modify\nadd: homeMDBBL\nhomeMDBBL: " << moved << "\n-\n";
+  ASSERT_TRUE(org->slapd->Modify(add));
+  AuditReport after = Audit(*org->slapd);
+  EXPECT_TRUE(after.findings.empty()) << Describe(after.findings.front());
+}
+
 TEST(MailboxAudit, RemediationRoundTripOnGatewayFaultsEndsOk) {
   std::vector<std::string> args = {"--servers", "3", "--stores-per-server", "4", "--seed", "11"};
   for (const char* kind :
@@ -315,9 +394,26 @@ TEST(MailboxAudit, RemediationRoundTripOnGatewayFaultsEndsOk) {
   const std::string fix = org->dir.path() + "/fix.ldif";
   ProcessResult check = RunCheck({org->slapd.get()}, {"--remediation-ldif", fix});
   EXPECT_EQ(check.exit_code, 2) << check.output;
+  // Wrong values are corrected on the object itself: the same entry (slapd's entryUUID, AD's
+  // objectGUID) before and after.
+  const std::string ldif = ReadFile(fix);
+  std::map<std::string, std::string> uuid_before;  // modified DN -> entryUUID
+  for (size_t at = ldif.find("\nchangetype: modify\n"); at != std::string::npos;
+       at = ldif.find("\nchangetype: modify\n", at + 1)) {
+    const size_t dn_start = ldif.rfind("\ndn: ", at) + 5;
+    const std::string dn = ldif.substr(dn_start, at - dn_start);
+    uuid_before[dn] = EntryUuid(*org->slapd, dn);
+  }
+  // One per attribute-only fault kind planted (wrong_home_mdb, wrong_home_mta, deleted_home_mta,
+  // wrong_delivery_mechanism, wrong_legacy_dn).
+  EXPECT_EQ(uuid_before.size(), 5u) << ldif;
   ASSERT_TRUE(org->slapd->Modify(fix));
   check = RunCheck({org->slapd.get()});
   EXPECT_EQ(check.exit_code, 0) << check.output;
+  for (const auto& [dn, uuid] : uuid_before) {
+    EXPECT_FALSE(uuid.empty()) << dn;
+    EXPECT_EQ(EntryUuid(*org->slapd, dn), uuid) << dn;
+  }
 }
 
 // A store whose SMTP mailbox is missing on a server that lost its Microsoft MTA: AD refuses a
@@ -353,6 +449,45 @@ TEST(MailboxAudit, RemediationOnAServerWithoutMtaAddsNothingAdWouldRefuse) {
   EXPECT_EQ(remaining,
             (std::vector<std::string>{"missing EXCH03 / First Storage Group / Lost",
                                       "mta_missing EXCH03 / First Storage Group / Lost"}));
+}
+
+// The hostile-names org (EXCH-ÜBER, "Zürich", specials everywhere): its repair LDIF is plain
+// ASCII, every value with a byte >= 0x80 written as base64 (`::`, RFC 2849's SAFE-STRING is
+// ASCII), names in comments hex-escaped; ldapmodify applies it and the audit is clean after.
+TEST(MailboxAudit, HostileNamesRepairLdifIsAsciiAndApplies) {
+  auto org = StartOrg({OrgFile("hostile-names.json")});
+  ASSERT_TRUE(org);
+  const std::string fix = org->dir.path() + "/fix.ldif";
+  const std::string ldif = RemediationLdif(*org, fix);
+  for (size_t i = 0; i < ldif.size(); ++i) {
+    ASSERT_LT(static_cast<unsigned char>(ldif[i]), 0x80) << "byte >= 0x80 at " << i << " in:\n"
+                                                         << ldif;
+  }
+  // The values that carry the non-ASCII names are there, base64-encoded.
+  size_t encoded_non_ascii = 0;
+  std::set<std::string> attributes;
+  for (const std::string& line : SplitLines(ldif)) {
+    const size_t colons = line.find("::");
+    if (line.empty() || line[0] == '#' || colons == std::string::npos) continue;
+    std::string value;
+    ASSERT_TRUE(exdm::Base64Decode(line.substr(colons + 3), value)) << line;
+    if (Contains(value, "EXCH-ÜBER") || Contains(value, "Zürich")) {
+      ++encoded_non_ascii;
+      attributes.insert(line.substr(0, colons));
+    }
+  }
+  EXPECT_TRUE(attributes.count("dn")) << ldif;
+  EXPECT_TRUE(attributes.count("homeMDB")) << ldif;
+  EXPECT_TRUE(attributes.count("homeMTA")) << ldif;
+  EXPECT_GE(encoded_non_ascii, 3u) << ldif;
+  // Comments name the stores too, escaped.
+  EXPECT_TRUE(Contains(ldif, "EXCH-\\C3\\9CBER")) << ldif;
+
+  ASSERT_TRUE(org->slapd->Modify(fix)) << ldif;
+  AuditReport after = Audit(*org->slapd);
+  EXPECT_TRUE(after.findings.empty()) << Describe(after.findings.front());
+  ProcessResult check = RunCheck({org->slapd.get()});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
 TEST(MailboxAudit, HostileNamesKeepFiltersAndOutputIntact) {

@@ -54,15 +54,6 @@ void WriteStream(const std::string& big, const std::string& small, int64_t day_s
   ASSERT_EQ(std::fclose(out_small), 0);
 }
 
-long VmHwmKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
 TEST(Memory, FiveMillionStalledDeliveriesStayWithinTheInFlightCap) {
   TempDir tmp("exdm-memory");
   const int64_t yesterday = (static_cast<int64_t>(std::time(nullptr)) / 86400 - 1) * 86400;

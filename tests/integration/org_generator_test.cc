@@ -223,36 +223,27 @@ TEST(OrgGeneratorTest, RejectsUnknownFaultsAndKeys) {
   EXPECT_NE(r.output.find("organisation"), std::string::npos) << r.output;
 }
 
-// 10,000 stores (500 servers x 20): generate, slapadd, start, read every SMTP mailbox back with
-// paged results. Also shows the AD-like limit: without paging the monitor gets 1000 entries.
-TEST(OrgGeneratorTest, TenThousandStoresLoadAndPageInSeconds) {
-  using Clock = std::chrono::steady_clock;
-  auto seconds = [](Clock::duration d) { return std::chrono::duration<double>(d).count(); };
+// Thousands of stores (125 servers x 20): generated, loaded, and every SMTP mailbox read back
+// with paged results, past the AD-like limit that an unpaged search by the monitor meets at 1000
+// entries. (How long 10,000 stores take is measured by mailbox_audit_bench, not asserted here.)
+TEST(OrgGeneratorTest, ThousandsOfStoresLoadAndPageBeyondTheSizeLimit) {
   TempDir tmp;
-  const auto t0 = Clock::now();
-  auto org = GenerateOrg({"--servers", "500", "--stores-per-server", "20", "--fault", "missing=7",
+  auto org = GenerateOrg({"--servers", "125", "--stores-per-server", "20", "--fault", "missing=7",
                           "--fault", "deleted_home_mta=3"},
                          tmp.path());
   ASSERT_TRUE(org);
-  const auto t1 = Clock::now();
-  ASSERT_EQ(org->manifest["stores"].size(), 10000u);
+  ASSERT_EQ(org->manifest["stores"].size(), 2500u);
   auto slapd = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
   ASSERT_TRUE(slapd);
-  const auto t2 = Clock::now();
   auto gateways = MustSearch(*slapd, org->manifest["connections_dn"], "one",
                              "(objectClass=mailGateway)", {"1.1"});
-  const auto t3 = Clock::now();
-  EXPECT_EQ(gateways.size(), 10000u - 7u);
+  EXPECT_EQ(gateways.size(), 2500u - 7u);
   ProcessResult unpaged =
       RunProcess({"ldapsearch", "-LLL", "-x", "-H", slapd->uri(), "-D", slapd->monitor_dn(), "-y",
                   slapd->monitor_password_file(), "-b", org->manifest["connections_dn"], "-s",
                   "one", "(objectClass=mailGateway)", "1.1"});
   EXPECT_EQ(unpaged.exit_code, 4);  // sizeLimitExceeded
   EXPECT_EQ(ParseLdif(unpaged.output).size(), 1000u);
-  std::printf(
-      "10k stores: generate %.2f s, slapadd+start %.2f s, paged read of %zu gateways %.2f s\n",
-      seconds(t1 - t0), seconds(t2 - t1), gateways.size(), seconds(t3 - t2));
-  EXPECT_LT(seconds(t3 - t0), 60.0);
 }
 
 }  // namespace

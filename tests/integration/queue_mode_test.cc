@@ -16,6 +16,7 @@
 #include "paths.h"
 #include "run_program.h"
 #include "temp_dir.h"
+#include "tracking_rows.h"
 
 namespace exdm::testing {
 namespace {
@@ -95,6 +96,35 @@ TEST(QueueModeTest, KbPatternIsCritical) {
         << r.out;
     EXPECT_EQ(r.out.find("bob@"), std::string::npos) << "addresses stay out of the output";
   }
+}
+
+// 100,000 stalled recipients without -H: the report lists the 10,000 oldest; the long output's
+// domains count those and it says how many recipients (and deliveries) were left out (issue 22).
+TEST(QueueModeTest, ManyStalledRecipientsSayHowManyWereLeftOut) {
+  TempDir tmp("exdm-queue-many");
+  const std::string dir = tmp.File("EXCH01.log");
+  ::mkdir(dir.c_str(), 0755);
+  std::string log = kTrackingLogHeader;
+  const int64_t start = 1795564800;  // 2026-11-25T00:00:00Z
+  constexpr int kRecipients = 100000;
+  for (int i = 0; i < kRecipients; ++i) {
+    const int64_t t = start + i / 100;  // 100 a second, the oldest first
+    const std::string rcpt =
+        "user" + std::to_string(i) + (i % 2 ? "@contoso.com" : "@fabrikam.com");
+    const std::string msgid = "<m" + std::to_string(i) + "@EXCH01.contoso.com>";
+    log += TrackingRowAt(t, rcpt, 1028, msgid) + TrackingRowAt(t, rcpt, 1037, msgid);
+  }
+  WriteFile(dir + "/20261125.log", log);
+  const ProgramResult r = Check(
+      {"--tracking-dir", "EXCH01=" + dir, "--state-file", "none", "--now", "2026-11-25T02:00:00Z"});
+  EXPECT_EQ(r.exit_code, 2) << r.out.substr(0, 300);
+  EXPECT_EQ(Perf(r.out)["stalled_deliveries"], kRecipients);
+  EXPECT_NE(r.out.find("  fabrikam.com: 5000 stalled to 5000 recipients"), std::string::npos)
+      << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find("  ... and 90000 more stalled recipients (90000 deliveries) not broken down "
+                       "by domain: the domains above count the 10000 oldest"),
+            std::string::npos)
+      << r.out.substr(0, 2000);
 }
 
 TEST(QueueModeTest, AgeThresholdsAndAliases) {

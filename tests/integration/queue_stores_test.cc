@@ -167,9 +167,13 @@ TEST_F(QueueStores, LdapDownKeepsTheQueueResultAndRaisesTheUnreachableState) {
       log, "ldap://127.0.0.1:1",
       {"--warning-age", "99999", "--critical-age", "99999", "--unreachable-state", "warning"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  // Nothing stalled: LDAP is not needed, so not contacted.
+  // Nothing stalled: LDAP is asked only for the servers' message tracking settings, and its
+  // failure is a note, never the state.
   r = Queue(Log({}, {"carol@contoso.com"}), "ldap://127.0.0.1:1");
   EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\nmessage tracking settings not read from AD: ldap://127.0.0.1:1: "),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(QueueStores, RecipientCacheAnswersRepeatsWithoutLdapAndStaysBounded) {
@@ -177,7 +181,7 @@ TEST_F(QueueStores, RecipientCacheAnswersRepeatsWithoutLdapAndStaysBounded) {
   access.uris = {slapd_->uri()};
   access.bind_dn = slapd_->monitor_dn();
   access.password_file = slapd_->monitor_password_file();
-  auto request = MakeAuditRequest(access, nullptr);
+  auto request = MakeAuditRequest(access, nullptr, Deadline::After(std::chrono::seconds(20)));
   ASSERT_TRUE(request) << request.status().message();
   const AuditReport audit = AuditOverLdap(*request, Deadline::After(std::chrono::seconds(20)));
   ASSERT_FALSE(audit.stores.empty());

@@ -139,6 +139,118 @@ TEST(Security, BindPasswordNeverInCommandLineOrAnyOutput) {
   EXPECT_EQ(AllFilesUnder(tmp.File("exporter-state")).find(password), std::string::npos);
 }
 
+// Sockets the process has open (links "socket:[...]" in /proc/<pid>/fd).
+int OpenSockets(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec)) {
+    std::error_code link_ec;
+    const fs::path target = fs::read_symlink(e.path(), link_ec);
+    if (!link_ec && target.string().rfind("socket:", 0) == 0) ++n;
+  }
+  return n;
+}
+
+// --password-env: Icinga passes the password in the environment, which same-user processes can
+// read in /proc/<pid>/environ for the whole run. Once read, the value is overwritten there
+// (the check then talks to LDAP; here a suspended slapd holds it while we look).
+TEST(Security, PasswordEnvIsScrubbedFromProcEnvironOnceRead) {
+  TempDir tmp("exdm-security");
+  auto org = GenerateOrg({"--servers", "1", "--stores-per-server", "1"}, tmp.path());
+  ASSERT_TRUE(org);
+  auto slapd = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+  ASSERT_TRUE(slapd);
+  const std::string password = Password(*slapd);
+  ASSERT_GE(password.size(), 16u);
+  ProgramOptions options;
+  options.env["EXDM_BIND_PASSWORD"] = password;
+  std::string before, after;
+  options.while_running = [&](pid_t pid) {
+    // Right after exec the variable is there (the test would prove nothing otherwise) ...
+    while (!Exited(pid) && before.find("EXDM_BIND_PASSWORD") == std::string::npos)
+      before = ProcFile(pid, "environ");
+    // ... and once the check talks to LDAP it has read it: it is gone.
+    while (!Exited(pid) && OpenSockets(pid) == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    after = ProcFile(pid, "environ");
+  };
+  slapd->Suspend();
+  const ProgramResult r =
+      RunProgram({CheckBinary(), "mailbox", "-H", slapd->uri(), "-D", slapd->monitor_dn(),
+                  "--password-env", "EXDM_BIND_PASSWORD", "-t", "3"},
+                 options);
+  slapd->Resume();
+  EXPECT_EQ(r.exit_code, 3) << r.out;  // the deadline, with slapd suspended
+  ASSERT_NE(before.find("EXDM_BIND_PASSWORD=" + password), std::string::npos)
+      << "never saw the variable set";
+  ASSERT_FALSE(after.empty()) << "never saw the check connected";
+  EXPECT_EQ(after.find(password), std::string::npos) << "password in /proc/<pid>/environ";
+  EXPECT_NE(after.find("EXDM_BIND_PASSWORD="), std::string::npos) << "the name stays, emptied";
+  // And it still binds with it (read once, used by every search of the run).
+  ProgramOptions plain;
+  plain.env = options.env;
+  const ProgramResult ok = RunProgram({CheckBinary(), "mailbox", "-H", slapd->uri(), "-D",
+                                       slapd->monitor_dn(), "--password-env", "EXDM_BIND_PASSWORD"},
+                                      plain);
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+}
+
+// ldapsearch habits and typos: a value given to an unknown option, or a password typed where a
+// threshold goes (-w is ldapsearch's bind password), is never echoed in the UNKNOWN line.
+TEST(Security, MisusedOptionsNeverEchoTheirValues) {
+  const std::string secret = "S3cret-Pw!9";
+  const std::vector<std::vector<std::string>> misuses = {
+      {"mailbox", "-H", "ldap://127.0.0.1:1", "-D", "cn=monitor", "-w", secret},
+      {"mailbox", "-w" + secret},
+      {"mailbox", "--passwd=" + secret},
+      {"mailbox", "--bindpw", secret},
+      {"mailbox", "-x" + secret},
+      {"mailbox", "--max-in-flight=" + secret},
+      {"queue", "--snapshot-max-age", secret},
+  };
+  for (const auto& args : misuses) {
+    const ProgramResult r = RunCheck(args);
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_EQ(r.out.find("S3cret"), std::string::npos) << "echoed: " << r.out;
+    EXPECT_EQ(r.err, "");
+  }
+  const ProgramResult w = RunCheck(misuses[0]);
+  EXPECT_NE(w.out.find("not ldapsearch's bind password: use --password-file or --password-env"),
+            std::string::npos)
+      << w.out;
+}
+
+// A bad tracking line's excerpt shows where and why, never whom a message was for: addresses
+// are redacted to their domain (the README promises no address in the output).
+TEST(Security, BadLineExcerptsNeverShowAnAddress) {
+  TempDir tmp("exdm-security");
+  const std::string dir = tmp.File("EXCH01.log");
+  fs::create_directories(dir);
+  const std::string day =
+      FormatIso8601Utc(static_cast<int64_t>(std::time(nullptr)) / 86400 * 86400).substr(0, 10);
+  WriteWholeFile(dir + "/" + TodayLogName(),
+                 "# Message Tracking Log File\n# Date\tTime\tRecipient-Address\tEvent-ID\tMSGID\n" +
+                     day + "\t0:10:00 GMT\tjane.doe@contoso.com\tnot-an-id\t<m1@EXCH01>\n" + day +
+                     "\t0:10:01 GMT\tjohn.roe@fabrikam.com\n");
+  const ProgramResult r = RunCheck({"queue", "--tracking-dir", "EXCH01=" + dir, "--state-file",
+                                    "none", "--now", day + "T01:00:00Z", "-v"});
+  EXPECT_EQ(Perf(r.out, "bad_lines"), 2) << r.out;
+  EXPECT_NE(r.out.find("Event-ID is not a number"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("*@contoso.com"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("*@fabrikam.com"), std::string::npos) << r.out;
+  for (const char* who : {"jane.doe", "john.roe", "m1@"})
+    EXPECT_EQ(r.out.find(who), std::string::npos) << who << " in: " << r.out;
+  // Event exports count unreadable rows and show none of them.
+  const std::string events = tmp.File("EXCH01-application.jsonl");
+  WriteWholeFile(events, "{\"EventTime\":\"" + day +
+                             "T00:10:00Z\",\"Message\":\"for jane.doe@"
+                             "contoso.com\",\"EventID\":\n");
+  const ProgramResult e = RunCheck({"events", "--event-file", "EXCH01=" + events, "--state-file",
+                                    "none", "--now", day + "T01:00:00Z", "-vvv"});
+  EXPECT_EQ(Perf(e.out, "bad_rows"), 1) << e.out;
+  EXPECT_EQ(e.out.find("jane.doe"), std::string::npos) << e.out;
+}
+
 TEST(Security, PasswordFileReadableByOthersIsWarnedAbout) {
   TempDir tmp("exdm-security");
   auto org = GenerateOrg({"--servers", "1", "--stores-per-server", "1"}, tmp.path());
@@ -173,6 +285,45 @@ TEST(Security, PasswordFileReadableByOthersIsWarnedAbout) {
        at = log.find("is readable by every user", at + 1))
     ++warnings;
   EXPECT_EQ(warnings, 1u) << log;
+}
+
+// The repair LDIF often goes to /var/tmp, where others can plant names: a symlink planted at
+// FILE.tmp (the name written before the rename) or at FILE never leads the write to its target.
+TEST(Security, RemediationLdifNeverFollowsAPlantedLink) {
+  TempDir tmp("exdm-security");
+  auto org = GenerateOrg({"--servers", "1", "--stores-per-server", "1"}, tmp.path());
+  ASSERT_TRUE(org);
+  auto slapd = Slapd::Start(Slapd::Options().WithLdif(org->ldif_path));
+  ASSERT_TRUE(slapd);
+  const std::string victim = tmp.File("victim");
+  WriteWholeFile(victim, "precious\n");
+  const std::string ldif = tmp.File("repair.ldif");
+  const std::vector<std::string> args = {"mailbox",
+                                         "-H",
+                                         slapd->uri(),
+                                         "-D",
+                                         slapd->monitor_dn(),
+                                         "--password-file",
+                                         slapd->monitor_password_file(),
+                                         "--remediation-ldif",
+                                         ldif};
+  ASSERT_EQ(::symlink(victim.c_str(), (ldif + ".tmp").c_str()), 0);
+  ProgramResult r = RunCheck(args);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(ReadWholeFile(victim), "precious\n");
+  EXPECT_NE(ReadWholeFile(ldif).find("Nothing to repair"), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(::lstat(ldif.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_NE(::lstat((ldif + ".tmp").c_str(), &st), 0) << "the planted link is still there";
+
+  ASSERT_EQ(::unlink(ldif.c_str()), 0);
+  ASSERT_EQ(::symlink(victim.c_str(), ldif.c_str()), 0);
+  r = RunCheck(args);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(ReadWholeFile(victim), "precious\n");
+  ASSERT_EQ(::lstat(ldif.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode)) << "the link at FILE is replaced, not written through";
 }
 
 TEST(Security, InsecureSkipVerifyIsExplicitAndWarnsOnEveryRun) {

@@ -239,4 +239,13 @@ void WriteWholeFile(const std::string& path, const std::string& content, bool ap
   std::ofstream(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc)) << content;
 }
 
+long VmHwmKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
 }  // namespace exdm::testing

@@ -66,6 +66,10 @@ class ExporterProcess;
 bool WaitForExporterLog(ExporterProcess& exporter, const std::string& needle,
                         std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// The peak resident set of a running process ("VmHWM:" of /proc/<pid>/status) in kB; -1 when
+// unreadable.
+long VmHwmKb(pid_t pid);
+
 std::string ReadWholeFile(const std::string& path);
 void WriteWholeFile(const std::string& path, const std::string& content, bool append = false);
 

@@ -37,6 +37,7 @@ std::string Slapd::ScriptPath() {
 std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
   std::unique_ptr<Slapd> slapd(new Slapd());
   slapd->suffix_ = options.suffix;
+  slapd->forest_root_ = options.forest_root.empty() ? options.suffix : options.forest_root;
   slapd->dir_ = MakeTempDirectory("exdm-slapd");
   if (slapd->dir_.empty()) {
     ADD_FAILURE() << "slapd fixture: cannot create a temporary directory";
@@ -49,6 +50,17 @@ std::unique_ptr<Slapd> Slapd::Start(const Options& options) {
     prepare.push_back(ldif);
   }
   if (options.tls) prepare.push_back("--tls");
+  if (!options.forest_root.empty())
+    prepare.insert(prepare.end(), {"--forest-root", options.forest_root});
+  if (options.global_catalog) prepare.push_back("--gc");
+  for (const auto& d : options.domains)
+    prepare.insert(prepare.end(), {"--domain", d});
+  for (const auto& s : options.subordinates)
+    prepare.insert(prepare.end(), {"--subordinate", s});
+  if (!options.referral.empty()) prepare.insert(prepare.end(), {"--referral", options.referral});
+  if (!options.monitor_secret_file.empty()) {
+    prepare.insert(prepare.end(), {"--monitor-secret", options.monitor_secret_file});
+  }
   ProcessResult prepared = RunProcess(prepare);
   if (!prepared.ok()) {
     ADD_FAILURE() << "slapd fixture: " << ShellQuote(prepare) << " failed (exit "

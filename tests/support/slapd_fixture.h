@@ -30,6 +30,16 @@ class Slapd {
     std::string suffix = "DC=contoso,DC=com";
     std::vector<std::string> ldif_files;  // loaded with slapadd before the first start
     bool tls = false;                     // also listen on ldaps:// with a throwaway CA
+    // A forest (slapd-fixture.sh's prepare options of the same names): the root domain when
+    // `suffix` is another domain; a global catalog holding `domains` too; subordinate domains
+    // held by other DCs ("DN=URL"); where naming contexts not held here are referred; the
+    // monitor's password shared by every server of the forest.
+    std::string forest_root;
+    bool global_catalog = false;
+    std::vector<std::string> domains;
+    std::vector<std::string> subordinates;
+    std::string referral;
+    std::string monitor_secret_file;
 
     Options& WithSuffix(std::string dn) {
       suffix = std::move(dn);
@@ -60,10 +70,10 @@ class Slapd {
   const std::string& ldaps_uri() const { return ldaps_uri_; }  // empty without TLS
   std::string ca_file() const { return dir_ + "/ca.pem"; }     // CA of the server certificate
   const std::string& suffix() const { return suffix_; }        // domain naming context
-  std::string configuration_dn() const { return "CN=Configuration," + suffix_; }
+  std::string configuration_dn() const { return "CN=Configuration," + forest_root_; }
   std::string manager_dn() const { return "CN=Manager," + suffix_; }
   std::string manager_password_file() const { return dir_ + "/manager.secret"; }
-  std::string monitor_dn() const { return "CN=svc-monitor,OU=Service," + suffix_; }
+  std::string monitor_dn() const { return "CN=svc-monitor,OU=Service," + forest_root_; }
   std::string monitor_password_file() const { return dir_ + "/monitor.secret"; }
   const std::string& dir() const { return dir_; }
   std::string log_file() const { return dir_ + "/slapd.log"; }  // `stats` log of every operation
@@ -93,6 +103,7 @@ class Slapd {
 
   std::string dir_;
   std::string suffix_;
+  std::string forest_root_;
   std::string uri_;
   std::string ldaps_uri_;
   pid_t pid_ = -1;

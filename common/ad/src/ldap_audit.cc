@@ -19,20 +19,27 @@ Result<AuditReport> AuditOne(const LdapAuditRequest& request, const std::string&
 
 }  // namespace
 
-Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::string* warning) {
+Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::string* warning,
+                                          const Deadline& deadline) {
   LdapAuditRequest request;
   request.uris = settings.uris;
   static_cast<LdapConnectionSettings&>(request.connection) = settings;
   request.discovery.base = settings.base;
+  request.discovery.recovery_group_name = settings.recovery_group_name;
   request.audit.servers = settings.servers;
   if (!settings.password_file.empty()) {
-    auto password = ReadPasswordFile(settings.password_file, warning);
+    auto password = ReadPasswordFile(settings.password_file, warning, deadline);
     if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
   } else if (!settings.password_env.empty()) {
     auto password = ReadPasswordEnv(settings.password_env);
     if (!password.ok()) return password.status();
     request.connection.password = std::move(*password);
+  }
+  if (!settings.ca_file.empty()) {
+    const std::string option =
+        settings.ca_file_option.empty() ? "CA file" : settings.ca_file_option;
+    if (Status s = CheckCaFile(settings.ca_file, option, deadline); !s.ok()) return s;
   }
   if (!settings.bind_dn.empty() && settings.sasl_mech.empty() &&
       request.connection.password.empty()) {

@@ -11,12 +11,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
+#include <utility>
 
+#include "exdm/base/small_file.h"
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 #include "tls_certificate.h"
@@ -319,6 +321,11 @@ Status CertificateFailure(const LdapConnectOptions& o, const std::string& what,
   return Status(ErrorCode::kUnreachable, message);
 }
 
+void AppendUrls(char** urls, std::vector<std::string>& out) {
+  for (char** u = urls; u != nullptr && *u != nullptr; ++u)
+    out.emplace_back(*u);
+}
+
 }  // namespace
 
 struct LdapConnection::Handle : Session {};
@@ -437,7 +444,7 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
 
 Status LdapConnection::Search(const std::string& base, LdapScope scope, const std::string& filter,
                               const std::vector<std::string>& attributes, const Deadline& deadline,
-                              const EntryHandler& on_entry) {
+                              const EntryHandler& on_entry, LdapReferrals* referrals) {
   LDAP* ld = handle_->ld;
   const std::string what = "search " + base + " " + filter;
   SocketWatchdog watchdog(deadline, handle_->fd);
@@ -502,10 +509,19 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
       } else if (*type == LDAP_RES_SEARCH_RESULT) {
         int err = LDAP_OTHER;
         char* text = nullptr;
+        char** urls = nullptr;
         LDAPControl** response = nullptr;
-        rc = ldap_parse_result(ld, msg, &err, nullptr, &text, nullptr, &response, 0);
+        rc = ldap_parse_result(ld, msg, &err, nullptr, &text, referrals ? &urls : nullptr,
+                               &response, 0);
         const std::string diagnostic = text ? text : "";
         if (text) ldap_memfree(text);
+        if (rc == LDAP_SUCCESS && err == LDAP_REFERRAL && referrals) {
+          AppendUrls(urls, referrals->referral);
+          if (urls) ber_memvfree(reinterpret_cast<void**>(urls));
+          if (response) ldap_controls_free(response);
+          return Status::Ok();  // the base lives elsewhere: nothing more to read here
+        }
+        if (urls) ber_memvfree(reinterpret_cast<void**>(urls));
         if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
           if (response) ldap_controls_free(response);
           const int code = rc != LDAP_SUCCESS ? rc : err;
@@ -523,35 +539,107 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
         }
         if (response) ldap_controls_free(response);
         page_done = true;
+      } else if (*type == LDAP_RES_SEARCH_REFERENCE && referrals) {
+        // A continuation reference: a naming context below the base that another server holds.
+        char** urls = nullptr;
+        if (ldap_parse_reference(ld, msg, &urls, nullptr, 0) == LDAP_SUCCESS) {
+          AppendUrls(urls, referrals->continuations);
+          if (urls) ber_memvfree(reinterpret_cast<void**>(urls));
+        }
       }
-      // LDAP_RES_SEARCH_REFERENCE: continuation references (AD's other partitions) are ignored.
     }
   } while (cookie.bv_len > 0);
   return Status::Ok();
 }
 
-std::vector<Status> LdapConnection::SearchInParallel(const std::vector<LdapSearchRequest>& requests,
-                                                     const Deadline& deadline) {
-  std::vector<Status> out(requests.size(), Status::Ok());
-  if (requests.empty()) return out;
-  auto run = [&deadline](LdapConnection& c, const LdapSearchRequest& r) {
-    return c.Search(r.base, r.scope, r.filter, r.attributes, deadline, r.on_entry);
-  };
-  // Every other request on its own connection; nullopt when none could be opened.
+std::vector<Status> LdapConnection::InParallel(const std::vector<Task>& tasks,
+                                               const Deadline& deadline) {
+  std::vector<Status> out(tasks.size(), Status::Ok());
+  if (tasks.empty()) return out;
+  // Every other task on its own connection; nullopt when none could be opened.
   std::vector<std::future<std::optional<Status>>> others;
-  for (size_t i = 1; i < requests.size(); ++i) {
-    others.push_back(std::async(std::launch::async, [this, &run, &requests, &deadline, i] {
+  for (size_t i = 1; i < tasks.size(); ++i) {
+    others.push_back(std::async(std::launch::async, [this, &tasks, &deadline, i] {
       auto connection = Open(options_, deadline);
       if (!connection.ok()) return std::optional<Status>();
-      return std::optional<Status>(run(**connection, requests[i]));
+      return std::optional<Status>(tasks[i](**connection));
     }));
   }
-  out[0] = run(*this, requests[0]);
-  for (size_t i = 1; i < requests.size(); ++i) {
+  out[0] = tasks[0](*this);
+  for (size_t i = 1; i < tasks.size(); ++i) {
     std::optional<Status> status = others[i - 1].get();
-    out[i] = status ? *status : run(*this, requests[i]);
+    out[i] = status ? *status : tasks[i](*this);
   }
   return out;
+}
+
+std::optional<ValueRange> ParseValueRange(std::string_view description,
+                                          std::string_view attribute) {
+  const std::string_view option = ";range=";
+  if (description.size() <= attribute.size() + option.size() ||
+      !EqualsIgnoreCase(description.substr(0, attribute.size()), attribute) ||
+      !EqualsIgnoreCase(description.substr(attribute.size(), option.size()), option)) {
+    return std::nullopt;
+  }
+  const std::string_view window = description.substr(attribute.size() + option.size());
+  const size_t dash = window.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  ValueRange range;
+  const auto first = ParseDigits(window.substr(0, dash));
+  if (!first) return std::nullopt;
+  range.first = static_cast<size_t>(*first);
+  const std::string_view last = window.substr(dash + 1);
+  if (last != "*") {
+    const auto end = ParseDigits(last);
+    if (!end || *end < *first) return std::nullopt;
+    range.last = static_cast<size_t>(*end);
+  }
+  return range;
+}
+
+Result<std::vector<std::string>> LdapConnection::ReadAllValues(const std::string& dn,
+                                                               const std::string& attribute,
+                                                               const Deadline& deadline,
+                                                               size_t window) {
+  std::vector<std::string> values;
+  size_t first = 0;
+  // The first read asks for the plain attribute (a server without ranged retrieval sends every
+  // value), later ones for the window after the last one received.
+  std::string request =
+      window == 0 ? attribute : attribute + ";range=0-" + std::to_string(window - 1);
+  while (true) {
+    std::optional<ValueRange> answered;
+    bool found = false;
+    Status s = Search(dn, LdapScope::kBase, "(objectClass=*)", {request}, deadline,
+                      [&](const LdapEntry& e) {
+                        for (const auto& [name, vals] : e.attributes) {
+                          auto range = ParseValueRange(name, attribute);
+                          if (!range && !EqualsIgnoreCase(name, attribute)) continue;
+                          found = true;
+                          answered = range;
+                          values.insert(values.end(), vals.begin(), vals.end());
+                        }
+                        return Status::Ok();
+                      });
+    if (!s.ok()) return s;
+    if (!found && first == 0 && window != 0) {
+      // A server without ranged retrieval ignores the option: ask for the plain attribute.
+      window = 0;
+      request = attribute;
+      continue;
+    }
+    // Everything: the plain attribute, a window ending in "*", or nothing (no values left).
+    if (!found || !answered || !answered->last) return values;
+    if (answered->first != first) {
+      return Status(ErrorCode::kLdapError, uri_ + ": " + dn + ": asked for " + attribute +
+                                               " from value " + std::to_string(first) +
+                                               ", got a window from " +
+                                               std::to_string(answered->first));
+    }
+    first = *answered->last + 1;
+    request = attribute + ";range=" + std::to_string(first) + "-" +
+              (window == 0 ? std::string("*") : std::to_string(first + window - 1));
+  }
 }
 
 Result<LdapEntry> LdapConnection::ReadRootDse(const std::vector<std::string>& attributes,
@@ -578,34 +666,89 @@ Result<std::string> LdapConnection::ReadNamingContext(const std::string& attribu
   return *nc;
 }
 
-Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) {
-    return Status(ErrorCode::kIoError, "password file " + path + ": " + std::strerror(errno));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIoError, "password file " + path + ": cannot open");
-  std::string line;
-  std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == '\n'))
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning,
+                                     const Deadline& deadline) {
+  constexpr size_t kMaxPasswordFileBytes = 64 * 1024;
+  Result<std::string> text = ReadSmallFile(path, "password file", kMaxPasswordFileBytes, deadline);
+  if (!text.ok()) return text.status();
+  std::string line = text->substr(0, text->find('\n'));
+  while (!line.empty() && line.back() == '\r')
     line.pop_back();
-  if (line.empty())
-    return Status(ErrorCode::kInvalidArgument, "password file " + path + " is empty");
-  if (warning != nullptr && (st.st_mode & S_IROTH) != 0) {
+  if (line.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "password file '" + path + "' is empty (the password is its first line)");
+  }
+  struct stat st;
+  if (warning != nullptr && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
     *warning = "password file " + path + " is readable by every user (chmod 600 or 640)";
   }
   return line;
 }
 
+Status CheckCaFile(const std::string& path, const std::string& option, const Deadline& deadline) {
+  constexpr size_t kMaxCaFileBytes = 8 << 20;  // Debian's whole CA bundle is about 200 KiB
+  Result<std::string> pem = ReadSmallFile(path, option, kMaxCaFileBytes, deadline);
+  if (!pem.ok()) return pem.status();
+  const std::vector<std::string> certificates = PemCertificates(*pem);
+  if (certificates.empty()) {
+    return Status(ErrorCode::kBadInput,
+                  option + " '" + path +
+                      "' holds no PEM certificate (no -----BEGIN CERTIFICATE----- line); give the "
+                      "CA's certificate in PEM form");
+  }
+  for (size_t i = 0; i < certificates.size(); ++i) {
+    if (certificates[i].empty() || !ReadCertificateFacts(certificates[i])) {
+      return Status(ErrorCode::kBadInput, option + " '" + path + "': certificate " +
+                                              std::to_string(i + 1) +
+                                              " is not a readable X.509 certificate");
+    }
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// [env_start, env_end) of this process (fields 50 and 51 of /proc/self/stat): the block of memory
+// /proc/<pid>/environ shows, which holds the environment the process was started with.
+std::optional<std::pair<uintptr_t, uintptr_t>> InitialEnvironment() {
+  Result<std::string> stat = ReadSmallFileNow("/proc/self/stat", "/proc/self/stat", 8192);
+  if (!stat.ok()) return std::nullopt;
+  // The command name (field 2) may hold spaces and parentheses: count from after the last ')'.
+  const size_t close = stat->rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  std::istringstream fields(stat->substr(close + 1));
+  std::string field;
+  uintptr_t start = 0, end = 0;
+  for (int number = 3; fields >> field; ++number) {
+    if (number == 50) start = static_cast<uintptr_t>(std::strtoull(field.c_str(), nullptr, 10));
+    if (number == 51) end = static_cast<uintptr_t>(std::strtoull(field.c_str(), nullptr, 10));
+  }
+  if (start == 0 || end <= start) return std::nullopt;
+  return std::make_pair(start, end);
+}
+
+}  // namespace
+
 Result<std::string> ReadPasswordEnv(const std::string& variable) {
-  const char* value = std::getenv(variable.c_str());
+  char* value = std::getenv(variable.c_str());
   if (value == nullptr) {
     return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is not set");
   }
   if (*value == '\0') {
     return Status(ErrorCode::kInvalidArgument, "environment variable " + variable + " is empty");
   }
-  return std::string(value);
+  std::string password(value);
+  // Same-user processes (and root) can read /proc/<pid>/environ for the whole run: the value is
+  // moved out of that block (setenv keeps a copy on the heap, so a later read in the same run
+  // still finds it) and the block's bytes are overwritten in place.
+  const auto block = InitialEnvironment();
+  const auto at = reinterpret_cast<uintptr_t>(value);
+  if (block && at >= block->first && at < block->second) {
+    if (::setenv(variable.c_str(), password.c_str(), 1) == 0) {
+      std::memset(value, 0, password.size());
+    }
+  }
+  return password;
 }
 
 }  // namespace exdm

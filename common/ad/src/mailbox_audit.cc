@@ -130,6 +130,31 @@ Expected ExpectedGateway(const ExchangeTopology& t, const RenderedDns& rendered,
   return e;
 }
 
+// The replacement for each attribute-only finding: the attribute and its correct value.
+std::optional<std::pair<std::string, std::string>> Replacement(const Finding& f) {
+  switch (f.kind) {
+    case FindingKind::kWrongHomeMdb:
+    case FindingKind::kWrongHomeMta:
+    case FindingKind::kWrongDeliveryMechanism:
+    case FindingKind::kWrongLegacyDn:
+      return std::make_pair(f.attribute, f.expected);
+    default:
+      return std::nullopt;
+  }
+}
+
+// A gateway to delete goes into the repair only when it is recognisably an SMTP mailbox.
+void DeleteOrKeep(const SmtpGateway& gw, GatewayRepair& repair, Finding& finding) {
+  if (IsSmtpMailbox(gw)) {
+    repair.delete_dns.push_back(gw.dn.ToString());
+    return;
+  }
+  repair.not_deleted.push_back(gw.dn.ToString());
+  finding.note += std::string(finding.note.empty() ? "" : "; ") +
+                  "not deleted: not recognisably an SMTP mailbox (cn \"SMTP (...\" and "
+                  "legacyExchangeDN \".../cn=Connections/cn=SMTP (...\"); check it by hand";
+}
+
 Finding MakeFinding(FindingKind kind, const StoreRef& ref, const std::string& guid,
                     const std::string& object_dn) {
   Finding f;
@@ -204,7 +229,129 @@ void SortFindings(std::vector<Finding>& findings) {
   });
 }
 
+// What one view could judge: its stores (by GUID and by DN, recovery stores included) and the
+// mailbox stores whose system mailbox it could not look for.
+struct ViewJudgement {
+  std::map<std::string, StoreRef> stores;        // guid -> store
+  std::map<std::string, std::string> store_dns;  // Dn key -> guid
+  std::map<std::string, std::string> unchecked;  // guid -> reason
+};
+
+std::vector<ViewJudgement> JudgeViews(const std::vector<AuditReport*>& up) {
+  std::vector<ViewJudgement> out;
+  for (const AuditReport* r : up) {
+    ViewJudgement j;
+    auto add = [&j](const StoreInfo& s) {
+      j.stores[s.guid] = s.ref;
+      if (auto dn = Dn::Parse(s.dn); dn.ok()) j.store_dns[dn->key()] = s.guid;
+    };
+    for (const StoreInfo& s : r->stores)
+      add(s);
+    for (const RecoveryStore& s : r->recovery_stores)
+      add(s.store);
+    for (const UncheckedSystemMailbox& u : r->unchecked_system_mailboxes)
+      j.unchecked[u.store_guid] = u.reason;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+// Stores no view could look for the system mailbox of: a view that has the store and did not list
+// it as unchecked has judged it (found or missing).
+std::vector<UncheckedSystemMailbox> UncheckedEverywhere(const std::vector<ViewJudgement>& judged,
+                                                        const std::vector<std::string>& uris) {
+  std::map<std::string, UncheckedSystemMailbox> out;  // guid ->
+  for (size_t v = 0; v < judged.size(); ++v) {
+    for (const auto& [guid, reason] : judged[v].unchecked) {
+      auto [it, inserted] = out.try_emplace(guid);
+      if (inserted) {
+        it->second.store = judged[v].stores.at(guid);
+        it->second.store_guid = guid;
+      } else {
+        it->second.reason += "; ";
+      }
+      it->second.reason += "on " + uris[v] + ": " + reason;
+    }
+  }
+  std::vector<UncheckedSystemMailbox> result;
+  for (auto& [guid, u] : out) {
+    const bool checked_somewhere = std::any_of(
+        judged.begin(), judged.end(),
+        [&](const ViewJudgement& j) { return j.stores.count(guid) && !j.unchecked.count(guid); });
+    if (!checked_somewhere) result.push_back(std::move(u));
+  }
+  return result;
+}
+
+// The store an orphan gateway belongs to in some view (by the GUID it names or its homeMDB).
+std::optional<std::pair<std::string, StoreRef>> StoreOfOrphan(
+    const Finding& f, const std::vector<ViewJudgement>& judged) {
+  auto home = Dn::Parse(f.actual);
+  for (const ViewJudgement& j : judged) {
+    if (!f.store_guid.empty()) {
+      if (auto it = j.stores.find(f.store_guid); it != j.stores.end()) return *it;
+    }
+    if (home.ok() && !home->empty()) {
+      if (auto it = j.store_dns.find(home->key()); it != j.store_dns.end()) {
+        return std::make_pair(it->second, j.stores.at(it->second));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// The orphans at `indices` become dc_disagree on their gateway; their deletes leave the repairs
+// and the orphan counts are taken again from the orphans that remain.
+void ReplaceReplicatingOrphans(const std::set<size_t>& indices,
+                               const std::vector<ViewJudgement>& judged,
+                               const std::vector<std::string>& uris, AuditReport& out) {
+  if (indices.empty()) return;
+  std::set<std::string> spared;  // Dn keys
+  for (size_t i : indices) {
+    Finding& f = out.findings[i];
+    const auto store = StoreOfOrphan(f, judged);
+    std::string have, lack;
+    for (size_t v = 0; v < judged.size(); ++v) {
+      std::string& dst = judged[v].stores.count(store->first) ? have : lack;
+      dst += (dst.empty() ? "" : ", ") + uris[v];
+    }
+    if (auto dn = Dn::Parse(f.object_dn); dn.ok()) spared.insert(dn->key());
+    f.kind = FindingKind::kDcDisagree;
+    f.store = store->second;
+    f.store_guid = store->first;
+    f.expected = "the same on every domain controller";
+    f.note = "an orphan only on " + lack + ", which lack its store; the store exists on " + have +
+             " (replication not finished): not deleted";
+  }
+  for (auto it = out.repairs.begin(); it != out.repairs.end();) {
+    auto& dns = it->delete_dns;
+    dns.erase(std::remove_if(dns.begin(), dns.end(),
+                             [&](const std::string& d) {
+                               auto dn = Dn::Parse(d);
+                               return dn.ok() && spared.count(dn->key());
+                             }),
+              dns.end());
+    const bool empty = dns.empty() && !it->add && it->modify_dn.empty() && it->not_deleted.empty();
+    it = empty ? out.repairs.erase(it) : std::next(it);
+  }
+  for (auto& [server, n] : out.orphans_per_server)
+    n = 0;
+  std::set<std::string> counted;
+  for (const Finding& f : out.findings) {
+    if (f.kind != FindingKind::kOrphan || !counted.insert(f.object_dn).second) continue;
+    ++out.orphans_per_server[f.store.server.empty() ? "unknown" : f.store.server];
+  }
+}
+
 }  // namespace
+
+bool IsSmtpMailbox(const SmtpGateway& gw) {
+  const std::string_view prefix = "SMTP (";
+  const std::string& cn = gw.dn.LeafValue();
+  return cn.size() > prefix.size() && EqualsIgnoreCase(std::string_view(cn).substr(0, 6), prefix) &&
+         gw.legacy_dn &&
+         ToLowerAscii(*gw.legacy_dn).find("/cn=connections/cn=smtp (") != std::string::npos;
+}
 
 size_t AuditReport::FailingStores(const std::function<bool(FindingKind)>& is_critical) const {
   std::set<StoreRef> failing;
@@ -261,6 +408,7 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     }
     if (store) {
       if (!InScope(options, t.ServerOf(t.stores[*store]).name)) continue;
+      if (t.IsRecovery(t.stores[*store])) continue;  // not audited, and no orphan either
       attributed[*store].push_back(&gw);
       ++r.gateways;
       continue;
@@ -280,14 +428,20 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     f.attribute = "homeMDB";
     f.actual = gw.home_mdb.value_or("");
     f.note = guid ? "no store has objectGUID " + guid->ToBracedUpper() : "names no existing store";
-    r.findings.push_back(f);
     GatewayRepair repair;
     repair.store = f.store;
     repair.store_guid = f.store_guid;
-    repair.delete_dns.push_back(f.object_dn);
+    DeleteOrKeep(gw, repair, f);
     repair.reasons.push_back("orphan");
+    r.findings.push_back(std::move(f));
     r.repairs.push_back(std::move(repair));
   }
+  for (const ExchangeServer& s : t.servers) {
+    if (InScope(options, s.name) && s.message_tracking == false)
+      r.tracking_disabled.push_back(s.name);
+  }
+  const bool every_domain_read = std::all_of(t.view.domains.begin(), t.view.domains.end(),
+                                             [](const DirectoryDomain& d) { return d.readable; });
 
   for (size_t i = 0; i < t.stores.size(); ++i) {
     const ExchangeStore& store = t.stores[i];
@@ -295,6 +449,11 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     if (!InScope(options, server.name)) continue;
     const StoreRef ref = t.RefOf(store);
     const std::string guid = store.guid.ToString();
+    if (t.IsRecovery(store)) {
+      r.recovery_stores.push_back({StoreInfo{ref, store.type, guid, store.dn.ToString()},
+                                   t.storage_groups[store.storage_group].recovery});
+      continue;
+    }
     const Expected e = ExpectedGateway(t, rendered, store);
     r.stores.push_back(StoreInfo{ref, store.type, guid, e.spec.home_mdb});
 
@@ -308,16 +467,40 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     }
     if (store.type == StoreType::kMailbox && t.system_mailboxes_known &&
         t.system_mailboxes.count(store.guid) == 0) {
-      const std::string name = "SystemMailbox" + store.guid.ToBracedUpper();
-      const std::string where = t.domain_nc.empty()
-                                    ? name
-                                    : t.domain_nc.Child("CN", "Microsoft Exchange System Objects")
-                                          .Child("CN", name)
-                                          .ToString();
-      Finding f = MakeFinding(FindingKind::kSystemMailboxMissing, ref, guid, where);
-      f.expected = where;
-      f.note = "remounting the store recreates it (KB 316622)";
-      r.findings.push_back(std::move(f));
+      // Missing only where it would live could be read; else not checked (never a finding).
+      const DirectoryDomain* home = t.DomainOf(server);
+      if (home ? home->readable : every_domain_read) {
+        const std::string name = "SystemMailbox" + store.guid.ToBracedUpper();
+        const Dn domain = home ? home->nc : t.domain_nc;
+        const std::string where = domain.empty()
+                                      ? name
+                                      : domain.Child("CN", "Microsoft Exchange System Objects")
+                                            .Child("CN", name)
+                                            .ToString();
+        Finding f = MakeFinding(FindingKind::kSystemMailboxMissing, ref, guid, where);
+        f.expected = where;
+        f.note =
+            "recreate the object, or move the mailboxes to a new store and delete this one "
+            "(KB 316622); mounting the store does not recreate a missing AD object";
+        r.findings.push_back(std::move(f));
+      } else {
+        std::string why;
+        if (home) {
+          why = "its domain " + (home->dns_root.empty() ? home->nc.ToString() : home->dns_root) +
+                " could not be read here: " + home->why_not;
+        } else {
+          for (const DirectoryDomain& d : t.view.domains) {
+            if (d.readable) continue;
+            why += (why.empty() ? "" : ", ") + (d.dns_root.empty() ? d.nc.ToString() : d.dns_root) +
+                   " (" + d.why_not + ")";
+          }
+          why = "the domain of " + server.name +
+                " is not known (no networkAddress names a domain of the forest) and not every "
+                "domain could be read here: " +
+                why;
+        }
+        r.unchecked_system_mailboxes.push_back({ref, guid, why});
+      }
     }
 
     GatewayRepair repair;
@@ -342,26 +525,46 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
         };
         if (g > 0 && rank(g) < rank(best)) best = g;
       }
+      // A wrong name is fixed by delete + add (KB 828938's first procedure); wrong values by
+      // correcting them on the object itself (its second procedure), which keeps the objectGUID
+      // the store knows its SMTP mailbox by.
+      const bool renamed =
+          std::any_of(checks[best].begin(), checks[best].end(),
+                      [](const Finding& f) { return f.kind == FindingKind::kWrongName; });
       for (Finding& f : checks[best]) {
         repair.reasons.push_back(std::string(FindingName(f.kind)));
-        r.findings.push_back(std::move(f));
+        if (!renamed) {
+          if (auto replace = Replacement(f)) {
+            repair.modify_dn = mine[best]->dn.ToString();
+            repair.replace.push_back(std::move(*replace));
+          }
+        }
       }
-      if (!checks[best].empty()) {
-        repair.delete_dns.push_back(mine[best]->dn.ToString());
+      if (renamed) {
+        auto wrong_name =
+            std::find_if(checks[best].begin(), checks[best].end(),
+                         [](const Finding& f) { return f.kind == FindingKind::kWrongName; });
+        DeleteOrKeep(*mine[best], repair, *wrong_name);
         repair.add = e.spec;
       }
+      for (Finding& f : checks[best])
+        r.findings.push_back(std::move(f));
       for (size_t g = 0; g < mine.size(); ++g) {
         if (g == best) continue;
         Finding f = MakeFinding(FindingKind::kDuplicate, ref, guid, mine[g]->dn.ToString());
         f.note = "the store's SMTP mailbox is " + mine[best]->dn.ToString();
+        DeleteOrKeep(*mine[g], repair, f);
         r.findings.push_back(std::move(f));
-        repair.delete_dns.push_back(mine[g]->dn.ToString());
         repair.reasons.push_back("duplicate");
       }
     }
-    if (!repair.delete_dns.empty() || repair.add) r.repairs.push_back(std::move(repair));
+    if (!repair.delete_dns.empty() || repair.add || !repair.modify_dn.empty() ||
+        !repair.not_deleted.empty()) {
+      r.repairs.push_back(std::move(repair));
+    }
   }
   SortFindings(r.findings);
+  r.view = t.view;
   return r;
 }
 
@@ -374,6 +577,7 @@ AuditReport CombineViews(std::vector<AuditView> views) {
     s.uri = v.uri;
     s.up = v.report.ok();
     if (!s.up) s.error = v.report.status();
+    if (s.up) s.view = v.report->view;
     out.sources.push_back(std::move(s));
     if (v.report.ok()) {
       up.push_back(&v.report.value());
@@ -382,6 +586,8 @@ AuditReport CombineViews(std::vector<AuditView> views) {
   }
   if (up.empty()) return out;
 
+  // What every view could not judge, taken before the first view is moved into the result.
+  const std::vector<ViewJudgement> judged = JudgeViews(up);
   std::vector<LdapSourceStatus> sources = std::move(out.sources);
   out = std::move(*up[0]);
   out.sources = std::move(sources);
@@ -431,26 +637,60 @@ AuditReport CombineViews(std::vector<AuditView> views) {
         out.servers.push_back(server);
       }
     }
+    for (const std::string& server : other.tracking_disabled) {
+      if (std::find(out.tracking_disabled.begin(), out.tracking_disabled.end(), server) ==
+          out.tracking_disabled.end()) {
+        out.tracking_disabled.push_back(server);
+      }
+    }
+    for (RecoveryStore& rs : other.recovery_stores) {
+      const bool known =
+          std::any_of(out.recovery_stores.begin(), out.recovery_stores.end(),
+                      [&](const RecoveryStore& o) { return o.store.guid == rs.store.guid; });
+      if (!known) out.recovery_stores.push_back(std::move(rs));
+    }
     for (const auto& [server, n] : other.orphans_per_server) {
       size_t& mine = out.orphans_per_server[server];
       mine = std::max(mine, n);
     }
     out.gateways = std::max(out.gateways, other.gateways);
   }
+  out.unchecked_system_mailboxes = UncheckedEverywhere(judged, up_uris);
 
-  // One dc_disagree per (store, object, attribute) where the views differ.
+  // Orphans whose store some view has: the views that call them orphans lack the store
+  // (replication not finished). dc_disagree, and never deleted.
+  std::set<size_t> replicating;
+  for (size_t i = 0; i < out.findings.size(); ++i) {
+    if (out.findings[i].kind == FindingKind::kOrphan && StoreOfOrphan(out.findings[i], judged)) {
+      replicating.insert(i);
+    }
+  }
+
+  // One dc_disagree per (store, object, attribute) where the views that judged it differ.
   std::map<std::tuple<StoreRef, std::string, std::string>, Finding> disagreements;
-  auto views_text = [&](const std::vector<std::string>& seen) {
+  auto views_text = [&](const std::vector<std::string>& seen,
+                        const std::set<std::string>& not_judging) {
     std::string have, lack;
     for (const std::string& uri : up_uris) {
+      if (not_judging.count(uri)) continue;
       std::string& dst = std::find(seen.begin(), seen.end(), uri) != seen.end() ? have : lack;
       dst += (dst.empty() ? "" : ", ") + uri;
     }
     return std::make_pair(have, lack);
   };
-  for (const Finding& f : out.findings) {
-    if (f.seen_on.size() == up_uris.size()) continue;
-    auto [have, lack] = views_text(f.seen_on);
+  for (size_t i = 0; i < out.findings.size(); ++i) {
+    const Finding& f = out.findings[i];
+    if (f.seen_on.size() == up_uris.size() || replicating.count(i)) continue;
+    // A view that could not look for a system mailbox does not disagree with one that found it
+    // missing.
+    std::set<std::string> not_judging;
+    if (f.kind == FindingKind::kSystemMailboxMissing) {
+      for (size_t v = 0; v < judged.size(); ++v) {
+        if (judged[v].unchecked.count(f.store_guid)) not_judging.insert(up_uris[v]);
+      }
+    }
+    auto [have, lack] = views_text(f.seen_on, not_judging);
+    if (lack.empty()) continue;
     auto key = std::make_tuple(f.store, f.object_dn, f.attribute);
     auto [it, inserted] = disagreements.try_emplace(key);
     Finding& d = it->second;
@@ -471,13 +711,14 @@ AuditReport CombineViews(std::vector<AuditView> views) {
     std::vector<std::string> seen_uris;
     for (size_t v : seen)
       seen_uris.push_back(up_uris[v]);
-    auto [have, lack] = views_text(seen_uris);
+    auto [have, lack] = views_text(seen_uris, {});
     Finding d = MakeFinding(FindingKind::kDcDisagree, s.ref, s.guid, s.dn);
     d.note = "store exists on " + have + ", not on " + lack;
     d.expected = "the same on every domain controller";
     d.seen_on = seen_uris;
     disagreements.emplace(std::make_tuple(s.ref, s.dn, std::string("(store)")), std::move(d));
   }
+  ReplaceReplicatingOrphans(replicating, judged, up_uris, out);
   for (auto& [key, d] : disagreements)
     out.findings.push_back(std::move(d));
   SortFindings(out.findings);

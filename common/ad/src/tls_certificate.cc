@@ -95,7 +95,71 @@ std::optional<int64_t> TimeValue(const Tlv& t) {
   return static_cast<int64_t>(timegm(&tm));
 }
 
+// RFC 4648 base64 with the line breaks and blanks PEM allows; nullopt on anything else.
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  std::string out;
+  uint32_t bits = 0;
+  int count = 0;
+  size_t padding = 0;
+  for (char ch : text) {
+    int v;
+    if (ch >= 'A' && ch <= 'Z') {
+      v = ch - 'A';
+    } else if (ch >= 'a' && ch <= 'z') {
+      v = ch - 'a' + 26;
+    } else if (ch >= '0' && ch <= '9') {
+      v = ch - '0' + 52;
+    } else if (ch == '+') {
+      v = 62;
+    } else if (ch == '/') {
+      v = 63;
+    } else if (ch == '=') {
+      ++padding;
+      continue;
+    } else if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t') {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+    if (padding > 0) return std::nullopt;  // data after '='
+    bits = (bits << 6) | static_cast<uint32_t>(v);
+    if (++count == 4) {
+      out += static_cast<char>((bits >> 16) & 0xff);
+      out += static_cast<char>((bits >> 8) & 0xff);
+      out += static_cast<char>(bits & 0xff);
+      bits = 0;
+      count = 0;
+    }
+  }
+  if (count == 1 || padding > 2) return std::nullopt;
+  if (count == 2) out += static_cast<char>((bits >> 4) & 0xff);
+  if (count == 3) {
+    out += static_cast<char>((bits >> 10) & 0xff);
+    out += static_cast<char>((bits >> 2) & 0xff);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<std::string> PemCertificates(std::string_view pem) {
+  static constexpr std::string_view kBegin = "-----BEGIN CERTIFICATE-----";
+  static constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::string> out;
+  size_t at = 0;
+  while ((at = pem.find(kBegin, at)) != std::string_view::npos) {
+    at += kBegin.size();
+    const size_t end = pem.find(kEnd, at);
+    if (end == std::string_view::npos) {
+      out.emplace_back();
+      break;
+    }
+    std::optional<std::string> der = DecodeBase64(pem.substr(at, end - at));
+    out.push_back(der ? std::move(*der) : std::string());
+    at = end + kEnd.size();
+  }
+  return out;
+}
 
 std::optional<CertificateFacts> ReadCertificateFacts(std::string_view der) {
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace exdm {
 
@@ -20,5 +21,10 @@ struct CertificateFacts {
 
 // nullopt when the bytes are not an X.509 certificate this walk understands.
 std::optional<CertificateFacts> ReadCertificateFacts(std::string_view der);
+
+// The DER bytes of every "-----BEGIN CERTIFICATE-----" block of a PEM text, in order; a block
+// whose base64 does not decode (or that never ends) is an empty string, so the caller can say
+// which one is broken.
+std::vector<std::string> PemCertificates(std::string_view pem);
 
 }  // namespace exdm

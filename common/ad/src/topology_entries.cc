@@ -1,5 +1,7 @@
 #include "exdm/ad/topology_entries.h"
 
+#include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -21,6 +23,38 @@ std::optional<std::string> Optional(const LdapEntry& e, std::string_view name) {
   return v ? std::optional<std::string>(*v) : std::nullopt;
 }
 
+bool IsTrue(const LdapEntry& e, std::string_view name) {
+  const std::string* v = e.First(name);
+  return v != nullptr && EqualsIgnoreCase(TrimAscii(*v), "TRUE");
+}
+
+// "ncacn_ip_tcp:exch01.child.contoso.com" among a server's networkAddress values.
+std::string DnsHostOf(const LdapEntry& e) {
+  const std::string_view prefix = "ncacn_ip_tcp:";
+  if (const auto* values = e.Values("networkAddress")) {
+    for (const std::string& v : *values) {
+      if (v.size() > prefix.size() &&
+          EqualsIgnoreCase(std::string_view(v).substr(0, prefix.size()), prefix)) {
+        return std::string(TrimAscii(std::string_view(v).substr(prefix.size())));
+      }
+    }
+  }
+  return "";
+}
+
+// Copies of the attributes of `from` named in `names`, appended to `to`.
+void KeepAttributes(const LdapEntry& from, std::initializer_list<std::string_view> names,
+                    LdapEntry& to) {
+  for (const auto& attribute : from.attributes) {
+    for (std::string_view name : names) {
+      if (EqualsIgnoreCase(attribute.first, name)) {
+        to.attributes.push_back(attribute);
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Status AddOrganization(const std::vector<LdapEntry>& organizations, const std::string& uri,
@@ -38,6 +72,24 @@ Status AddOrganization(const std::vector<LdapEntry>& organizations, const std::s
   t.org_name = org_dn->LeafValue();
   t.org_legacy_dn = Optional(organizations.front(), "legacyExchangeDN").value_or("");
   return Status::Ok();
+}
+
+std::string RecoveryMark(const LdapEntry& storage_group,
+                         const std::vector<const LdapEntry*>& stores,
+                         const std::string& recovery_group_name) {
+  if (IsTrue(storage_group, "msExchRestore")) return "msExchRestore on the storage group";
+  for (const LdapEntry* store : stores) {
+    auto store_dn = Dn::Parse(store->dn);
+    const std::string name = store_dn.ok() ? store_dn->LeafValue() : store->dn;
+    if (store->First("msExchOrigMDB")) return "msExchOrigMDB on " + name;
+    if (IsTrue(*store, "msExchRestore")) return "msExchRestore on " + name;
+  }
+  auto dn = Dn::Parse(storage_group.dn);
+  if (!recovery_group_name.empty() && dn.ok() &&
+      FoldDirectoryString(dn->LeafValue()) == FoldDirectoryString(recovery_group_name)) {
+    return "named \"" + recovery_group_name + "\" (not confirmed)";
+  }
+  return "";
 }
 
 void ConfigurationObjects::Add(const LdapEntry& e) {
@@ -58,14 +110,25 @@ void ConfigurationObjects::Add(const LdapEntry& e) {
   } else {
     return;
   }
-  kind->push_back(
-      {std::move(*dn), Optional(e, "legacyExchangeDN"), Optional(e, "objectGUID"), is_public});
+  Entry entry{
+      std::move(*dn), Optional(e, "legacyExchangeDN"), Optional(e, "objectGUID"), is_public, {}};
+  // The few attributes one kind needs beyond those, kept as the directory gave them so that the
+  // rules reading them (DnsHostOf, RecoveryMark) are the same for both ways in; most entries keep
+  // none. A storage group's DN is kept for RecoveryMark's name rule, a store's when it has marks.
+  if (kind == &servers_) {
+    KeepAttributes(e, {"networkAddress", "messageTrackingEnabled"}, entry.kept);
+  } else if (kind == &storage_groups_ || kind == &stores_) {
+    KeepAttributes(e, {"msExchRestore", "msExchOrigMDB"}, entry.kept);
+    if (kind == &storage_groups_ || !entry.kept.attributes.empty()) entry.kept.dn = e.dn;
+  }
+  kind->push_back(std::move(entry));
 }
 
-void ConfigurationObjects::AddTo(ExchangeTopology& t) {
+void ConfigurationObjects::AddTo(ExchangeTopology& t, const std::string& recovery_group_name) {
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
   // Link children to parents by DN (parsed, folded keys), parents first.
   std::unordered_map<std::string, size_t> ag_index, server_index, sg_index;
+  std::vector<const LdapEntry*> sg_entries;  // same order as t.storage_groups
   // An entry the directory returned twice (same DN) counts once.
   for (const Entry& e : admin_groups_) {
     const Dn& dn = e.dn;
@@ -84,6 +147,10 @@ void ConfigurationObjects::AddTo(ExchangeTopology& t) {
     server.dn = dn;
     server.name = dn.LeafValue();
     server.admin_group = ag->second;
+    server.dns_host = DnsHostOf(e.kept);
+    if (const std::string* tracking = e.kept.First("messageTrackingEnabled")) {
+      server.message_tracking = EqualsIgnoreCase(TrimAscii(*tracking), "TRUE");
+    }
     t.servers.push_back(std::move(server));
   }
   for (const Entry& e : mtas_) {
@@ -97,7 +164,19 @@ void ConfigurationObjects::AddTo(ExchangeTopology& t) {
     auto server = server_index.find(container.Parent().key());
     if (server == server_index.end() || sg_index.count(dn.key())) continue;
     sg_index[dn.key()] = t.storage_groups.size();
-    t.storage_groups.push_back({dn, dn.LeafValue(), server->second});
+    t.storage_groups.push_back({dn, dn.LeafValue(), server->second, ""});
+    sg_entries.push_back(&e.kept);
+  }
+  // Only stores that kept a mark can make their storage group a recovery one.
+  std::vector<std::vector<const LdapEntry*>> stores_of_sg(t.storage_groups.size());
+  for (const Entry& e : stores_) {
+    if (e.kept.attributes.empty()) continue;
+    auto sg = sg_index.find(e.dn.ParentKey());
+    if (sg != sg_index.end()) stores_of_sg[sg->second].push_back(&e.kept);
+  }
+  for (size_t i = 0; i < t.storage_groups.size(); ++i) {
+    t.storage_groups[i].recovery =
+        RecoveryMark(*sg_entries[i], stores_of_sg[i], recovery_group_name);
   }
   std::unordered_set<std::string> store_keys;
   for (Entry& e : stores_) {
@@ -116,11 +195,12 @@ void ConfigurationObjects::AddTo(ExchangeTopology& t) {
   *this = ConfigurationObjects();
 }
 
-void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t) {
+void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t,
+                             const std::string& recovery_group_name) {
   ConfigurationObjects objects;
   for (const LdapEntry& e : entries)
     objects.Add(e);
-  objects.AddTo(t);
+  objects.AddTo(t, recovery_group_name);
 }
 
 void AddSmtpGateway(const LdapEntry& e, ExchangeTopology& t) {
@@ -133,6 +213,27 @@ void AddSmtpGateway(const LdapEntry& e, ExchangeTopology& t) {
   gw.delivery_mechanism = Optional(e, "deliveryMechanism");
   gw.legacy_dn = Optional(e, "legacyExchangeDN");
   t.gateways.push_back(std::move(gw));
+}
+
+void AddDomain(const LdapEntry& e, ExchangeTopology& t) {
+  constexpr long kDomainFlag = 2;  // FLAG_CR_NTDS_DOMAIN
+  const std::string* flags = e.First("systemFlags");
+  const std::string* nc = e.First("nCName");
+  if (flags == nullptr || nc == nullptr) return;
+  char* end = nullptr;
+  const std::string text(TrimAscii(*flags));
+  const long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || (value & kDomainFlag) == 0) return;
+  auto dn = Dn::Parse(*nc);
+  if (!dn.ok() || dn->empty()) return;
+  for (const DirectoryDomain& d : t.view.domains) {
+    if (d.nc == *dn) return;
+  }
+  DirectoryDomain d;
+  d.nc = *dn;
+  if (const std::string* root = e.First("dnsRoot")) d.dns_root = std::string(TrimAscii(*root));
+  d.why_not = "not searched";
+  t.view.domains.push_back(std::move(d));
 }
 
 void AddSystemMailbox(const LdapEntry& e, ExchangeTopology& t) {

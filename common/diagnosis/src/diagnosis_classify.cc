@@ -57,24 +57,24 @@ StoreDiagnosis StoreDiagnosisOf(const StoreFacts& f, DiagnosisKind kind,
   d.stalled_deliveries = f.stalled;
   d.oldest_stalled_age = f.stalled > 0 ? std::max<int64_t>(0, now - f.oldest_first_seen) : 0;
   d.poison_calls = f.poison;
-  if (auto g = facts.gcs.find(ToLowerAscii(f.ref.server)); g != facts.gcs.end()) {
-    d.global_catalogs = g->second;
-  }
-  const GcView view = FindGcView(d.global_catalogs, facts.audit);
+  const std::vector<DirectoryServerInUse>& used = facts.DirectoryServersOf(f.ref.server);
+  for (const DirectoryServerInUse& server : used)
+    d.global_catalogs.push_back(server.host);
+  const GcView view = FindGcView(used, facts.audit);
   if (view.source && view.source->up) d.gc_view = view.source->uri;
   return d;
 }
 
 }  // namespace
 
-GcView FindGcView(const std::vector<std::string>& gcs, const AuditReport* audit) {
+GcView FindGcView(const std::vector<DirectoryServerInUse>& used, const AuditReport* audit) {
   GcView down;
   if (!audit) return down;
-  for (const std::string& gc : gcs) {
+  for (const DirectoryServerInUse& server : used) {
     for (const LdapSourceStatus& src : audit->sources) {
-      if (!SameHost(gc, LdapUriHost(src.uri))) continue;
-      if (src.up) return {&src, gc};
-      if (!down.source) down = {&src, gc};
+      if (!SameHost(server.host, LdapUriHost(src.uri))) continue;
+      if (src.up) return {&src, &server};
+      if (!down.source) down = {&src, &server};
     }
   }
   return down;

@@ -46,7 +46,7 @@ ServerEvents GatherEvents(const EventEvidence& events, DiagnosisFacts& facts) {
     const std::string key = ToLowerAscii(s.server);
     if (!failed.count(key)) servers.read.insert(key);
     for (const auto& d : s.directory_servers) {
-      if (d.gc) facts.gcs[key].push_back(d.host);
+      if (d.gc || d.config_dc) facts.directory_servers[key].push_back(d);
     }
     for (const LogonFailureEvent& e : s.logon_failures) {
       servers.with_326.insert(key);
@@ -85,7 +85,8 @@ ServerEvents GatherEvents(const EventEvidence& events, DiagnosisFacts& facts) {
   return servers;
 }
 
-// Stalls: per store where the recipient maps to one; every stalled server for its own facts.
+// Stalls: per store where the recipient maps to one (a mail-enabled public folder to the public
+// store of the server whose log holds the stall); every stalled server for its own facts.
 void GatherStalls(const DiagnosisInputs& in, DiagnosisFacts& facts) {
   std::map<StoreRef, std::string> guid_of;
   if (facts.audit) {
@@ -96,10 +97,17 @@ void GatherStalls(const DiagnosisInputs& in, DiagnosisFacts& facts) {
   for (const LocalDeliveryReport& r : *in.queue) {
     if (r.stalled_deliveries == 0) continue;
     by_server[r.server] = {r.stalled_deliveries, r.oldest_stalled_age_seconds};
+    const std::optional<StoreRef> public_store =
+        facts.audit ? PublicStoreOf(facts.audit->stores, r.server) : std::nullopt;
     for (const StalledRecipient& rec : r.stalled_recipients) {
-      auto m = in.recipient_store.find(ToLowerAscii(rec.address));
-      if (m == in.recipient_store.end()) continue;
-      auto g = guid_of.find(m->second);
+      const std::string address = ToLowerAscii(rec.address);
+      auto m = in.recipient_store.find(address);
+      const StoreRef* store = m != in.recipient_store.end() ? &m->second : nullptr;
+      if (!store && public_store && in.public_folder_recipients.count(address)) {
+        store = &*public_store;
+      }
+      if (!store) continue;
+      auto g = guid_of.find(*store);
       if (g == guid_of.end()) continue;
       StoreFacts& f = facts.stores[g->second];
       f.stalled += rec.deliveries;
@@ -118,6 +126,13 @@ void GatherStalls(const DiagnosisInputs& in, DiagnosisFacts& facts) {
 }
 
 }  // namespace
+
+const std::vector<DirectoryServerInUse>& DiagnosisFacts::DirectoryServersOf(
+    const std::string& server) const {
+  static const std::vector<DirectoryServerInUse> kNone;
+  const auto it = directory_servers.find(ToLowerAscii(server));
+  return it != directory_servers.end() ? it->second : kNone;
+}
 
 DiagnosisFacts GatherFacts(const DiagnosisInputs& in) {
   DiagnosisFacts facts;

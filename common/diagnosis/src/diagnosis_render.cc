@@ -55,9 +55,19 @@ std::string WhatWithoutFindings(const StoreDiagnosis& d, const DiagnosisFacts& f
       return std::string("store driver cannot log on; its SMTP mailbox could not be checked (") +
              (facts.ldap_configured ? "no LDAP view answered" : "no LDAP source configured") +
              "), so this fault and its look-alikes cannot be told apart";
-    case DiagnosisKind::kPermissionsOrGc:
-      return "store driver cannot log on although the SMTP mailbox is correct: permissions "
-             "(re-run domain preparation) or a global catalog that disagrees";
+    case DiagnosisKind::kPermissionsOrGc: {
+      std::string what =
+          "store driver cannot log on although the SMTP mailbox is correct: permissions "
+          "(re-run domain preparation), a directory server that disagrees, or the store has not "
+          "been remounted since the object was recreated";
+      if (d.error_codes.count("0x80040148")) {
+        what +=
+            "; on Exchange 2000 SP2 or later 0x80040148 can also mean a damaged SMTP "
+            "installation: reinstall the SMTP service, then the MTA Stacks start again "
+            "(KB 840469)";
+      }
+      return what;
+    }
     case DiagnosisKind::kPoisonMessage:
       return "look-alike: poison message (327 EcLocallyDeliverMsg), not the SMTP mailbox";
     default:
@@ -65,25 +75,37 @@ std::string WhatWithoutFindings(const StoreDiagnosis& d, const DiagnosisFacts& f
   }
 }
 
-// Which of the server's GCs (DSAccess) the audit asked, and what that means for the diagnosis.
-std::string GcViewText(const StoreDiagnosis& d, const AuditReport* audit) {
-  const std::vector<std::string>& gcs = d.global_catalogs;
-  if (gcs.empty()) return "";
+// "GC1.contoso.com (CDG)": a directory server DSAccess 2080/2081 lists, with its roles.
+std::string WithRoles(const DirectoryServerInUse& d) {
+  return d.host + " (" + (d.config_dc ? "C" : "") + (d.dc ? "D" : "") + (d.gc ? "G" : "") + ")";
+}
+
+// Which of the directory servers the Exchange server reads its configuration from (DSAccess 2080:
+// C can be its configuration DC, G is a usable global catalog) the audit asked, and what that
+// means for the diagnosis.
+std::string GcViewText(const StoreDiagnosis& d, const DiagnosisFacts& facts) {
+  const std::vector<DirectoryServerInUse>& used = facts.DirectoryServersOf(d.store.server);
+  if (used.empty()) return "";
   const std::string& server = d.store.server;
-  const GcView view = FindGcView(gcs, audit);
+  const GcView view = FindGcView(used, facts.audit);
   if (view.source && view.source->up) {
-    return "; rests on the view of GC " + view.gc + " (" + view.source->uri + "), the one " +
-           server + " uses";
+    return "; rests on the view of " + WithRoles(*view.server) + " at " + view.source->uri +
+           ", which " + server +
+           " uses (DSAccess 2080: C can be its configuration DC, G a global "
+           "catalog)";
   }
   if (view.source) {
-    return "; the GC " + server + " uses, " + view.gc + " (" + view.source->uri +
-           "), did not answer: this rests on other views";
+    return "; " + WithRoles(*view.server) + ", which " + server + " uses, did not answer at " +
+           view.source->uri + ": this rests on other views";
   }
+  std::vector<std::string> names;
+  for (const DirectoryServerInUse& u : used)
+    names.push_back(WithRoles(u));
   if (d.kind == DiagnosisKind::kPermissionsOrGc || d.kind == DiagnosisKind::kGatewayUnchecked) {
-    return "; the server uses GC " + JoinComma(gcs) + ": audit against it";
+    return "; the server uses " + JoinComma(names) + ": audit against them";
   }
-  if (d.kind == DiagnosisKind::kSmtpMailbox && audit) {
-    return "; " + server + " uses GC " + JoinComma(gcs) + ", not among the audited views";
+  if (d.kind == DiagnosisKind::kSmtpMailbox && facts.audit) {
+    return "; " + server + " uses " + JoinComma(names) + ", not among the audited views";
   }
   return "";
 }
@@ -105,7 +127,7 @@ std::string StoreSummary(const StoreDiagnosis& d, const DiagnosisFacts& facts) {
     s += "; " + std::to_string(d.logon_failures) + " store-driver logon failures (326" + codes +
          ") since " + FormatIso8601Utc(*d.first_logon_failure);
   }
-  return s + GcViewText(d, facts.audit);
+  return s + GcViewText(d, facts);
 }
 
 std::string ServerSummary(const ServerDiagnosis& d, const ServerFacts& f) {

@@ -44,22 +44,28 @@ struct DiagnosisFacts {
   // The audit when at least one of its views answered (an audit whose every view failed checked
   // nothing: its gateways are unknown, not correct); null otherwise.
   const AuditReport* audit = nullptr;
-  bool ldap_configured = false;                         // an audit was attempted at all
-  std::map<std::string, StoreFacts> stores;             // by store GUID
-  std::vector<ServerFacts> stalled_servers;             // by server name
-  std::map<std::string, std::vector<std::string>> gcs;  // server (lower case) -> DSAccess GCs
-  std::vector<UnmatchedLogonFailure> unmatched;         // by server, then GUID
+  bool ldap_configured = false;              // an audit was attempted at all
+  std::map<std::string, StoreFacts> stores;  // by store GUID
+  std::vector<ServerFacts> stalled_servers;  // by server name
+  // Server (lower case) -> the directory servers DSAccess 2080 lists with C (can be its
+  // configuration DC) or G (a usable global catalog): where Exchange reads the configuration,
+  // and so the SMTP mailbox, from.
+  std::map<std::string, std::vector<DirectoryServerInUse>> directory_servers;
+  std::vector<UnmatchedLogonFailure> unmatched;  // by server, then GUID
+
+  // The directory servers of `server` (none when its events name none).
+  const std::vector<DirectoryServerInUse>& DirectoryServersOf(const std::string& server) const;
 };
 
 DiagnosisFacts GatherFacts(const DiagnosisInputs& inputs);
 
-// The audited view of one of a server's GCs: the first that answered, else the first that did
-// not; `source` null when none of them was audited.
+// The audited view of one of a server's directory servers: the first that answered, else the
+// first that did not; `source` null when none of them was audited.
 struct GcView {
   const LdapSourceStatus* source = nullptr;
-  std::string gc;
+  const DirectoryServerInUse* server = nullptr;
 };
-GcView FindGcView(const std::vector<std::string>& gcs, const AuditReport* audit);
+GcView FindGcView(const std::vector<DirectoryServerInUse>& used, const AuditReport* audit);
 
 // The diagnoses with every field but `summary`; stores sorted by StoreRef.
 Diagnosis Classify(const DiagnosisFacts& facts, int64_t now);

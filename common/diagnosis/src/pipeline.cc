@@ -22,7 +22,7 @@ struct LdapOutcome {
 
 LdapOutcome AuditSource(const LdapSettings& settings, const Deadline& deadline) {
   LdapOutcome out;
-  out.request = MakeAuditRequest(settings, &out.warning);
+  out.request = MakeAuditRequest(settings, &out.warning, deadline);
   if (out.request) out.audit = AuditOverLdap(*out.request, deadline);
   return out;
 }
@@ -47,6 +47,7 @@ CorrelatedDiagnosis CorrelateAndDiagnose(const SourceResults& sources, const Dea
   inputs.queue = sources.tracking;
   if (out.correlation) {
     inputs.recipient_store = out.correlation->store_of;
+    inputs.public_folder_recipients = out.correlation->public_folders;
     inputs.stall_scopes = &out.correlation->scopes;
   }
   inputs.events = sources.events;

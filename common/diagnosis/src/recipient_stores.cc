@@ -67,39 +67,68 @@ Result<RecipientStores> ResolveRecipientStores(const RecipientLookup& lookup,
     if (auto dn = Dn::Parse(s.dn)) store_by_dn[dn->key()] = &s;
   }
 
-  auto conn = LdapConnection::Open(lookup.connection, deadline);
-  if (!conn) return conn.status();
-  std::string base = lookup.base;
-  if (base.empty()) {
-    auto b = (*conn)->ReadNamingContext("defaultNamingContext", deadline);
-    if (!b) return b.status();
-    base = *b;
-  }
+  // What one entry says about the addresses it answers to: homed on a store (users, system
+  // mailboxes), a store itself (a public store's own address), or a public folder.
+  std::set<std::string> remaining(wanted.begin(), wanted.end());
+  auto take = [&](const LdapEntry& entry) {
+    const StoreInfo* store = nullptr;
+    bool public_folder = false;
+    if (const std::string* home = entry.First("homeMDB")) {
+      if (auto home_dn = Dn::Parse(*home)) {
+        if (auto it = store_by_dn.find(home_dn->key()); it != store_by_dn.end()) {
+          store = it->second;
+        }
+      }
+    } else if (entry.HasObjectClass("publicFolder")) {
+      public_folder = true;
+    } else if (auto dn = Dn::Parse(entry.dn)) {
+      if (auto it = store_by_dn.find(dn->key()); it != store_by_dn.end()) store = it->second;
+    }
+    if (!store && !public_folder) return Status::Ok();
+    for (const std::string& a : AddressesOf(entry)) {
+      if (!remaining.erase(a)) continue;
+      if (store) {
+        result.store_of[a] = store->ref;
+      } else {
+        result.public_folders.insert(a);
+      }
+    }
+    return Status::Ok();
+  };
 
-  const std::set<std::string> wanted_set(wanted.begin(), wanted.end());
+  std::vector<RecipientSearch> searches = lookup.searches;
+  if (searches.empty()) searches.push_back({});
   const size_t batch = lookup.batch == 0 ? 1 : lookup.batch;
-  for (size_t i = 0; i < wanted.size(); i += batch) {
-    const std::vector<std::string> part(
-        wanted.begin() + static_cast<std::ptrdiff_t>(i),
-        wanted.begin() + static_cast<std::ptrdiff_t>(std::min(wanted.size(), i + batch)));
-    Status s = (*conn)->Search(base, LdapScope::kSubtree, RecipientFilter(part),
-                               {"mail", "proxyAddresses", "homeMDB"}, deadline,
-                               [&](const LdapEntry& entry) {
-                                 const std::string* home = entry.First("homeMDB");
-                                 if (!home) return Status::Ok();
-                                 auto home_dn = Dn::Parse(*home);
-                                 if (!home_dn) return Status::Ok();
-                                 auto store = store_by_dn.find(home_dn->key());
-                                 if (store == store_by_dn.end()) return Status::Ok();
-                                 for (const std::string& a : AddressesOf(entry)) {
-                                   if (wanted_set.count(a)) result.store_of[a] = store->second->ref;
-                                 }
-                                 return Status::Ok();
-                               });
-    if (!s.ok()) return s;
+  for (const RecipientSearch& search : searches) {
+    if (remaining.empty()) break;
+    LdapConnectOptions options = lookup.connection;
+    if (!search.uri.empty()) options.uri = search.uri;
+    auto conn = LdapConnection::Open(options, deadline);
+    if (!conn) return conn.status();
+    std::vector<std::string> bases = search.bases;
+    if (bases.empty()) {
+      auto b = (*conn)->ReadNamingContext("defaultNamingContext", deadline);
+      if (!b) return b.status();
+      bases.push_back(*b);
+    }
+    for (const std::string& base : bases) {
+      const std::vector<std::string> todo(remaining.begin(), remaining.end());
+      for (size_t i = 0; i < todo.size(); i += batch) {
+        const std::vector<std::string> part(
+            todo.begin() + static_cast<std::ptrdiff_t>(i),
+            todo.begin() + static_cast<std::ptrdiff_t>(std::min(todo.size(), i + batch)));
+        // Parts of the tree held elsewhere are skipped, never followed: another search (or a
+        // global catalog) covers them, or their recipients stay unmapped.
+        LdapReferrals elsewhere;
+        Status s = (*conn)->Search(base, LdapScope::kSubtree, RecipientFilter(part),
+                                   {"mail", "proxyAddresses", "homeMDB", "objectClass"}, deadline,
+                                   take, &elsewhere);
+        if (!s.ok()) return s;
+      }
+    }
   }
   result.looked_up = wanted.size();
-  result.not_found = wanted.size() - result.store_of.size();
+  result.not_found = remaining.size();
   return result;
 }
 
@@ -120,7 +149,13 @@ Result<RecipientStores> RecipientStoreCache::Resolve(const RecipientLookup& look
                                                      const std::vector<std::string>& addresses,
                                                      const std::vector<StoreInfo>& stores,
                                                      int64_t now, const Deadline& deadline) {
-  const uint64_t fingerprint = StoresFingerprint(stores);
+  // Answers name stores, and "not found" depends on where it was looked for.
+  uint64_t fingerprint = StoresFingerprint(stores);
+  for (const RecipientSearch& search : lookup.searches) {
+    fingerprint = fingerprint * 1099511628211ULL ^ std::hash<std::string>()(search.uri);
+    for (const std::string& base : search.bases)
+      fingerprint = fingerprint * 1099511628211ULL ^ std::hash<std::string>()(base);
+  }
   if (fingerprint != stores_fingerprint_) {
     entries_.clear();
     stores_fingerprint_ = fingerprint;
@@ -137,6 +172,8 @@ Result<RecipientStores> RecipientStoreCache::Resolve(const RecipientLookup& look
       ++result.looked_up;
       if (it->second.found) {
         result.store_of[lower] = it->second.store;
+      } else if (it->second.public_folder) {
+        result.public_folders.insert(lower);
       } else {
         ++result.not_found;
       }
@@ -170,6 +207,9 @@ Result<RecipientStores> RecipientStoreCache::Resolve(const RecipientLookup& look
       e.found = true;
       e.store = found->second;
       result.store_of[missing[i]] = found->second;
+    } else if (fresh->public_folders.count(missing[i])) {
+      e.public_folder = true;
+      result.public_folders.insert(missing[i]);
     }
     if (entries_.size() < max_entries_) entries_[missing[i]] = std::move(e);
   }

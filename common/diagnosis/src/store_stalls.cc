@@ -56,10 +56,15 @@ ServerStallScope ScopeOf(const LocalDeliveryReport& r, const std::vector<const S
                     mine.front()->store.Display() +
                     (mine.size() > 1 ? " and " + StoresPhrase(mine.size() - 1) + " more" : "") +
                     " while other mail is delivered there";
+  } else if (mine.size() == 1 && stores <= 1) {
+    // The store is the whole server: what stops every store and what stops one look the same.
+    s.scope = StallScope::kOneStore;
+    s.description = "the only mailbox store of " + r.server + " (" + mine.front()->store.Display() +
+                    "): from the queue, store-side exhaustion and a broken SMTP mailbox cannot "
+                    "be told apart";
   } else if (mine.size() == 1) {
     s.scope = StallScope::kOneStore;
-    s.description = "one of " + StoresPhrase(std::max<size_t>(stores, 1)) + " (" +
-                    mine.front()->store.Display() + ")";
+    s.description = "one of " + StoresPhrase(stores) + " (" + mine.front()->store.Display() + ")";
   } else {
     s.scope = StallScope::kSomeStores;
     s.description = std::to_string(mine.size()) + " of " + StoresPhrase(stores) + " (worst " +
@@ -70,31 +75,47 @@ ServerStallScope ScopeOf(const LocalDeliveryReport& r, const std::vector<const S
 
 }  // namespace
 
+std::optional<StoreRef> PublicStoreOf(const std::vector<StoreInfo>& stores,
+                                      std::string_view server) {
+  for (const StoreInfo& s : stores) {
+    if (s.type == StoreType::kPublic && EqualsIgnoreCase(s.ref.server, server)) return s.ref;
+  }
+  return std::nullopt;
+}
+
 StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers,
                                  std::map<std::string, StoreRef> store_of,
-                                 const std::vector<StoreInfo>& stores) {
+                                 const std::vector<StoreInfo>& stores,
+                                 std::set<std::string> public_folders) {
   StallCorrelation out;
   std::map<StoreRef, StoreStall> by_store;
   std::set<StoreRef> receiving;
   for (const LocalDeliveryReport& r : servers) {
+    // A public folder's mail goes to the public store of the server delivering it.
+    const std::optional<StoreRef> public_store = PublicStoreOf(stores, r.server);
+    auto store_for = [&](const std::string& address) -> std::optional<StoreRef> {
+      auto m = store_of.find(address);
+      if (m != store_of.end()) return m->second;
+      if (public_folders.count(address)) return public_store;
+      return std::nullopt;
+    };
     for (const std::string& d : r.delivered_recipients) {
-      auto m = store_of.find(d);
-      if (m != store_of.end()) receiving.insert(m->second);
+      if (auto store = store_for(d)) receiving.insert(*store);
     }
     out.not_looked_up += r.stalled_recipients_omitted;
     for (const StalledRecipient& rec : r.stalled_recipients) {
-      auto m = store_of.find(ToLowerAscii(rec.address));
-      if (m == store_of.end()) {
+      const std::optional<StoreRef> store = store_for(ToLowerAscii(rec.address));
+      if (!store) {
         ++out.unmapped_recipients;
         out.unmapped_deliveries += rec.deliveries;
         continue;
       }
-      StoreStall& s = by_store[m->second];
+      StoreStall& s = by_store[*store];
       if (s.recipients == 0 || rec.oldest_first_seen < s.oldest_first_seen) {
         s.oldest_first_seen = rec.oldest_first_seen;
         s.example_message_id = rec.example_message_id;
       }
-      s.store = m->second;
+      s.store = *store;
       s.deliveries += rec.deliveries;
       ++s.recipients;
     }
@@ -126,7 +147,54 @@ StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers
     out.scopes.push_back(ScopeOf(r, mine, n == stores_per_server.end() ? 0 : n->second));
   }
   out.store_of = std::move(store_of);
+  out.public_folders = std::move(public_folders);
   return out;
+}
+
+std::vector<RecipientSearch> RecipientSearches(const AuditReport& audit,
+                                               std::vector<std::string>* not_searched) {
+  std::vector<const LdapSourceStatus*> up;
+  for (const LdapSourceStatus& s : audit.sources) {
+    if (s.up) up.push_back(&s);
+  }
+  if (up.empty()) return {};
+  for (const LdapSourceStatus* s : up) {
+    if (s->view.global_catalog) return {{s->uri, {""}}};  // the whole forest, configuration too
+  }
+  std::vector<RecipientSearch> searches;
+  auto bases_of = [&searches](const std::string& uri) -> std::vector<std::string>& {
+    for (RecipientSearch& s : searches) {
+      if (s.uri == uri) return s.bases;
+    }
+    searches.push_back({uri, {}});
+    return searches.back().bases;
+  };
+  std::set<std::string> seen;  // domain Dn keys
+  for (const LdapSourceStatus* view : up) {
+    for (const DirectoryDomain& d : view->view.domains) {
+      if (!seen.insert(d.nc.key()).second) continue;
+      const LdapSourceStatus* reader = nullptr;
+      for (const LdapSourceStatus* s : up) {
+        for (const DirectoryDomain& other : s->view.domains) {
+          if (other.nc == d.nc && other.readable && !reader) reader = s;
+        }
+      }
+      if (reader) {
+        bases_of(reader->uri).push_back(d.nc.ToString());
+      } else if (not_searched) {
+        not_searched->push_back(d.dns_root.empty() ? d.nc.ToString() : d.dns_root);
+      }
+    }
+  }
+  // Public stores are recipients too; they live in the organization's configuration.
+  if (!up.front()->view.config_nc.empty()) {
+    bases_of(up.front()->uri)
+        .push_back("CN=Microsoft Exchange,CN=Services," + up.front()->view.config_nc);
+  }
+  if (searches.size() == 1 && searches.front().bases.size() == 1 && seen.empty()) {
+    searches.front().bases.clear();  // no domain known: the server's default naming context
+  }
+  return searches;
 }
 
 Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>& servers,
@@ -166,6 +234,8 @@ Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>&
   RecipientLookup lookup;
   lookup.connection = connection;
   lookup.connection.uri = up->uri;
+  std::vector<std::string> not_searched;
+  lookup.searches = RecipientSearches(audit, &not_searched);
   Result<RecipientStores> found = [&]() -> Result<RecipientStores> {
     if (!cache) return ResolveRecipientStores(lookup, addresses, audit.stores, deadline);
     const auto since_boot = std::chrono::steady_clock::now().time_since_epoch();
@@ -174,8 +244,10 @@ Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>&
                           deadline);
   }();
   if (!found) return found.status();
-  StallCorrelation out = AggregateStalls(servers, std::move(found->store_of), audit.stores);
+  StallCorrelation out = AggregateStalls(servers, std::move(found->store_of), audit.stores,
+                                         std::move(found->public_folders));
   out.not_looked_up += found->skipped;
+  out.not_searched = std::move(not_searched);
   return out;
 }
 

@@ -1,7 +1,5 @@
 #include "exdm/events/event_log.h"
 
-#include <fstream>
-#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -382,24 +380,6 @@ EventParseStats ParseEvents(std::string_view data, EventFormat format, const Tim
     // what was parsed so far has been delivered.
     return EventParseStats{};
   }
-}
-
-Status ReadEventFile(const std::string& path, const TimeZone& zone, const EventSink& sink,
-                     EventParseStats* stats, uint64_t offset, EventFormat* format_out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(ErrorCode::kIoError, "cannot open '" + path + "'");
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Status(ErrorCode::kIoError, "read error on '" + path + "'");
-  auto format = DetectEventFormat(std::string_view(data).substr(0, 64 * 1024));
-  if (!format) return format.status().WithContext(path);
-  if (format_out) *format_out = *format;
-  if (offset > data.size()) offset = 0;  // shorter than before: read again from the start
-  std::string_view rest = std::string_view(data).substr(static_cast<size_t>(offset));
-  std::string_view header;
-  if (offset > 0 && *format == EventFormat::kLogParserCsv) header = data;
-  EventParseStats s = ParseEvents(rest, *format, zone, sink, header);
-  if (stats) *stats = s;
-  return Status::Ok();
 }
 
 }  // namespace exdm

@@ -1,9 +1,8 @@
 #include "exdm/events/time_zone.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 
+#include "exdm/base/small_file.h"
 #include "exdm/base/time_util.h"
 
 namespace exdm {
@@ -106,12 +105,13 @@ Result<TimeZone> TimeZone::Load(std::string_view name, const std::string& zonein
     return Status(ErrorCode::kInvalidArgument,
                   "time zone '" + n + "': expected a name like Europe/Berlin");
   }
-  std::ifstream in(zoneinfo_dir + "/" + n, std::ios::binary);
-  if (!in) {
+  // A zone file is a few kilobytes; "Europe" (a directory) or anything but a file is no zone.
+  Result<std::string> read = ReadSmallFileNow(zoneinfo_dir + "/" + n, "zone file", 1 << 20);
+  if (!read.ok()) {
     return Status(ErrorCode::kInvalidArgument, "unknown time zone '" + n + "' (no " + zoneinfo_dir +
                                                    "/" + n + "; is the tzdata package installed?)");
   }
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string& data = *read;
   if (data.size() < 44 || data.compare(0, 4, "TZif") != 0) return Bad(n, "not a TZif file");
 
   auto counts = [&data](size_t at, int64_t c[6]) {

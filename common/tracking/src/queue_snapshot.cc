@@ -1,15 +1,11 @@
 #include "exdm/tracking/queue_snapshot.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/csv_record.h"
+#include "exdm/base/small_file.h"
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 
@@ -37,16 +33,6 @@ constexpr size_t kAbsent = static_cast<size_t>(-1);
 
 Status Bad(size_t line, const std::string& what) {
   return Status(ErrorCode::kBadInput, "line " + std::to_string(line) + ": " + what);
-}
-
-std::optional<uint64_t> ParseCount(std::string_view s) {
-  if (s.empty() || s.size() > 19) return std::nullopt;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return v;
 }
 
 std::optional<bool> ParseFlag(std::string_view s) {
@@ -156,13 +142,13 @@ Result<QueueSnapshot> ParseQueueSnapshot(std::string_view text, const std::strin
     QueueSnapshotLink link;
     link.virtual_server = std::string(field(kVirtualServer));
     link.link_name = std::string(field(kLinkName));
-    const auto count = ParseCount(field(kMessageCount));
+    const auto count = ParseDigits(field(kMessageCount));
     if (!count) {
       return Bad(line, "message_count '" + std::string(field(kMessageCount)) + "' is not a count");
     }
     link.message_count = *count;
     if (!field(kSizeBytes).empty()) {
-      const auto size = ParseCount(field(kSizeBytes));
+      const auto size = ParseDigits(field(kSizeBytes));
       if (!size) return Bad(line, "size_bytes '" + std::string(field(kSizeBytes)) + "'");
       link.size_bytes = *size;
     }
@@ -173,7 +159,7 @@ Result<QueueSnapshot> ParseQueueSnapshot(std::string_view text, const std::strin
     if (!retry) return Bad(line, "state_retry '" + std::string(field(kStateRetry)) + "'");
     link.retry = *retry;
     if (!field(kStateFlags).empty()) {
-      const auto flags = ParseCount(field(kStateFlags));
+      const auto flags = ParseDigits(field(kStateFlags));
       if (!flags || *flags > 0xFFFFFFFFu)
         return Bad(line, "state_flags '" + std::string(field(kStateFlags)) + "'");
       link.state_flags = static_cast<uint32_t>(*flags);
@@ -207,40 +193,15 @@ Result<QueueSnapshot> ParseQueueSnapshot(std::string_view text, const std::strin
 
 namespace {
 
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status(ErrorCode::kIoError, std::strerror(errno));
-  std::string data;
-  char buffer[8192];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      return Status(ErrorCode::kIoError, std::strerror(error));
-    }
-    if (n == 0) break;
-    data.append(buffer, static_cast<size_t>(n));
-    if (data.size() > max_bytes) {
-      ::close(fd);
-      return Status(ErrorCode::kBadInput,
-                    "larger than " + std::to_string(max_bytes) + " bytes: not a queue snapshot");
-    }
-  }
-  ::close(fd);
-  return data;
-}
-
 QueueSnapshotRead ReadOne(const NamedPath& file, const QueueSnapshotOptions& o) {
   QueueSnapshotRead read;
   read.server = file.server;
   read.path = file.path;
   const std::string what = "queue snapshot " + file.path + " of " + file.server;
-  auto data = ReadSmallFile(file.path, o.max_bytes);
+  // On this bounded helper thread already (ReadQueueSnapshots); regular files only, capped.
+  auto data = ReadSmallFileNow(file.path, "queue snapshot of " + file.server, o.max_bytes);
   if (!data) {
-    read.error =
-        Status(data.status().code(), "cannot read " + what + ": " + data.status().message());
+    read.error = data.status();
     return read;
   }
   auto snap = ParseQueueSnapshot(*data, file.server);
@@ -264,6 +225,22 @@ QueueSnapshotRead ReadOne(const NamedPath& file, const QueueSnapshotOptions& o) 
                         what + " is dated " + FormatDuration(-age) + " in the future (" +
                             FormatIso8601Utc(snap->taken_at) + "): the clocks disagree");
     return read;
+  }
+  // A message queued after the snapshot was taken is the same disagreement of clocks (the WMI
+  // provider's and the script's): believed within the same tolerance, refused beyond it rather
+  // than read as a queue whose oldest message is 0 seconds old.
+  for (const QueueSnapshotLink& link : snap->links) {
+    if (!link.oldest_message) continue;
+    const int64_t ahead = *link.oldest_message - snap->taken_at;
+    if (ahead > o.max_skew_seconds) {
+      read.error =
+          Status(ErrorCode::kBadInput,
+                 what + ": the oldest message of " +
+                     (link.link_name.empty() ? std::string("its link") : "link " + link.link_name) +
+                     " is dated " + FormatDuration(ahead) + " after the snapshot (" +
+                     FormatIso8601Utc(*link.oldest_message) + "): the clocks disagree");
+      return read;
+    }
   }
   read.snapshot = std::move(*snap);
   return read;

@@ -16,6 +16,7 @@
 #include "exdm/ad/ldap_audit.h"
 #include "exdm/ad/ldap_client.h"
 #include "exdm/base/deadline.h"
+#include "exdm/base/guid.h"
 #include "ldif_reader.h"
 #include "org_fixture.h"
 #include "paths.h"
@@ -80,7 +81,8 @@ AuditReport Audit(const SambaDc& dc, const std::string& uri, const std::string& 
   request.uris = {uri};
   request.connection.bind_dn = SambaDc::monitor_dn();
   std::string warning;
-  auto password = ReadPasswordFile(dc.monitor_password_file(), &warning);
+  auto password = ReadPasswordFile(dc.monitor_password_file(), &warning,
+                                   Deadline::After(std::chrono::seconds(10)));
   EXPECT_TRUE(password.ok()) << password.status().message();
   if (password.ok()) request.connection.password = password.value();
   request.connection.ca_file = ca_file;
@@ -115,6 +117,17 @@ void StartWithOrg(const std::vector<std::string>& generator_args, const TempDir&
   ASSERT_TRUE(LoadOrganization(*out->dc, out->org->ldif_path, &out->ad));
   std::printf("loaded %zu entries in %.1fs (%zu stand-ins deleted); DC started in %.2fs\n",
               out->ad.added, out->ad.seconds, out->ad.stand_ins.size(), out->dc->start_seconds());
+}
+
+// A description of one server, EXCH01, with one storage group holding `store`.
+nlohmann::ordered_json OneStoreOrg(const nlohmann::ordered_json& store) {
+  return {{"organization", "Contoso"},
+          {"domain", "contoso.com"},
+          {"admin_groups",
+           {{{"name", "First Administrative Group"},
+             {"servers",
+              {{{"name", "EXCH01"},
+                {"storage_groups", {{{"name", "First Storage Group"}, {"stores", {store}}}}}}}}}}}};
 }
 
 TEST(SambaAudit, LoaderMakesFaultsTheWayAdDoes) {
@@ -244,18 +257,44 @@ TEST(SambaAudit, RemediationLdifIsAcceptedByAdAndLeavesOnlyWhatLdifCannotFix) {
   std::stringstream text;
   text << in.rdbuf();
   EXPECT_EQ(text.str().find("\nobjectGUID:"), std::string::npos) << text.str();
+  // Wrong values are corrected on the existing objects (changetype modify): AD keeps their
+  // objectGUID, the identity the store knows its SMTP mailbox by.
+  std::map<std::string, std::string> guid_before;  // modified DN -> objectGUID
+  const std::string all = text.str();
+  for (size_t at = all.find("\nchangetype: modify\n"); at != std::string::npos;
+       at = all.find("\nchangetype: modify\n", at + 1)) {
+    const size_t dn_start = all.rfind("\ndn: ", at) + 5;
+    const std::string dn = all.substr(dn_start, at - dn_start);
+    guid_before[dn] = dc.Search(dn, "base", "(objectClass=*)", {"objectGUID"}).output;
+  }
+  // One modify per SMTP mailbox with wrong values only (the manifest's attribute-only faults).
+  std::set<std::string> valued;
+  for (const auto& f : loaded.org->manifest["faults"]) {
+    const std::string finding = f["finding"];
+    if (finding == "wrong_home_mdb" || finding == "wrong_home_mta" ||
+        finding == "wrong_delivery_mechanism" || finding == "wrong_legacy_dn") {
+      valued.insert(Dn::Parse(loaded.ad.Rewrite(f["object_dn"].get<std::string>()))->key());
+    }
+  }
+  ASSERT_GE(valued.size(), 5u);
+  EXPECT_EQ(guid_before.size(), valued.size()) << all;
 
   ProcessResult applied = dc.AsAdmin("ldapmodify", {"-f", ldif});
   ASSERT_TRUE(applied.ok()) << "AD refused the remediation LDIF:\n"
                             << applied.output << "\n---\n"
                             << text.str();
+  for (const auto& [dn, before] : guid_before) {
+    EXPECT_NE(before.find("objectGUID:: "), std::string::npos) << dn << ": " << before;
+    EXPECT_EQ(dc.Search(dn, "base", "(objectClass=*)", {"objectGUID"}).output, before) << dn;
+  }
 
   AuditReport after = Audit(dc, dc.uri());
   ASSERT_TRUE(after.sources[0].up) << Describe(after);
   std::set<std::string> remaining;
   for (const Finding& f : after.findings)
     remaining.insert(std::string(FindingName(f.kind)) + " " + f.store.store);
-  // The system mailbox comes back when the store is remounted, the MTA when the server's
+  // A missing system mailbox's AD object is recreated by hand or left behind by moving the
+  // mailboxes to a new store (KB 316622; a mount does not recreate it), the MTA when the server's
   // services are reinstalled: neither is an LDIF repair.
   std::set<std::string> expected;
   for (const auto& f : loaded.org->manifest["faults"]) {
@@ -297,17 +336,8 @@ TEST(SambaAudit, LdapsAgainstSambaIsRefusedByDefaultAndAcceptedWithItsCa) {
 TEST(SambaAudit, PagedSearchReturnsMoreThanAThousandGateways) {
   REQUIRE_SAMBA();
   TempDir tmp;
-  nlohmann::ordered_json org = {
-      {"organization", "Contoso"},
-      {"domain", "contoso.com"},
-      {"admin_groups",
-       {{{"name", "First Administrative Group"},
-         {"servers",
-          {{{"name", "EXCH01"},
-            {"storage_groups",
-             {{{"name", "First Storage Group"},
-               {"stores", {{{"name", "Mailbox Store (EXCH01)"}, {"users", 0}}}}}}}}}}}}},
-      {"orphan_gateways", {{{"server", "EXCH01"}, {"count", 1050}}}}};
+  nlohmann::ordered_json org = OneStoreOrg({{"name", "Mailbox Store (EXCH01)"}, {"users", 0}});
+  org["orphan_gateways"] = {{{"server", "EXCH01"}, {"count", 1050}}};
   std::ofstream(tmp.File("many.json")) << org.dump();
   LoadedDc loaded;
   ASSERT_NO_FATAL_FAILURE(StartWithOrg({tmp.File("many.json")}, tmp, &loaded));
@@ -359,6 +389,110 @@ TEST(SambaAudit, UsersResolveToStoresThroughProxyAddressesAndHomeMdb) {
     EXPECT_EQ(r.output.find("homeMDB:"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("proxyAddresses: SMTP:"), std::string::npos) << r.output;
   }
+}
+
+// AD hands out at most MaxValRange values of a multi-valued attribute per read; a store's
+// homeMDBBL lists every mailbox on it. Past 1500 the values come in ranges, and a system mailbox
+// outside its container is still found among them.
+TEST(SambaAudit, BackLinksPastMaxValRangeAreReadInRanges) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  nlohmann::ordered_json org = OneStoreOrg({{"name", "Mailbox Store (EXCH01)"},
+                                            {"users", 1600},
+                                            {"faults", {"system_mailbox_missing"}}});
+  std::ofstream(tmp.File("big.json")) << org.dump();
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({tmp.File("big.json")}, tmp, &loaded));
+  ASSERT_TRUE(loaded.ad.refused.empty()) << RefusedText(loaded.ad);
+  const SambaDc& dc = *loaded.dc;
+  const auto& manifest_store = loaded.org->manifest["stores"][0];
+  const std::string store_dn = manifest_store["dn"].get<std::string>();
+  const std::string guid =
+      Guid::Parse(loaded.ad.Rewrite(manifest_store["guid"].get<std::string>()))->ToBracedUpper();
+
+  AuditReport before = Audit(dc, dc.uri());
+  ASSERT_EQ(before.findings.size(), 1u) << Describe(before);
+  ASSERT_EQ(before.findings[0].kind, FindingKind::kSystemMailboxMissing) << Describe(before);
+
+  // The system mailbox, but in CN=Users, where the name search does not look.
+  const std::string moved = "CN=SystemMailbox" + guid + ",CN=Users," + SambaDc::domain_dn();
+  std::ofstream(tmp.File("moved.ldif"))
+      << "dn: " << moved << "\nobjectClass: top\nobjectClass: msExchSystemMailbox\n"
+      << "homeMDB: " << store_dn << "\n";
+  ASSERT_TRUE(dc.Add(tmp.File("moved.ldif")));
+
+  LdapConnectOptions options;
+  options.uri = dc.uri();
+  options.bind_dn = SambaDc::monitor_dn();
+  std::string warning;
+  const Deadline deadline = Deadline::After(std::chrono::seconds(60));
+  options.password = *ReadPasswordFile(dc.monitor_password_file(), &warning, deadline);
+  auto c = LdapConnection::Open(options, deadline);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  // 1600 users, the SMTP mailbox and the moved system mailbox, read 1000 at a time.
+  auto values = (*c)->ReadAllValues(store_dn, "homeMDBBL", deadline, 1000);
+  ASSERT_TRUE(values.ok()) << values.status().message();
+  EXPECT_EQ(values->size(), 1602u);
+  EXPECT_EQ(std::set<std::string>(values->begin(), values->end()).size(), 1602u);
+  // As the server hands them out (AD: 1500 per read) the same values come back.
+  auto all = (*c)->ReadAllValues(store_dn, "homeMDBBL", deadline);
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  EXPECT_EQ(std::set<std::string>(all->begin(), all->end()),
+            std::set<std::string>(values->begin(), values->end()));
+
+  LdapAuditRequest request;
+  request.uris = {dc.uri()};
+  request.connection = options;
+  request.discovery.back_link_window = 1000;
+  const AuditReport after = AuditOverLdap(request, deadline);
+  ASSERT_TRUE(after.sources[0].up) << Describe(after);
+  EXPECT_TRUE(after.findings.empty()) << Describe(after);
+}
+
+// Recovery storage groups as AD holds their markers (msExchRestore a Boolean, msExchOrigMDB a DN)
+// are listed, not audited; a server object saying messageTrackingEnabled FALSE is reported.
+TEST(SambaAudit, RecoveryStorageGroupsAndMessageTrackingAsAdHoldsThem) {
+  REQUIRE_SAMBA();
+  TempDir tmp;
+  auto store = [](const char* name) {
+    return nlohmann::ordered_json{{"name", name}, {"users", 0}};
+  };
+  nlohmann::ordered_json org = {
+      {"organization", "Contoso"},
+      {"domain", "contoso.com"},
+      {"admin_groups",
+       {{{"name", "First Administrative Group"},
+         {"servers",
+          {{{"name", "EXCH01"},
+            {"message_tracking", false},
+            {"storage_groups",
+             {{{"name", "First Storage Group"}, {"stores", {store("Mailbox Store (EXCH01)")}}},
+              {{"name", "RSG"},
+               {"recovery", "restore"},
+               {"stores", {store("Mailbox Store (EXCH01)")}}},
+              {{"name", "Restored"},
+               {"recovery", "orig_mdb"},
+               {"stores", {store("Mailbox Store (EXCH01)")}}}}}},
+           {{"name", "EXCH02"},
+            {"message_tracking", true},
+            {"storage_groups",
+             {{{"name", "First Storage Group"},
+               {"stores", {store("Mailbox Store (EXCH02)")}}}}}}}}}}}};
+  std::ofstream(tmp.File("rsg.json")) << org.dump();
+  LoadedDc loaded;
+  ASSERT_NO_FATAL_FAILURE(StartWithOrg({tmp.File("rsg.json")}, tmp, &loaded));
+  ASSERT_TRUE(loaded.ad.refused.empty()) << RefusedText(loaded.ad);
+  const AuditReport r = Audit(*loaded.dc, loaded.dc->uri());
+  ASSERT_TRUE(r.sources[0].up) << Describe(r);
+  EXPECT_TRUE(r.findings.empty()) << Describe(r);
+  std::map<std::string, std::string> listed;
+  for (const RecoveryStore& s : r.recovery_stores)
+    listed[s.store.ref.storage_group] = s.why;
+  EXPECT_EQ(listed, (std::map<std::string, std::string>{
+                        {"RSG", "msExchRestore on the storage group"},
+                        {"Restored", "msExchOrigMDB on Mailbox Store (EXCH01)"}}));
+  EXPECT_EQ(r.stores.size(), 2u);
+  EXPECT_EQ(r.tracking_disabled, std::vector<std::string>{"EXCH01"});
 }
 
 }  // namespace

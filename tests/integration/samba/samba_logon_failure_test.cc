@@ -47,7 +47,8 @@ TEST(SambaLogonFailureLookup, FindsStoresByObjectGuidAndGatewaysByLegacyDn) {
   lookup.connection.uri = dc->uri();
   lookup.connection.bind_dn = SambaDc::monitor_dn();
   std::string warning;
-  auto password = ReadPasswordFile(dc->monitor_password_file(), &warning);
+  auto password = ReadPasswordFile(dc->monitor_password_file(), &warning,
+                                   Deadline::After(std::chrono::seconds(10)));
   ASSERT_TRUE(password.ok()) << password.status().message();
   lookup.connection.password = *password;
   lookup.audited_servers = {"EXCH01"};  // as with -s EXCH01

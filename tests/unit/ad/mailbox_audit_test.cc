@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
+#include <set>
 
 namespace exdm {
 namespace {
@@ -209,9 +211,22 @@ TEST(SmtpMailboxAuditTest, EachWrongAttributeIsReportedWithActualAndExpected) {
     EXPECT_EQ(f.attribute, c.attribute);
     EXPECT_FALSE(f.expected.empty());
     ASSERT_EQ(r.repairs.size(), 1u);
-    EXPECT_EQ(r.repairs[0].delete_dns.size(), 1u);
-    ASSERT_TRUE(r.repairs[0].add);
-    EXPECT_EQ(P(r.repairs[0].add->home_mdb), org.t.stores[0].dn);
+    const GatewayRepair& repair = r.repairs[0];
+    if (c.attribute == "cn") {
+      // A wrong name: delete + add (the KB's first procedure).
+      EXPECT_EQ(repair.delete_dns.size(), 1u);
+      ASSERT_TRUE(repair.add);
+      EXPECT_EQ(P(repair.add->home_mdb), org.t.stores[0].dn);
+      EXPECT_TRUE(repair.modify_dn.empty());
+    } else {
+      // A wrong value: corrected on the object itself, which keeps its objectGUID.
+      EXPECT_TRUE(repair.delete_dns.empty());
+      EXPECT_FALSE(repair.add);
+      EXPECT_EQ(P(repair.modify_dn), org.GatewayOf(0).dn);
+      ASSERT_EQ(repair.replace.size(), 1u);
+      EXPECT_EQ(repair.replace[0].first, c.attribute);
+      EXPECT_EQ(repair.replace[0].second, f.expected);
+    }
   }
 }
 
@@ -399,7 +414,7 @@ TEST(SmtpMailboxAuditTest, RemediationLdifOnAServerWithoutMtaEmitsNoRecordAdWoul
   Org org;
   org.t.servers[1].mta.reset();                      // EXCH02 lost its Microsoft MTA
   org.t.gateways.erase(org.t.gateways.begin() + 3);  // and Mailbox Store (EXCH02) its gateway
-  org.GatewayOf(0).delivery_mechanism = "0";         // EXCH01 (with its MTA) stays repairable
+  org.GatewayOf(1).dn = org.t.ConnectionsDn().Child("CN", "SMTP (EXCH01)");  // renamed: re-added
   const AuditReport r = org.Audit();
   ASSERT_EQ(r.repairs.size(), 2u);
   const std::string ldif = RenderRemediationLdif(r);
@@ -435,6 +450,242 @@ TEST(SmtpMailboxAuditTest, RemediationLdifOnAServerWithoutMtaEmitsNoRecordAdWoul
     if (line.rfind("dn:", 0) == 0) in_record = true;
     EXPECT_TRUE(in_record) << "stray line: " << line;
   }
+}
+
+// ---------------------------------------------------------------------------- issue 18 rules
+
+TEST(SmtpMailboxAuditTest, WrongValuesAreCorrectedInPlaceAsOneModifyRecord) {
+  Org org;
+  org.GatewayOf(0).home_mta = org.t.servers[1].mta->ToString();
+  org.GatewayOf(0).delivery_mechanism = "0";
+  AuditReport r = org.Audit();
+  ASSERT_EQ(Kinds(r), (Strings{"wrong_home_mta", "wrong_delivery_mechanism"}));
+  ASSERT_EQ(r.repairs.size(), 1u);
+  const std::string ldif = RenderRemediationLdif(r);
+  const std::string record =
+      "dn: " + org.GatewayOf(0).dn.ToString() +
+      "\nchangetype: modify\nreplace: homeMTA\nhomeMTA: " + org.t.servers[0].mta->ToString() +
+      "\n-\nreplace: deliveryMechanism\ndeliveryMechanism: 2\n-\n\n";
+  EXPECT_NE(ldif.find(record), std::string::npos) << ldif;
+  EXPECT_EQ(ldif.find("changetype: delete"), std::string::npos) << ldif;
+  EXPECT_EQ(ldif.find("changetype: add"), std::string::npos) << ldif;
+  EXPECT_EQ(DescribeRepair(r.repairs[0]),
+            "set homeMTA '" + org.t.servers[0].mta->ToString() + "', deliveryMechanism '2' on " +
+                org.GatewayOf(0).dn.ToString() + " (changetype modify, in place)");
+}
+
+TEST(SmtpMailboxAuditTest, OnlyRecognisableSmtpMailboxesAreDeleted) {
+  Org org;
+  // Under CN=Connections but no SMTP mailbox: names no store, and no "SMTP (" in cn or DN.
+  SmtpGateway other;
+  other.dn = org.t.ConnectionsDn().Child("CN", "Legacy Gateway");
+  other.home_mdb =
+      "CN=Gone,CN=First Storage Group,CN=InformationStore,CN=EXCH01,CN=Servers,"
+      "CN=First Administrative Group,CN=Administrative Groups,CN=Contoso,"
+      "CN=Microsoft Exchange,CN=Services,CN=Configuration,DC=contoso,DC=com";
+  other.legacy_dn = "/o=Contoso/ou=First Administrative Group/cn=Configuration/cn=Legacy";
+  org.t.gateways.push_back(other);
+  // An SMTP mailbox of a deleted store: deleted.
+  SmtpGateway orphan = org.CorrectGateway(org.t.stores[0]);
+  const Guid gone = G(9);
+  orphan.dn = org.t.ConnectionsDn().Child("CN", "SMTP (EXCH01-" + gone.ToBracedUpper() + ")");
+  orphan.home_mdb.reset();
+  orphan.legacy_dn =
+      "/o=Contoso/ou=First Administrative Group/cn=Configuration/cn=Connections/cn=SMTP "
+      "(EXCH01)/cn=" +
+      gone.ToBracedUpper();
+  org.t.gateways.push_back(orphan);
+  // A second object attributed to a store by homeMDB whose legacyExchangeDN is no SMTP
+  // mailbox's: a duplicate, reported, not deleted.
+  SmtpGateway twin = org.CorrectGateway(org.t.stores[3]);
+  twin.dn = org.t.ConnectionsDn().Child("CN", "SMTP twin");
+  twin.legacy_dn = "/o=Contoso/cn=twin";
+  org.t.gateways.push_back(twin);
+
+  AuditReport r = org.Audit();
+  ASSERT_EQ(Kinds(r), (Strings{"duplicate", "orphan", "orphan"})) << RenderRemediationLdif(r);
+  std::set<std::string> deleted, kept;
+  for (const GatewayRepair& repair : r.repairs) {
+    for (const std::string& dn : repair.delete_dns)
+      deleted.insert(P(dn).key());
+    for (const std::string& dn : repair.not_deleted)
+      kept.insert(P(dn).key());
+  }
+  EXPECT_EQ(deleted, std::set<std::string>{orphan.dn.key()});
+  EXPECT_EQ(kept, (std::set<std::string>{other.dn.key(), twin.dn.key()}));
+  for (const Finding& f : r.findings) {
+    if (P(f.object_dn) == orphan.dn) continue;
+    EXPECT_NE(f.note.find("not deleted: not recognisably an SMTP mailbox"), std::string::npos)
+        << f.note;
+  }
+  const std::string ldif = RenderRemediationLdif(r);
+  EXPECT_NE(ldif.find("# NOT DELETED: " + other.dn.ToString()), std::string::npos) << ldif;
+  EXPECT_EQ(ldif.find("dn: " + other.dn.ToString()), std::string::npos) << ldif;
+  EXPECT_EQ(ldif.find("dn: " + twin.dn.ToString()), std::string::npos) << ldif;
+  EXPECT_NE(ldif.find("dn: " + orphan.dn.ToString() + "\nchangetype: delete"), std::string::npos)
+      << ldif;
+}
+
+TEST(SmtpMailboxAuditTest, RecoveryStorageGroupIsListedNotAudited) {
+  Org org;
+  org.AddStore(1, "Recovery Storage Group", "Mailbox Store (EXCH01)", StoreType::kMailbox, G(7));
+  org.t.storage_groups.back().recovery = "msExchRestore on the storage group";
+  // No SMTP mailbox and no system mailbox, by design; a gateway naming it is not an orphan.
+  SmtpGateway leftover = org.CorrectGateway(org.t.stores.back());
+  leftover.delivery_mechanism = "0";
+  org.t.gateways.push_back(leftover);
+  AuditReport r = org.Audit();
+  EXPECT_TRUE(r.findings.empty()) << DescribeFinding(r.findings.front());
+  EXPECT_TRUE(r.repairs.empty());
+  EXPECT_EQ(r.stores.size(), 4u);
+  ASSERT_EQ(r.recovery_stores.size(), 1u);
+  EXPECT_EQ(r.recovery_stores[0].store.ref.Display(),
+            "EXCH02 / Recovery Storage Group / Mailbox Store (EXCH01)");
+  EXPECT_EQ(r.recovery_stores[0].why, "msExchRestore on the storage group");
+  EXPECT_EQ(r.orphans_per_server.at("EXCH02"), 0u);
+}
+
+// Two domains: EXCH02 lives in child.contoso.com, which the server asked refers elsewhere.
+void MakeForest(Org& org) {
+  org.t.view.domains = {
+      {P("DC=contoso,DC=com"), "contoso.com", true, ""},
+      {P("DC=child,DC=contoso,DC=com"), "child.contoso.com", false,
+       "the server refers it to ldap://dc2.child.contoso.com/DC=child,DC=contoso,DC=com"}};
+  org.t.servers[0].dns_host = "EXCH01.contoso.com";
+  org.t.servers[1].dns_host = "exch02.Child.Contoso.com";
+}
+
+TEST(SmtpMailboxAuditTest, SystemMailboxOfAnUnreadableDomainIsNotCheckedNeverMissing) {
+  Org org;
+  MakeForest(org);
+  org.t.system_mailboxes.erase(G(4));  // EXCH02's: in the child domain, unreadable here
+  org.t.system_mailboxes.erase(G(3));  // EXCH01's second: in the root domain, readable
+  AuditReport r = org.Audit();
+  ASSERT_EQ(Kinds(r), Strings{"system_mailbox_missing"});
+  EXPECT_EQ(r.findings[0].store.store, "Mailbox Store 2 (EXCH01)");
+  EXPECT_EQ(P(r.findings[0].object_dn),
+            P("CN=SystemMailbox" + G(3).ToBracedUpper() +
+              ",CN=Microsoft Exchange System Objects,DC=contoso,DC=com"));
+  EXPECT_EQ(r.findings[0].note,
+            "recreate the object, or move the mailboxes to a new store and delete this one (KB "
+            "316622); mounting the store does not recreate a missing AD object");
+  ASSERT_EQ(r.unchecked_system_mailboxes.size(), 1u);
+  EXPECT_EQ(r.unchecked_system_mailboxes[0].store.server, "EXCH02");
+  EXPECT_EQ(r.unchecked_system_mailboxes[0].reason,
+            "its domain child.contoso.com could not be read here: the server refers it to "
+            "ldap://dc2.child.contoso.com/DC=child,DC=contoso,DC=com");
+
+  // A server whose domain is not known: missing only when every domain could be read.
+  org.t.servers[1].dns_host.clear();
+  r = org.Audit();
+  ASSERT_EQ(r.unchecked_system_mailboxes.size(), 1u);
+  EXPECT_NE(r.unchecked_system_mailboxes[0].reason.find("the domain of EXCH02 is not known"),
+            std::string::npos);
+  org.t.view.domains[1].readable = true;
+  r = org.Audit();
+  EXPECT_TRUE(r.unchecked_system_mailboxes.empty());
+  EXPECT_EQ(Kinds(r), (Strings{"system_mailbox_missing", "system_mailbox_missing"}));
+}
+
+TEST(SmtpMailboxAuditTest, ViewsThatCouldNotCheckASystemMailboxDoNotDisagree) {
+  Org root_dc, child_dc;
+  MakeForest(root_dc);
+  MakeForest(child_dc);
+  std::swap(child_dc.t.view.domains[0].readable, child_dc.t.view.domains[1].readable);
+  // EXCH02's system mailbox is missing: the child DC sees that, the root DC cannot look.
+  root_dc.t.system_mailboxes.erase(G(4));
+  child_dc.t.system_mailboxes.erase(G(4));
+  child_dc.t.system_mailboxes.erase(G(1));  // EXCH01's live in the root domain: not visible
+  child_dc.t.system_mailboxes.erase(G(3));
+  std::vector<AuditView> views;
+  views.push_back({"ldap://dc1", root_dc.Audit()});
+  views.push_back({"ldap://dc2", child_dc.Audit()});
+  ASSERT_EQ(views[0].report->unchecked_system_mailboxes.size(), 1u);
+  ASSERT_EQ(views[1].report->unchecked_system_mailboxes.size(), 2u);  // EXCH01's stores
+  const AuditReport combined = CombineViews(std::move(views));
+  ASSERT_EQ(Kinds(combined), Strings{"system_mailbox_missing"});
+  EXPECT_EQ(combined.findings[0].seen_on, Strings{"ldap://dc2"});
+  EXPECT_TRUE(combined.unchecked_system_mailboxes.empty());
+  ASSERT_EQ(combined.sources.size(), 2u);
+  EXPECT_TRUE(combined.sources[1].view.domains[1].readable);
+
+  // Checked nowhere: still "not checked", with each view's reason.
+  Org only_root;
+  MakeForest(only_root);
+  only_root.t.system_mailboxes.erase(G(4));
+  std::vector<AuditView> two_roots;
+  two_roots.push_back({"ldap://dc1", only_root.Audit()});
+  two_roots.push_back({"ldap://dc3", only_root.Audit()});
+  const AuditReport both = CombineViews(std::move(two_roots));
+  EXPECT_TRUE(both.findings.empty());
+  ASSERT_EQ(both.unchecked_system_mailboxes.size(), 1u);
+  EXPECT_EQ(both.unchecked_system_mailboxes[0].reason.rfind("on ldap://dc1: its domain", 0), 0u);
+  EXPECT_NE(both.unchecked_system_mailboxes[0].reason.find("; on ldap://dc3: "), std::string::npos);
+}
+
+TEST(SmtpMailboxAuditTest, AGatewayWhoseStoreOnlyOneViewLacksIsDcDisagreeNotAnOrphan) {
+  Org has_it, lacks_it;
+  // dc2 has not yet replicated Mailbox Store 2 (EXCH01): its gateway looks like an orphan there.
+  lacks_it.t.stores.erase(lacks_it.t.stores.begin() + 2);
+  std::vector<AuditView> views;
+  views.push_back({"ldap://dc2", lacks_it.Audit()});  // first view: the repairs come from it
+  views.push_back({"ldap://dc1", has_it.Audit()});
+  ASSERT_EQ(Kinds(*views[0].report), Strings{"orphan"});
+  ASSERT_EQ(views[0].report->repairs.size(), 1u);
+  const AuditReport combined = CombineViews(std::move(views));
+  EXPECT_EQ(Kinds(combined), (Strings{"dc_disagree", "dc_disagree"}));
+  for (const Finding& f : combined.findings)
+    EXPECT_EQ(f.store.store, "Mailbox Store 2 (EXCH01)") << DescribeFinding(f);
+  EXPECT_TRUE(combined.repairs.empty()) << RenderRemediationLdif(combined);
+  EXPECT_EQ(combined.orphans_per_server.at("EXCH01"), 0u);
+  const std::string ldif = RenderRemediationLdif(combined);
+  EXPECT_EQ(ldif.find("changetype: delete"), std::string::npos) << ldif;
+  bool gateway_line = false;
+  for (const Finding& f : combined.findings) {
+    if (P(f.object_dn) != has_it.GatewayOf(2).dn) continue;
+    gateway_line = true;
+    EXPECT_NE(f.note.find("an orphan only on ldap://dc2, which lack its store; the store exists "
+                          "on ldap://dc1 (replication not finished): not deleted"),
+              std::string::npos)
+        << f.note;
+  }
+  EXPECT_TRUE(gateway_line);
+}
+
+TEST(SmtpMailboxAuditTest, ServersWithMessageTrackingOffAreListed) {
+  Org org;
+  org.t.servers[0].message_tracking = true;
+  org.t.servers[1].message_tracking = false;
+  AuditReport r = org.Audit();
+  EXPECT_EQ(r.tracking_disabled, Strings{"EXCH02"});
+  org.t.servers[1].message_tracking.reset();  // not set: not known to be off
+  EXPECT_TRUE(org.Audit().tracking_disabled.empty());
+}
+
+TEST(SmtpMailboxAuditTest, RepairLdifNamesAWritableDomainController) {
+  Org org;
+  org.GatewayOf(0).delivery_mechanism = "0";
+  AuditReport report = org.Audit();
+  std::vector<AuditView> gc_only;
+  gc_only.push_back({"ldaps://gc1.contoso.com:3269", report});
+  AuditReport r = CombineViews(std::move(gc_only));
+  EXPECT_EQ(RepairTargetUri(r), "ldaps://gc1.contoso.com:636");
+  EXPECT_NE(RenderRemediationLdif(r).find("#   ldapmodify -H ldaps://gc1.contoso.com:636 "),
+            std::string::npos);
+  std::vector<AuditView> with_dc;
+  with_dc.push_back({"ldap://gc1.contoso.com:3268", report});
+  with_dc.push_back({"ldap://dc1.contoso.com", report});
+  EXPECT_EQ(RepairTargetUri(CombineViews(std::move(with_dc))), "ldap://dc1.contoso.com");
+  // A server on another port that answered as a global catalog is no place for writes either.
+  AuditReport gc_view = report;
+  gc_view.view.global_catalog = true;
+  std::vector<AuditView> odd_ports;
+  odd_ports.push_back({"ldap://127.0.0.1:40001", gc_view});
+  odd_ports.push_back({"ldap://127.0.0.1:40002", report});
+  EXPECT_EQ(RepairTargetUri(CombineViews(std::move(odd_ports))), "ldap://127.0.0.1:40002");
+  std::vector<AuditView> gc_on_odd_port;
+  gc_on_odd_port.push_back({"ldap://127.0.0.1:40001", gc_view});
+  EXPECT_EQ(RepairTargetUri(CombineViews(std::move(gc_on_odd_port))), "ldap://127.0.0.1:389");
 }
 
 }  // namespace

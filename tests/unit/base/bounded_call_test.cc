@@ -17,6 +17,7 @@
 
 #include "exdm/events/run.h"
 #include "exdm/tracking/queue_snapshot.h"
+#include "hung_share.h"
 #include "temp_dir.h"
 
 namespace exdm {
@@ -112,22 +113,36 @@ TEST_F(BlockedReadTest, EventRunStrandsNoSecondReader) {
       *o.reader_slot, "the event exports");
 }
 
-TEST_F(BlockedReadTest, QueueSnapshotReadStrandsNoSecondReader) {
-  MakeFifo();
+// The queue snapshot reader refuses FIFOs at once (exdm/base/small_file.h), so its hung share is
+// a real one: a FUSE file whose reads never return (support/hung_share.h).
+TEST(BlockedSnapshotRead, QueueSnapshotReadStrandsNoSecondReader) {
+  std::string why;
+  auto share = testing::HungShare::Mount(&why);
+  if (!share) GTEST_SKIP() << "no hung share: " << why;
+  share->Put("EXCH01-queue.csv", "snapshot_utc,server\r\n", /*hanging=*/true);
   QueueSnapshotOptions o;
-  o.files = {{"EXCH01", fifo_}};
+  o.files = {{"EXCH01", share->File("EXCH01-queue.csv")}};
   o.now = 1'764'072'000;
   o.reader_slot = std::make_shared<ReaderSlot>();
-  ExpectOneStrandedReader(
-      [&](const Deadline& d) {
-        auto r = ReadQueueSnapshots(o, d);
-        return r.ok() ? Status::Ok() : r.status();
-      },
-      *o.reader_slot, "the queue snapshots");
-  // The next read starts again (the file is a plain, empty file now: a per-file error, not a
-  // refusal).
-  ::unlink(fifo_.c_str());
-  dir_.Write(name_, "");
+  const auto run = [&](const Deadline& d) {
+    auto r = ReadQueueSnapshots(o, d);
+    return r.ok() ? Status::Ok() : r.status();
+  };
+  const Status first = run(Deadline::After(milliseconds(200)));
+  EXPECT_EQ(first.code(), ErrorCode::kTimeout) << first.message();
+  EXPECT_TRUE(o.reader_slot->busy());
+  const auto t0 = std::chrono::steady_clock::now();
+  const Status second = run(Deadline::After(seconds(10)));
+  EXPECT_EQ(second.message(),
+            "the previous read of the queue snapshots is still blocked (hung share?); not "
+            "starting another");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, seconds(3));
+  // The share answers again (the read fails): the slot frees and the next read starts.
+  share->Release();
+  for (int i = 0; i < 1000 && o.reader_slot->busy(); ++i)
+    std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_FALSE(o.reader_slot->busy());
+  share->Put("EXCH01-queue.csv", "", /*hanging=*/false);
   auto again = ReadQueueSnapshots(o, Deadline::After(seconds(10)));
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_FALSE((*again)[0].error.ok());

@@ -28,7 +28,9 @@ bool IsCleanOutput(const std::string& s) {
       cp = (cp << 6) | (b & 0x3Fu);
     }
     if (cp < 0xA0 || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF || cp == 0x2028 || cp == 0x2029)
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF || cp == 0x2028 || cp == 0x2029 ||
+        cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+        (cp >= 0x2066 && cp <= 0x2069))
       return false;
     i += len;
   }
@@ -56,6 +58,63 @@ TEST(SanitizeTest, ReplacesC1ControlsAndUnicodeLineSeparators) {
   EXPECT_EQ(SanitizeForOutput("a\u0085b"), "a?b");  // NEL, a line break to some consumers
   EXPECT_EQ(SanitizeForOutput("a\u0080b\u009Fc"), "a?b?c");
   EXPECT_EQ(SanitizeForOutput("a\u2028b\u2029c"), "a?b?c");
+}
+
+// A name from AD or a log must not turn the text after it around (Trojan Source): every
+// bidirectional control is replaced as U+2028 is; the letters around it stay (issue 22).
+TEST(SanitizeTest, ReplacesBidirectionalControls) {
+  EXPECT_EQ(SanitizeForOutput("Sales\u202Eue.exe"), "Sales?ue.exe");
+  for (const char* control : {"\u061C", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D",
+                              "\u202E", "\u2066", "\u2067", "\u2068", "\u2069"}) {
+    EXPECT_EQ(SanitizeForOutput(std::string("a") + control + "b"), "a?b") << control;
+  }
+  // Neighbours that are ordinary characters stay.
+  EXPECT_EQ(SanitizeForOutput("\u2010\u2030\u2065\u206A"), "\u2010\u2030\u2065\u206A");
+}
+
+// Label values are the names as they are (the exposition escapes what it must): names that
+// SanitizeForOutput would make equal stay distinct; only invalid UTF-8, NUL or excess length
+// change a value, and then a hash of the original keeps it apart (issue 22).
+TEST(LabelValueTest, NamesAsTheyAreAndDistinctWhenChanged) {
+  EXPECT_EQ(LabelValue("Sales|EU"), "Sales|EU");
+  EXPECT_EQ(LabelValue("Sales/EU"), "Sales/EU");
+  EXPECT_EQ(LabelValue("Ops\nA"), "Ops\nA");
+  EXPECT_EQ(LabelValue("Ops\rA"), "Ops\rA");
+  EXPECT_EQ(LabelValue("Mailbox \"Zürich\" \\ 日本 \u202E"), "Mailbox \"Zürich\" \\ 日本 \u202E");
+  EXPECT_EQ(LabelValue(""), "");
+  const std::string latin1 = LabelValue("Z\xFCrich");
+  const std::string other = LabelValue("Z\xFDrich");
+  EXPECT_EQ(latin1.rfind("Z\xEF\xBF\xBDrich #", 0), 0u) << latin1;
+  EXPECT_EQ(latin1.size(), std::string("Z\xEF\xBF\xBDrich #").size() + 16);
+  EXPECT_NE(latin1, other);
+  EXPECT_NE(LabelValue("a\0b"s), LabelValue("a\0c"s));
+  EXPECT_EQ(LabelValue("a\0b"s).rfind("a\xEF\xBF\xBD"
+                                      "b #",
+                                      0),
+            0u);
+  const std::string long_a = std::string(2000, 'x') + "a";
+  const std::string long_b = std::string(2000, 'x') + "b";
+  EXPECT_LE(LabelValue(long_a).size(), kMaxLabelValueBytes);
+  EXPECT_NE(LabelValue(long_a), LabelValue(long_b));
+  EXPECT_EQ(LabelValue(std::string(kMaxLabelValueBytes, 'y')),
+            std::string(kMaxLabelValueBytes, 'y'));
+  // A cut never splits a character.
+  std::string accents;
+  while (accents.size() < 1100)
+    accents += "é";
+  const std::string cut = LabelValue(accents);
+  EXPECT_EQ(cut.substr(0, cut.size() - 18).size() % 2, 0u);
+}
+
+TEST(RedactAddressesTest, KeepsTheDomainNeverTheLocalPart) {
+  EXPECT_EQ(RedactAddresses("2026-11-25\t0:10:00 GMT\tjane.doe@contoso.com\t1028\t<1A@EXCH01>"),
+            "2026-11-25\t0:10:00 GMT\t*@contoso.com\t1028\t<*@EXCH01>");
+  EXPECT_EQ(RedactAddresses("to: \"O'Brien\" <o.brien+x@contoso.com>, smtp:a@b"),
+            "to: \"O'Brien\" <*@contoso.com>, smtp:*@b");
+  EXPECT_EQ(RedactAddresses("a@b@c"), "*@*@c");
+  EXPECT_EQ(RedactAddresses("@contoso.com and no address"), "@contoso.com and no address");
+  EXPECT_EQ(RedactAddresses("x)(mail=*@contoso.com"), "x)(mail=*@contoso.com");
+  EXPECT_EQ(RedactAddresses(""), "");
 }
 
 TEST(SanitizeTest, ReplacesEachByteOfInvalidUtf8) {

@@ -243,6 +243,31 @@ TEST_F(CheckOptionsTest, ExtraOptsBeforeTheModeDoesNotSwallowIt) {
   EXPECT_EQ(r->options.age.warning->text(), "42");
 }
 
+// A single-valued key twice in one section: a copy-and-paste slip the last value silently won
+// (lib/parse_ini.c behaviour). Refused, naming both lines; repeatable keys and -v still add up.
+TEST_F(CheckOptionsTest, ExtraOptsKeyGivenTwiceInASectionIsRefused) {
+  const std::string twice =
+      Write("twice.ini",
+            "[check_exchange_delivery]\nwarning-age = 60\nldap-uri = ldap://a\n"
+            "ldap-uri = ldap://b\nv\nverbose\nwarning-age = 90\n");
+  EXPECT_EQ(ErrorOf({"queue", "--extra-opts=@" + twice}),
+            "--extra-opts: " + twice +
+                ":7: 'warning-age' is given twice in [check_exchange_delivery] (first on line 2); "
+                "it takes one value");
+  // -t and --timeout are one option.
+  const std::string alias = Write("alias.ini", "[check_exchange_delivery]\nt = 10\ntimeout = 20\n");
+  EXPECT_NE(ErrorOf({"queue", "--extra-opts=@" + alias}).find("'timeout' is given twice"),
+            std::string::npos);
+  const std::string fine = Write("fine.ini",
+                                 "[check_exchange_delivery]\nldap-uri = ldap://a\n"
+                                 "ldap-uri = ldap://b\nv\nv\n[other]\nwarning-age = 1\n"
+                                 "[check_exchange_delivery_lab]\nwarning-age = 2\n");
+  auto r = Parse({"queue", "--extra-opts=@" + fine});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->options.ldap.uris.size(), 2u);
+  EXPECT_EQ(r->options.verbosity, 2);
+}
+
 TEST_F(CheckOptionsTest, ExtraOptsErrorsAreOneLineAndSayWhere) {
   const std::string ini = Write("bad.ini", "[check_exchange_delivery]\nwarning-age = 60\n");
   EXPECT_NE(ErrorOf({"queue", "--extra-opts=nosuch@" + ini}).find("no section [nosuch]"),

@@ -74,17 +74,61 @@ TEST_F(DiagnosisTest, ThisFaultCombinesAllThreeViews) {
   EXPECT_TRUE(d.unmatched.empty());
 }
 
+// KB 828938's public-store case: mail to a mail-enabled public folder stalls, the public store's
+// SMTP mailbox is missing. The folder has no homeMDB; its stalls count for the public store of the
+// server whose queue holds them, so the diagnosis names that store with them.
+TEST_F(DiagnosisTest, PublicFolderStallsCountForTheirServersPublicStore) {
+  Finding f;
+  f.kind = FindingKind::kMissing;
+  f.store = b_;
+  f.store_guid = kGuidB;
+  audit_.findings.push_back(f);
+  Stall("announce@contoso.com", 5, "2026-11-25T11:00:00Z");
+  Stall("nobody@contoso.com", 2, "2026-11-25T11:30:00Z");  // neither mapped nor a folder
+  inputs_.public_folder_recipients = {"announce@contoso.com"};
+  Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].store, b_);
+  EXPECT_EQ(d.stores[0].stalled_deliveries, 5u);
+  EXPECT_EQ(d.stores[0].summary,
+            "EXCH01 / First Storage Group / Public Folder Store (EXCH01): SMTP mailbox missing; "
+            "5 deliveries stalled up to 1h");
+  // Not a public folder: the same stall is tied to no store.
+  inputs_.public_folder_recipients.clear();
+  d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].stalled_deliveries, 0u);
+}
+
 TEST_F(DiagnosisTest, LogonFailuresWithACorrectGatewayArePermissionsOrGc) {
   Add326(kGuidB, "2026-11-25T10:00:00Z", "0x80040158");
   events_.servers[0].directory_servers.push_back({"gc1.contoso.com", true, true, true, 0});
-  events_.servers[0].directory_servers.push_back({"dc1.contoso.com", true, true, false, 0});
-  const Diagnosis d = Diagnose(inputs_);
+  events_.servers[0].directory_servers.push_back({"dc1.contoso.com", false, true, false, 0});
+  Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_EQ(d.stores[0].store, b_);
   EXPECT_EQ(d.stores[0].kind, DiagnosisKind::kPermissionsOrGc);
-  EXPECT_NE(d.stores[0].summary.find("permissions"), std::string::npos);
-  EXPECT_NE(d.stores[0].summary.find("the server uses GC gc1.contoso.com"), std::string::npos);
+  EXPECT_NE(d.stores[0].summary.find(
+                "store driver cannot log on although the SMTP mailbox is correct: permissions "
+                "(re-run domain preparation), a directory server that disagrees, or the store has "
+                "not been remounted since the object was recreated"),
+            std::string::npos)
+      << d.stores[0].summary;
+  EXPECT_EQ(d.stores[0].summary.find("KB 840469"), std::string::npos) << d.stores[0].summary;
+  // A D-only server is not where Exchange reads its configuration: not named.
+  EXPECT_NE(d.stores[0].summary.find("; the server uses gc1.contoso.com (CDG): audit against them"),
+            std::string::npos)
+      << d.stores[0].summary;
   EXPECT_EQ(d.stores[0].summary.find("dc1"), std::string::npos);
+  // 0x80040148 also names the Exchange 2000 SP2 case of a damaged SMTP installation.
+  Add326(kGuidB, "2026-11-25T10:05:00Z", "0x80040148");
+  d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_NE(d.stores[0].summary.find("; on Exchange 2000 SP2 or later 0x80040148 can also mean a "
+                                     "damaged SMTP installation: reinstall the SMTP service, then "
+                                     "the MTA Stacks start again (KB 840469)"),
+            std::string::npos)
+      << d.stores[0].summary;
 }
 
 TEST_F(DiagnosisTest, PoisonMessageIsALookAlike) {
@@ -166,8 +210,8 @@ TEST_F(DiagnosisTest, LogonFailuresWithoutAnAuditDoNotNameALookAlike) {
 
 TEST_F(DiagnosisTest, AnAuditWhoseViewsAllFailedCheckedNothing) {
   AuditReport failed;  // what CombineViews returns when no -H URI answered
-  failed.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down")},
-                    {"ldap://dc2.contoso.com", false, Status(ErrorCode::kTimeout, "slow")}};
+  failed.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down"), {}},
+                    {"ldap://dc2.contoso.com", false, Status(ErrorCode::kTimeout, "slow"), {}}};
   inputs_.audit = &failed;
   Add326(kGuidA, "2026-11-25T10:00:00Z");
   Diagnosis d = Diagnose(inputs_);
@@ -177,8 +221,8 @@ TEST_F(DiagnosisTest, AnAuditWhoseViewsAllFailedCheckedNothing) {
       << d.stores[0].summary;
   EXPECT_TRUE(d.unmatched.empty());  // nothing was audited, so nothing is "unknown to the audit"
   // One view answering is an audit: the same 326 on a store it knows is the look-alike.
-  audit_.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down")},
-                    {"ldap://dc2.contoso.com", true, std::nullopt}};
+  audit_.sources = {{"ldap://dc1.contoso.com", false, Status(ErrorCode::kUnreachable, "down"), {}},
+                    {"ldap://dc2.contoso.com", true, std::nullopt, {}}};
   inputs_.audit = &audit_;
   d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
@@ -247,44 +291,61 @@ class GcViewTest : public DiagnosisTest {
     audit_.findings.push_back(f);
     Add326(kGuidA, "2026-11-25T09:14:00Z");
     // DSAccess: DC1 is a DC only, GC1 the global catalog EXCH01 reads.
-    events_.servers[0].directory_servers.push_back({"dc1.contoso.com", true, true, false, 0});
+    events_.servers[0].directory_servers.push_back({"dc1.contoso.com", false, true, false, 0});
     events_.servers[0].directory_servers.push_back({"GC1.contoso.com", true, true, true, 0});
   }
 };
 
 TEST_F(GcViewTest, SaysWhichGcsViewTheDiagnosisRestsOn) {
-  audit_.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt},
-                    {"ldaps://gc1:636", true, std::nullopt}};
+  audit_.sources = {{"ldap://dc1.contoso.com:389", true, std::nullopt, {}},
+                    {"ldaps://gc1:636", true, std::nullopt, {}}};
   const Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_EQ(d.stores[0].gc_view, "ldaps://gc1:636");
-  EXPECT_NE(d.stores[0].summary.find("; rests on the view of GC GC1.contoso.com "
-                                     "(ldaps://gc1:636), the one EXCH01 uses"),
+  EXPECT_NE(d.stores[0].summary.find("; rests on the view of GC1.contoso.com (CDG) at "
+                                     "ldaps://gc1:636, which EXCH01 uses (DSAccess 2080: C can "
+                                     "be its configuration DC, G a global catalog)"),
+            std::string::npos)
+      << d.stores[0].summary;
+}
+
+// C marks a server that can be the configuration DC, where Exchange reads the SMTP mailbox: its
+// view counts as much as a GC's.
+TEST_F(GcViewTest, AConfigurationDcCountsLikeAGc) {
+  events_.servers[0].directory_servers[0].config_dc = true;
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt, {}}};
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].gc_view, "ldap://dc1.contoso.com");
+  EXPECT_EQ(d.stores[0].global_catalogs,
+            (std::vector<std::string>{"dc1.contoso.com", "GC1.contoso.com"}));
+  EXPECT_NE(d.stores[0].summary.find("; rests on the view of dc1.contoso.com (CD) at"),
             std::string::npos)
       << d.stores[0].summary;
 }
 
 TEST_F(GcViewTest, TheServersGcDidNotAnswer) {
-  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt},
-                    {"ldap://GC1.CONTOSO.COM", false, Status(ErrorCode::kUnreachable, "down")}};
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt, {}},
+                    {"ldap://GC1.CONTOSO.COM", false, Status(ErrorCode::kUnreachable, "down"), {}}};
   const Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_TRUE(d.stores[0].gc_view.empty());
-  EXPECT_NE(d.stores[0].summary.find("; the GC EXCH01 uses, GC1.contoso.com "
-                                     "(ldap://GC1.CONTOSO.COM), did not answer"),
+  EXPECT_NE(d.stores[0].summary.find("; GC1.contoso.com (CDG), which EXCH01 uses, did not "
+                                     "answer at ldap://GC1.CONTOSO.COM: this rests on other "
+                                     "views"),
             std::string::npos)
       << d.stores[0].summary;
 }
 
 TEST_F(GcViewTest, TheServersGcIsNotAudited) {
   // dc1 is audited but DSAccess names it as a DC, not a GC; gc1.fabrikam is another machine.
-  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt},
-                    {"ldap://gc1.fabrikam.example", true, std::nullopt}};
+  audit_.sources = {{"ldap://dc1.contoso.com", true, std::nullopt, {}},
+                    {"ldap://gc1.fabrikam.example", true, std::nullopt, {}}};
   const Diagnosis d = Diagnose(inputs_);
   ASSERT_EQ(d.stores.size(), 1u);
   EXPECT_TRUE(d.stores[0].gc_view.empty());
-  EXPECT_NE(d.stores[0].summary.find("; EXCH01 uses GC GC1.contoso.com, not among the audited "
-                                     "views"),
+  EXPECT_NE(d.stores[0].summary.find("; EXCH01 uses GC1.contoso.com (CDG), not among the "
+                                     "audited views"),
             std::string::npos)
       << d.stores[0].summary;
 }

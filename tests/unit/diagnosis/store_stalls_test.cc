@@ -79,5 +79,83 @@ TEST_F(AggregateStallsTest, ScopeOneStoreSpecificMessagesUnmapped) {
   EXPECT_EQ(StallScopeName(c.scopes[0].scope), "unmapped");
 }
 
+// A mail-enabled public folder has no home store: each server delivers it to its own public
+// store, so the same address stalls on different stores on different servers.
+TEST_F(AggregateStallsTest, PublicFolderStallsCountForThePublicStoreOfTheServerHoldingThem) {
+  const auto c = AggregateStalls({Server("EXCH01", {{"folder@x", 4, 100, "m1"}}),
+                                  Server("EXCH02", {{"folder@x", 1, 90, "m2"}})},
+                                 store_of_, stores_, {"folder@x"});
+  ASSERT_EQ(c.stores.size(), 1u);  // EXCH02 has no public store: unmapped there
+  EXPECT_EQ(c.stores[0].store.store, "Public");
+  EXPECT_EQ(c.stores[0].deliveries, 4u);
+  EXPECT_EQ(c.unmapped_recipients, 1u);
+  EXPECT_EQ(c.public_folders, std::set<std::string>{"folder@x"});
+  EXPECT_EQ(PublicStoreOf(stores_, "exch01")->store, "Public");
+  EXPECT_FALSE(PublicStoreOf(stores_, "EXCH02"));
+}
+
+LdapSourceStatus View(const std::string& uri, bool gc, std::vector<DirectoryDomain> domains) {
+  LdapSourceStatus s;
+  s.uri = uri;
+  s.up = true;
+  s.view.global_catalog = gc;
+  s.view.config_nc = "CN=Configuration,DC=contoso,DC=com";
+  s.view.domains = std::move(domains);
+  return s;
+}
+
+DirectoryDomain Domain(const std::string& dn, const std::string& dns, bool readable) {
+  return {*Dn::Parse(dn), dns, readable, readable ? "" : "refers it elsewhere"};
+}
+
+TEST(RecipientSearchesTest, AGlobalCatalogSearchesTheForestFromTheEmptyBase) {
+  AuditReport audit;
+  audit.sources = {View("ldap://dc1", false, {Domain("DC=contoso,DC=com", "contoso.com", true)}),
+                   View("ldap://gc1:3268", true, {})};
+  std::vector<std::string> not_searched;
+  const auto searches = RecipientSearches(audit, &not_searched);
+  ASSERT_EQ(searches.size(), 1u);
+  EXPECT_EQ(searches[0].uri, "ldap://gc1:3268");
+  EXPECT_EQ(searches[0].bases, std::vector<std::string>{""});
+  EXPECT_TRUE(not_searched.empty());
+}
+
+TEST(RecipientSearchesTest, DomainByDomainThroughAServerThatCanReadEach) {
+  const auto root = Domain("DC=contoso,DC=com", "contoso.com", true);
+  const auto child_unreadable = Domain("DC=child,DC=contoso,DC=com", "child.contoso.com", false);
+  const auto child = Domain("DC=child,DC=contoso,DC=com", "child.contoso.com", true);
+  const auto other = Domain("DC=other,DC=com", "other.com", false);
+  AuditReport audit;
+  audit.sources = {
+      View("ldap://dc1", false, {root, child_unreadable, other}), View("ldap://down", false, {}),
+      View("ldap://dc2", false, {Domain("DC=contoso,DC=com", "contoso.com", false), child, other})};
+  audit.sources[1].up = false;
+  std::vector<std::string> not_searched;
+  const auto searches = RecipientSearches(audit, &not_searched);
+  ASSERT_EQ(searches.size(), 2u);
+  EXPECT_EQ(searches[0].uri, "ldap://dc1");
+  EXPECT_EQ(searches[0].bases,
+            (std::vector<std::string>{"DC=contoso,DC=com",
+                                      "CN=Microsoft Exchange,CN=Services,CN=Configuration,DC="
+                                      "contoso,DC=com"}));
+  EXPECT_EQ(searches[1].uri, "ldap://dc2");
+  EXPECT_EQ(searches[1].bases, std::vector<std::string>{"DC=child,DC=contoso,DC=com"});
+  EXPECT_EQ(not_searched, std::vector<std::string>{"other.com"});
+}
+
+// A server with one mailbox store: the store is the whole server, so the queue cannot tell
+// store-side exhaustion from this fault, and the scope says so.
+TEST(StallScopeTest, TheOnlyMailboxStoreOfAServerSaysTheLookAlikesCannotBeToldApart) {
+  const std::vector<StoreInfo> stores = {Store("EXCH09", "Only"),
+                                         Store("EXCH09", "Public", StoreType::kPublic)};
+  const auto c =
+      AggregateStalls({Server("EXCH09", {{"x@y", 9, 100, "m"}})}, {{"x@y", stores[0].ref}}, stores);
+  ASSERT_EQ(c.scopes.size(), 1u);
+  EXPECT_EQ(c.scopes[0].scope, StallScope::kOneStore);
+  EXPECT_EQ(c.scopes[0].description,
+            "the only mailbox store of EXCH09 (EXCH09 / First Storage Group / Only): from the "
+            "queue, store-side exhaustion and a broken SMTP mailbox cannot be told apart");
+}
+
 }  // namespace
 }  // namespace exdm

@@ -274,6 +274,57 @@ TEST_F(IncrementalEventsTest, HalfWrittenLineIsReadOnceComplete) {
   EXPECT_EQ(b->BadRows(), 0u);
 }
 
+// A row longer than the 4 MiB cap (here 9 MiB, terminated) is one bad row; the rows around it
+// count, with and without state (issue 22).
+TEST_F(IncrementalEventsTest, OverlongRowIsOneBadRowAndTheRowsAroundItCount) {
+  const std::string long_row = "{\"EventTime\":\"2026-11-25T10:00:01Z\",\"Message\":\"" +
+                               std::string(9u << 20, 'x') + "\"}\n";
+  Write(Logon("2026-11-25T10:00:00Z") + long_row + Logon("2026-11-25T10:00:02Z"), false);
+  EventCollectOptions o;
+  o.files = {{"EXCH01", path_}};
+  o.now = T("2026-11-25T12:00:00Z");
+  o.window_start = o.now - 86400;
+  auto whole = CollectEventEvidence(o);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(whole->Find("EXCH01")->logon_failures.size(), 2u);
+  EXPECT_EQ(whole->Find("EXCH01")->bad_rows, 1u);
+  auto ev = Run("2026-11-25T12:00:00Z");
+  ASSERT_TRUE(ev.ok());
+  EXPECT_EQ(ev->Find("EXCH01")->logon_failures.size(), 2u);
+  EXPECT_EQ(ev->Find("EXCH01")->bad_rows, 1u);
+  ASSERT_EQ(notes_.size(), 1u);
+  EXPECT_NE(notes_[0].find("is longer than 4194304 bytes; counted as unreadable"),
+            std::string::npos)
+      << notes_[0];
+}
+
+// An over-long row still being written (no line end yet): counted once, its bytes never read
+// again by later runs, and the rows after its end count (the exporter re-read a 100 MB tail on
+// every refresh).
+TEST_F(IncrementalEventsTest, UnterminatedOverlongTailIsCountedOnceAndNotReadAgain) {
+  Write(Logon("2026-11-25T10:00:00Z") + "{\"EventTime\":\"" + std::string(6u << 20, 'x'), false);
+  auto first = Run("2026-11-25T12:00:00Z");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->Find("EXCH01")->logon_failures.size(), 1u);
+  EXPECT_EQ(first->Find("EXCH01")->bad_rows, 1u);
+  const uint64_t size = std::filesystem::file_size(path_);
+  ASSERT_EQ(state_.files.size(), 1u);
+  EXPECT_EQ(state_.files[0].offset, size) << "the tail is passed over, not left to re-read";
+  // More of the same row: passed over, not counted again.
+  Write(std::string(3u << 20, 'y'), true);
+  auto second = Run("2026-11-25T12:01:00Z");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->Find("EXCH01")->bad_rows, 0u);
+  EXPECT_EQ(second->Find("EXCH01")->bad_rows_total, 1u);
+  // Its end and a new row: the new row counts, the rest of the long one does not.
+  Write("zzz\"}\n" + Logon("2026-11-25T12:01:30Z"), true);
+  auto third = Run("2026-11-25T12:02:00Z");
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->Find("EXCH01")->bad_rows, 0u);
+  EXPECT_EQ(third->Find("EXCH01")->bad_rows_total, 1u);
+  EXPECT_EQ(third->Find("EXCH01")->logon_failures.size(), 2u);
+}
+
 TEST_F(IncrementalEventsTest, RewrittenExportIsNotCountedTwice) {
   // Scheduled Log Parser exports rewrite the whole file each time (here: the oldest row has
   // dropped out of the exported range, so the file's head changed).

@@ -151,6 +151,28 @@ TEST_F(ExporterConfigTest, SharesItsFileWithTheChecksSectionButRefusesUnknownKey
       << refused.status().message();
 }
 
+// A single-valued key given twice in the file is refused naming it (the last one silently won in
+// the check's --extra-opts files; the exporter refuses, and so does the check now); repeatable
+// keys add up.
+TEST_F(ExporterConfigTest, SingleValuedKeyTwiceIsRefusedRepeatableKeysAddUp) {
+  const std::string twice = Write("[exporter]\naudit_interval = 60\naudit_interval = 120\n");
+  auto refused = Parse({"--config.file", twice});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            "key 'exporter.audit_interval' is given twice in config file " + twice +
+                "; it takes one value");
+  const std::string repeated =
+      Write("[ldap]\nuri = ldap://dc1.contoso.com\nuri = ldap://dc2.contoso.com\n");
+  auto parsed = Parse({"--config.file", repeated});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.uris.size(), 2u);
+  // The command line still overrides a key the file has once.
+  const std::string once = Write("[exporter]\naudit_interval = 60\n");
+  auto overridden = Parse({"--config.file", once, "--exporter.audit_interval=5"});
+  ASSERT_TRUE(overridden.ok()) << overridden.status().message();
+  EXPECT_EQ(overridden->config.audit_interval, std::chrono::seconds(5));
+}
+
 // systemd's LoadCredential= hands the secret over in $CREDENTIALS_DIRECTORY; the INI names it so.
 TEST_F(ExporterConfigTest, PasswordFileMayStartWithTheCredentialsDirectory) {
   const std::string ini = Write("[ldap]\npassword_file = ${CREDENTIALS_DIRECTORY}/ldap.secret\n");
@@ -198,16 +220,29 @@ TEST_F(ExporterConfigTest, LogLevelAndFormatAreExporterToolkitsFlags) {
   EXPECT_FALSE(Parse({"--log.level=WARN"}).ok()) << "exporter-toolkit's names are lower case";
 }
 
+TEST_F(ExporterConfigTest, RecoveryStorageGroupNameRuleIsASetting) {
+  auto parsed = Parse({});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.recovery_group_name, kDefaultRecoveryGroupName);
+  parsed = Parse({"--config.file", Write("[ldap]\nrecovery_group_name =\n")});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.recovery_group_name, "");  // the name rule off
+  parsed = Parse({"--config.file", Write("[ldap]\nrecovery_group_name = RSG\n")});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->config.ldap.recovery_group_name, "RSG");
+}
+
 // Both front ends fill the same core settings (one struct per source); only the names differ,
 // including the ones a refused certificate's message gives as the fix.
 TEST_F(ExporterConfigTest, SourcesFillTheSameCoreSettingsAsTheCheck) {
-  auto exporter = Parse({"--ldap.uri=ldaps://gc1:3269", "--ldap.base=CN=Configuration,DC=x",
-                         "--ldap.bind_dn=CN=svc", "--ldap.password_file=/etc/s", "--ldap.starttls",
-                         "--ldap.ca_file=/etc/ca.pem", "--ldap.server=EXCH01",
-                         "--tracking.dir=EXCH01=/srv/EXCH01.log", "--tracking.attempt_events=1028",
-                         "--tracking.end_events=1030", "--tracking.max_in_flight=5",
-                         "--events.file=EXCH01=/srv/EXCH01.jsonl", "--events.tz=Europe/Berlin",
-                         "--queue_snapshot.file=EXCH01=/srv/q.csv", "--queue_snapshot.max_age=60"});
+  auto exporter =
+      Parse({"--ldap.uri=ldaps://gc1:3269", "--ldap.base=CN=Configuration,DC=x",
+             "--ldap.bind_dn=CN=svc", "--ldap.password_file=/etc/s", "--ldap.starttls",
+             "--ldap.ca_file=/etc/ca.pem", "--ldap.server=EXCH01", "--ldap.recovery_group_name=RSG",
+             "--tracking.dir=EXCH01=/srv/EXCH01.log", "--tracking.attempt_events=1028",
+             "--tracking.end_events=1030", "--tracking.max_in_flight=5",
+             "--events.file=EXCH01=/srv/EXCH01.jsonl", "--events.tz=Europe/Berlin",
+             "--queue_snapshot.file=EXCH01=/srv/q.csv", "--queue_snapshot.max_age=60"});
   ASSERT_TRUE(exporter.ok()) << exporter.status().message();
   const std::vector<std::string> args = {"check_exchange_delivery",
                                          "all",
@@ -224,6 +259,8 @@ TEST_F(ExporterConfigTest, SourcesFillTheSameCoreSettingsAsTheCheck) {
                                          "/etc/ca.pem",
                                          "-s",
                                          "EXCH01",
+                                         "--recovery-group-name",
+                                         "RSG",
                                          "--tracking-dir",
                                          "EXCH01=/srv/EXCH01.log",
                                          "--attempt-events",
@@ -256,6 +293,8 @@ TEST_F(ExporterConfigTest, SourcesFillTheSameCoreSettingsAsTheCheck) {
   EXPECT_TRUE(e.starttls);
   EXPECT_EQ(e.ca_file, c.ca_file);
   EXPECT_EQ(e.servers, c.servers);
+  EXPECT_EQ(e.recovery_group_name, c.recovery_group_name);
+  EXPECT_EQ(e.recovery_group_name, "RSG");
   EXPECT_EQ(e.ca_file_option, "ldap.ca_file");
   EXPECT_EQ(c.ca_file_option, "--ca-file");
   EXPECT_EQ(e.insecure_option, "ldap.insecure_skip_verify");

@@ -8,10 +8,12 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
 #include "exdm/base/time_util.h"
+#include "hung_share.h"
 #include "paths.h"
 #include "temp_dir.h"
 
@@ -224,7 +226,9 @@ TEST(QueueSnapshotRead, StaleFutureMissingAndFreshFiles) {
   EXPECT_EQ((*fresh)[0].snapshot->path, dir.File("EXCH01-queue.csv"));
   EXPECT_FALSE((*fresh)[1].snapshot);
   EXPECT_EQ((*fresh)[1].error.code(), ErrorCode::kIoError);
-  EXPECT_NE((*fresh)[1].error.message().find("absent.csv of EXCH09"), std::string::npos)
+  EXPECT_NE((*fresh)[1].error.message().find("cannot read queue snapshot of EXCH09 '" +
+                                             dir.File("absent.csv") + "'"),
+            std::string::npos)
       << (*fresh)[1].error.message();
 
   o.now = kTaken + 901;
@@ -242,22 +246,72 @@ TEST(QueueSnapshotRead, StaleFutureMissingAndFreshFiles) {
       << (*future)[0].error.message();
 }
 
-// A read that never returns (a hung share; here a FIFO nobody writes to) ends at the deadline,
-// naming the file.
+// A read that never returns (a hung share) ends at the deadline, naming the file.
 TEST(QueueSnapshotRead, HungReadEndsAtTheDeadline) {
-  TempDir dir("exdm-queue-snapshot");
-  ASSERT_EQ(::mkfifo(dir.File("EXCH01-queue.csv").c_str(), 0600), 0);
+  std::string why;
+  auto share = HungShare::Mount(&why);
+  if (!share) GTEST_SKIP() << "no hung share: " << why;
+  share->Put("EXCH01-queue.csv", Header() + "\r\n", /*hanging=*/true);
   QueueSnapshotOptions o;
-  o.files = {{"EXCH01", dir.File("EXCH01-queue.csv")}};
+  o.files = {{"EXCH01", share->File("EXCH01-queue.csv")}};
   o.now = kTaken;
   const auto t0 = std::chrono::steady_clock::now();
   auto reads = ReadQueueSnapshots(o, Deadline::After(std::chrono::milliseconds(300)));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
   ASSERT_FALSE(reads);
   EXPECT_EQ(reads.status().code(), ErrorCode::kTimeout);
-  EXPECT_NE(reads.status().message().find("reading queue snapshot " + dir.File("EXCH01-queue.csv")),
-            std::string::npos)
+  EXPECT_NE(
+      reads.status().message().find("reading queue snapshot " + share->File("EXCH01-queue.csv")),
+      std::string::npos)
       << reads.status().message();
+}
+
+// A FIFO (nobody writes it) or a device in the snapshot's place is refused at once, not waited on
+// until the deadline (issue 22).
+TEST(QueueSnapshotRead, FifoOrDeviceIsRefusedAtOnce) {
+  TempDir dir("exdm-queue-snapshot");
+  ASSERT_EQ(::mkfifo(dir.File("EXCH01-queue.csv").c_str(), 0600), 0);
+  QueueSnapshotOptions o;
+  o.files = {{"EXCH01", dir.File("EXCH01-queue.csv")}, {"EXCH02", "/dev/zero"}};
+  o.now = kTaken;
+  auto reads = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(60)));
+  ASSERT_TRUE(reads) << reads.status().message();
+  EXPECT_EQ((*reads)[0].error.message(), "queue snapshot of EXCH01 '" +
+                                             dir.File("EXCH01-queue.csv") +
+                                             "' is a FIFO (named pipe), not a regular file");
+  EXPECT_EQ((*reads)[1].error.message(),
+            "queue snapshot of EXCH02 '/dev/zero' is a character device, not a regular file");
+}
+
+// An oldest message dated after the snapshot is the clocks disagreeing, as a snapshot dated in
+// the future is: refused beyond the same tolerance, never read as age 0 (issue 22).
+TEST(QueueSnapshotRead, OldestMessageAfterTheSnapshotIsRefusedLikeAFutureSnapshot) {
+  TempDir dir("exdm-queue-snapshot");
+  QueueSnapshotOptions o;
+  o.now = kTaken;
+  o.max_skew_seconds = 300;
+  o.files = {{"EXCH01", dir.File("EXCH01-queue.csv")}};
+  // 10 minutes after snapshot_utc: refused.
+  dir.Write("EXCH01-queue.csv", Header() +
+                                    "\r\n2026-11-25T17:40:00Z,EXCH01,1,EXCH01 local delivery,3,0,"
+                                    "2026-11-25T17:50:00Z,1,,\r\n");
+  auto ahead = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
+  ASSERT_TRUE(ahead);
+  EXPECT_FALSE((*ahead)[0].snapshot);
+  EXPECT_EQ((*ahead)[0].error.code(), ErrorCode::kBadInput);
+  EXPECT_NE((*ahead)[0].error.message().find(
+                "the oldest message of link EXCH01 local delivery is dated 10m after the snapshot "
+                "(2026-11-25T17:50:00Z): the clocks disagree"),
+            std::string::npos)
+      << (*ahead)[0].error.message();
+  // Within the tolerance (2 minutes): believed, as a snapshot 2 minutes ahead is; age 0.
+  dir.Write("EXCH01-queue.csv", Header() +
+                                    "\r\n2026-11-25T17:40:00Z,EXCH01,1,EXCH01 local delivery,3,0,"
+                                    "2026-11-25T17:42:00Z,1,,\r\n");
+  auto near = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
+  ASSERT_TRUE(near);
+  ASSERT_TRUE((*near)[0].snapshot) << (*near)[0].error.message();
+  EXPECT_EQ((*near)[0].snapshot->OldestAgeSeconds(), 0);
 }
 
 TEST(QueueSnapshotRead, OversizedFileIsRefused) {
@@ -268,7 +322,10 @@ TEST(QueueSnapshotRead, OversizedFileIsRefused) {
   o.now = kTaken;
   auto reads = ReadQueueSnapshots(o, Deadline::After(std::chrono::seconds(10)));
   ASSERT_TRUE(reads);
-  EXPECT_NE((*reads)[0].error.message().find("not a queue snapshot"), std::string::npos);
+  EXPECT_NE((*reads)[0].error.message().find("larger than 1048576 bytes, too large for a queue "
+                                             "snapshot of EXCH01"),
+            std::string::npos)
+      << (*reads)[0].error.message();
 }
 
 TEST(QueueSourceCompare, AgesAtTheSnapshotsTimeWithinTolerance) {
@@ -307,6 +364,38 @@ TEST(QueueSourceCompare, AgesAtTheSnapshotsTimeWithinTolerance) {
   LocalDeliveryReport other;
   other.server = "EXCH02";
   EXPECT_TRUE(CompareQueueSources({other}, {snap}, 600).empty());
+}
+
+// Exchange 2000 has no root\MicrosoftExchangeV2: the script falls back to that version's own
+// queue provider (documented in docs/DOMAIN.md "WMI views") and names both when neither answers.
+TEST(QueueSnapshotScript, FallsBackToExchange2000sQueueProvider) {
+  const std::string script = Script();
+  const std::regex kConst(R"re(Const (WMI_[A-Z_0-9]+) = "([^"]+)")re");
+  std::map<std::string, std::string> constants;
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), kConst);
+       it != std::sregex_iterator(); ++it) {
+    constants[(*it)[1]] = (*it)[2];
+  }
+  EXPECT_EQ(constants["WMI_NAMESPACE"], "root\\MicrosoftExchangeV2");
+  EXPECT_EQ(constants["WMI_CLASS"], "Exchange_SMTPLink");
+  EXPECT_EQ(constants["WMI_NAMESPACE_2000"], "root\\cimv2\\applications\\exchange");
+  EXPECT_EQ(constants["WMI_CLASS_2000"], "ExchangeLink");
+  // Tried in that order, and a server with neither is told what the script needs.
+  const size_t first = script.find("OpenLinks(WMI_NAMESPACE, WMI_CLASS,");
+  const size_t second = script.find("OpenLinks(WMI_NAMESPACE_2000, WMI_CLASS_2000,");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_NE(script.find("this script needs Exchange 2003"), std::string::npos);
+  // A Windows script: every line ends in CRLF, as Notepad on the server shows it.
+  size_t bare_lf = 0;
+  for (size_t i = 0; i < script.size(); ++i)
+    bare_lf += script[i] == '\n' && (i == 0 || script[i - 1] != '\r');
+  EXPECT_EQ(bare_lf, 0u);
+  const std::string domain = ReadFile(SourceDir() + "/docs/DOMAIN.md");
+  EXPECT_NE(domain.find(
+                "`ExchangeLink` (Exchange 2000, namespace `root\\cimv2\\applications\\exchange`)"),
+            std::string::npos);
 }
 
 }  // namespace

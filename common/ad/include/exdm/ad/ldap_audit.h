@@ -22,9 +22,11 @@ struct LdapAuditRequest {
 };
 
 // The audit request for `settings`: reads the password (from the file on every call, so a rotated
-// password is picked up) and refuses a bind DN without one. *warning: e.g. a password file that
-// others can read (the password still works).
-Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::string* warning);
+// password is picked up) and refuses a bind DN without one; checks that the CA file holds
+// certificates (CheckCaFile). Local files are read within `deadline`. *warning: e.g. a password
+// file that others can read (the password still works).
+Result<LdapAuditRequest> MakeAuditRequest(const LdapSettings& settings, std::string* warning,
+                                          const Deadline& deadline);
 
 AuditReport AuditOverLdap(const LdapAuditRequest& request, const Deadline& deadline);
 

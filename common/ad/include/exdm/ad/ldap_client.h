@@ -1,17 +1,17 @@
 // A read-only LDAP connection over libldap, with the safety defaults of docs/ARCHITECTURE.md "LDAP
-// access": protocol v3, referrals off (continuation references are ignored), TLS certificate
-// verification on unless explicitly skipped, network and operation timeouts taken from the run's
-// Deadline, and the paged results control (RFC 2696, 1000 per page like AD's MaxPageSize) on every
-// search.
-// Failures are Status values naming the URI, libldap's own text with the result code ("Invalid
-// credentials (49)") and what failed; a refused TLS certificate is named as such (libldap says
-// "Can't contact LDAP server"), with the certificate's subject and issuer and the fix. Codes:
-// kUnreachable (connect, TLS), kBindFailed (credentials refused), kLdapError (an operation the
-// server refused, e.g. no such base), kTimeout (the deadline expired).
+// access": protocol v3, referrals never followed (a search may collect them instead), TLS
+// certificate verification on unless explicitly skipped, network and operation timeouts taken from
+// the run's Deadline, and the paged results control (RFC 2696, 1000 per page like AD's MaxPageSize)
+// on every search. Failures are Status values naming the URI, libldap's own text with the result
+// code ("Invalid credentials (49)") and what failed; a refused TLS certificate is named as such
+// (libldap says "Can't contact LDAP server"), with the certificate's subject and issuer and the
+// fix. Codes: kUnreachable (connect, TLS), kBindFailed (credentials refused), kLdapError (an
+// operation the server refused, e.g. no such base), kTimeout (the deadline expired).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,13 +55,24 @@ struct LdapEntry {
 
 enum class LdapScope { kBase, kOneLevel, kSubtree };
 
-struct LdapSearchRequest {
-  std::string base;
-  LdapScope scope = LdapScope::kSubtree;
-  std::string filter;
-  std::vector<std::string> attributes;
-  std::function<Status(const LdapEntry&)> on_entry;
+// Where a server pointed instead of answering; never followed (a referral would send the bind
+// elsewhere). AD answers a search of a naming context it does not hold with a referral (result
+// 10), and a subtree search that reaches into one with a continuation reference per subordinate
+// naming context.
+struct LdapReferrals {
+  std::vector<std::string> continuations;  // search result references (parts held elsewhere)
+  std::vector<std::string> referral;       // URLs of a referral result: the base is not held here
+  bool referred() const { return !referral.empty(); }
 };
+
+// The window of values in an attribute description of a ranged answer ("homeMDBBL;range=0-1499";
+// last is nullopt for "*": no values follow). nullopt when `description` is not `attribute` with
+// a range option.
+struct ValueRange {
+  size_t first = 0;
+  std::optional<size_t> last;
+};
+std::optional<ValueRange> ParseValueRange(std::string_view description, std::string_view attribute);
 
 class LdapConnection {
  public:
@@ -73,21 +84,33 @@ class LdapConnection {
   LdapConnection& operator=(const LdapConnection&) = delete;
 
   // Paged search; on_entry sees every entry in server order (a non-OK Status stops the search and
-  // is returned). Filter values must already be escaped (ldap_filter.h).
+  // is returned). Filter values must already be escaped (ldap_filter.h). Without `referrals`,
+  // continuation references are ignored and a referral result is an error (kLdapError,
+  // "Referral (10)"); with it, both are collected there and a referral result is Status::Ok().
   using EntryHandler = std::function<Status(const LdapEntry&)>;
   Status Search(const std::string& base, LdapScope scope, const std::string& filter,
                 const std::vector<std::string>& attributes, const Deadline& deadline,
-                const EntryHandler& on_entry);
+                const EntryHandler& on_entry, LdapReferrals* referrals = nullptr);
 
-  // Several searches side by side, so the server serves them at once and their entries are taken
-  // in on several cores (a 10,000-store audit reads three large containers): the first on this
-  // connection, each other one on a connection of its own, opened and bound as this one was, in
-  // a thread of its own. So each request's handler runs on its own thread: handlers must not
-  // share unguarded state. (One connection cannot carry them: slapd keeps one paged-results
-  // state per connection.) A search whose connection cannot be opened runs on this one after the
-  // others. One status per request, in order; a failed search does not stop the others.
-  std::vector<Status> SearchInParallel(const std::vector<LdapSearchRequest>& requests,
-                                       const Deadline& deadline);
+  // Every value of one attribute of the entry `dn`, through ranged retrieval: AD hands out at
+  // most MaxValRange values (1500) per read of a multi-valued attribute and names the window it
+  // returned ("homeMDBBL;range=0-1499"); the next read asks for "homeMDBBL;range=1500-*", until
+  // a window ends in "*". A server that answers with the plain attribute has sent everything.
+  // `window` > 0 asks for that many values per read instead of leaving it to the server. An
+  // entry without the attribute gives no values; a missing entry is kLdapError.
+  Result<std::vector<std::string>> ReadAllValues(const std::string& dn,
+                                                 const std::string& attribute,
+                                                 const Deadline& deadline, size_t window = 0);
+
+  // Several tasks side by side, so the server serves their searches at once and their entries
+  // are taken in on several cores (a 10,000-store audit reads three large containers): the first
+  // on this connection, each other one on a connection of its own, opened and bound as this one
+  // was, in a thread of its own. So each task runs on its own thread: tasks must not share
+  // unguarded state. (One connection cannot carry them: slapd keeps one paged-results state per
+  // connection.) A task whose connection cannot be opened runs on this one after the others. One
+  // status per task, in order; a failed task does not stop the others.
+  using Task = std::function<Status(LdapConnection&)>;
+  std::vector<Status> InParallel(const std::vector<Task>& tasks, const Deadline& deadline);
 
   // The root DSE (base "", scope base) with the given attributes.
   Result<LdapEntry> ReadRootDse(const std::vector<std::string>& attributes,
@@ -103,13 +126,24 @@ class LdapConnection {
   LdapConnection(std::string uri, std::unique_ptr<Handle> handle);
   std::string uri_;
   std::unique_ptr<Handle> handle_;
-  LdapConnectOptions options_;  // how this connection was opened, for SearchInParallel's others
+  LdapConnectOptions options_;  // how this connection was opened, for InParallel's others
 };
 
-// The bind password from the first line of a file (trailing CR/LF dropped). When the file can be
-// read by other users, *warning says so (the password still works: monitoring keeps running).
-Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning);
+// The bind password from the first line of a file (trailing CR/LF dropped), read as every small
+// file is (exdm/base/small_file.h: a regular file, at most 64 KiB, within the deadline). When the
+// file can be read by other users, *warning says so (the password still works: monitoring keeps
+// running).
+Result<std::string> ReadPasswordFile(const std::string& path, std::string* warning,
+                                     const Deadline& deadline);
+// A CA file libldap can use: a regular file of at most 8 MiB, read within the deadline, holding at
+// least one PEM certificate, each of them a readable X.509 certificate. kBadInput otherwise,
+// naming the file as `option` does ("--ca-file", "ldap.ca_file"): an empty or garbled CA file is
+// a local mistake, not a server whose certificate cannot be verified.
+Status CheckCaFile(const std::string& path, const std::string& option, const Deadline& deadline);
 // The bind password from an environment variable (Icinga's `env`); an unset variable is an error.
+// Once read, the value is overwritten in the process's initial environment, which is what
+// /proc/<pid>/environ shows to other processes of the same user; a copy stays in this process's
+// environment (setenv), so a second read in the same run finds it.
 Result<std::string> ReadPasswordEnv(const std::string& variable);
 
 }  // namespace exdm

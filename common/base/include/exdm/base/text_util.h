@@ -1,6 +1,8 @@
 // Small ASCII string helpers used across the core (private header).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +33,18 @@ inline std::string ToUpperAscii(std::string_view s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
   }
   return out;
+}
+
+// Plain decimal digits ("0042") as a number; nullopt for anything else, an empty string or more
+// than 19 digits (any 19 fit in 64 bits: no overflow).
+inline std::optional<uint64_t> ParseDigits(std::string_view s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  uint64_t n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
 }
 
 inline std::string_view TrimAscii(std::string_view s) {

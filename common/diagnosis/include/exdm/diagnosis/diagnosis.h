@@ -22,9 +22,11 @@
 // and without that server's events -> kUnexplainedStall (no 326 seen proves nothing).
 // An audit counts only when at least one of its views answered.
 //
-// Which GC: when DSAccess 2080/2081 name the server's GCs and one of them is an audited -H URI
-// (host names compared case-insensitively, a short name matching an FQDN's first label), the
-// store's summary says the diagnosis rests on that GC's view (or that it did not answer).
+// Which directory server: when DSAccess 2080/2081 name the servers the Exchange server reads its
+// configuration from (C: can be its configuration DC, G: a usable global catalog) and one of them
+// is an audited -H URI (host names compared case-insensitively, a short name matching an FQDN's
+// first label), the store's summary says the diagnosis rests on that server's view (or that it
+// did not answer), with the roles DSAccess gave it.
 #pragma once
 
 #include <cstdint>
@@ -63,12 +65,13 @@ struct StoreDiagnosis {
   std::vector<FindingKind> findings;  // AD findings on this store, report order
   uint64_t logon_failures = 0;        // 326 in the window
   std::optional<int64_t> first_logon_failure;
-  std::set<std::string> error_codes;         // of those 326
-  uint64_t stalled_deliveries = 0;           // mapped to this store (0 when unknown)
-  int64_t oldest_stalled_age = 0;            // seconds
-  uint64_t poison_calls = 0;                 // 327 EcLocallyDeliverMsg naming this store
-  std::vector<std::string> global_catalogs;  // from DSAccess, when known
-  std::string gc_view;  // the -H URI of one of those GCs that answered: the view this rests on
+  std::set<std::string> error_codes;  // of those 326
+  uint64_t stalled_deliveries = 0;    // mapped to this store (0 when unknown)
+  int64_t oldest_stalled_age = 0;     // seconds
+  uint64_t poison_calls = 0;          // 327 EcLocallyDeliverMsg naming this store
+  // Hosts DSAccess lists with C or G for the store's server, when known.
+  std::vector<std::string> global_catalogs;
+  std::string gc_view;  // the -H URI of one of those that answered: the view this rests on
   std::string summary;  // "EXCH01 / SG / Store: SMTP mailbox missing; 42 deliveries stalled …"
 };
 
@@ -103,6 +106,9 @@ struct DiagnosisInputs {
   // Recipient address (lower case) -> store, from homeMDB; stalls of unmapped recipients count
   // for their server only.
   std::map<std::string, StoreRef> recipient_store;
+  // Recipients that are mail-enabled public folders (lower case): their stalls count for the
+  // public store of the server whose log holds them.
+  std::set<std::string> public_folder_recipients;
   // The scope of each server's stall (CorrelateStalls); null: not known.
   const std::vector<ServerStallScope>* stall_scopes = nullptr;
   int64_t now = 0;

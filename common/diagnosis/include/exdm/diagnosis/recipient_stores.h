@@ -1,10 +1,15 @@
 // Which store holds a recipient's mailbox: stalled deliveries are logged per recipient address,
 // the fault is per store. Addresses are looked up in bulk over LDAP (mail or an SMTP
 // proxyAddresses value -> homeMDB), and homeMDB is matched to the audited stores by parsed DN.
+// Recipients anywhere in the forest (docs/DOMAIN.md "Recipients in a forest"): the searches name
+// their servers and bases, e.g. the empty base of a global catalog, or each domain through a DC
+// that holds it. A public store is a recipient itself (its own DN is the store); a mail-enabled
+// public folder is delivered to the public store of the server whose queue holds the message.
 // Addresses never leave this mapping: they are not labels and not shown beyond examples.
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,15 +22,25 @@ namespace exdm {
 
 struct StoreInfo;
 
+// One server and where on it to look: subtree searches of each base ("" is the whole forest on
+// a global catalog); no bases: the server's defaultNamingContext.
+struct RecipientSearch {
+  std::string uri;  // empty: the lookup's connection.uri
+  std::vector<std::string> bases;
+};
+
 struct RecipientLookup {
-  LdapConnectOptions connection;  // the first -H URI and its credentials
-  std::string base;               // where users live; empty: the root DSE's defaultNamingContext
+  LdapConnectOptions connection;  // credentials (and the URI when a search names none)
+  // In turn, each for the addresses the earlier ones did not find; none: one search of
+  // connection.uri's defaultNamingContext.
+  std::vector<RecipientSearch> searches;
   size_t batch = 50;              // addresses per filter (keeps filters well under AD's limits)
   size_t max_addresses = 10'000;  // more are not looked up (the report says how many)
 };
 
 struct RecipientStores {
   std::map<std::string, StoreRef> store_of;  // lower-case address -> store
+  std::set<std::string> public_folders;      // lower-case addresses of mail-enabled public folders
   size_t looked_up = 0;
   size_t not_found = 0;  // no user, no homeMDB, or a homeMDB naming no audited store
   size_t skipped = 0;    // beyond max_addresses
@@ -61,6 +76,7 @@ class RecipientStoreCache {
  private:
   struct Entry {
     bool found = false;
+    bool public_folder = false;
     StoreRef store;
     int64_t at = 0;
   };

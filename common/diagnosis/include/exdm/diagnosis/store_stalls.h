@@ -18,6 +18,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,25 +57,42 @@ struct ServerStallScope {
 
 struct StallCorrelation {
   std::map<std::string, StoreRef> store_of;  // lower-case recipient -> store (for Diagnose)
-  std::vector<StoreStall> stores;            // worst first: most deliveries, then oldest
-  std::vector<ServerStallScope> scopes;      // one per server with stalled deliveries
-  uint64_t unmapped_recipients = 0;          // stalled recipients tied to no audited store
+  // Mail-enabled public folders (lower case): each server delivers them to its own public store.
+  std::set<std::string> public_folders;
+  // Domains no answering -H server could search (DNS names): their recipients stay unmapped.
+  std::vector<std::string> not_searched;
+  std::vector<StoreStall> stores;        // worst first: most deliveries, then oldest
+  std::vector<ServerStallScope> scopes;  // one per server with stalled deliveries
+  uint64_t unmapped_recipients = 0;      // stalled recipients tied to no audited store
   uint64_t unmapped_deliveries = 0;
   uint64_t not_looked_up = 0;  // recipients beyond the lookup bound or the analyzer's list
 };
 
 inline constexpr uint64_t kFewDeliveries = 3;
 
-// Pure: stalls of `servers` per store through `store_of`; `stores` is the audited store list
-// (for the scope: how many stores each server has).
+// Pure: stalls of `servers` per store through `store_of` (and, for `public_folders`, the public
+// store of the server whose log holds the stall); `stores` is the audited store list (for the
+// scope: how many stores each server has).
 StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers,
                                  std::map<std::string, StoreRef> store_of,
-                                 const std::vector<StoreInfo>& stores);
+                                 const std::vector<StoreInfo>& stores,
+                                 std::set<std::string> public_folders = {});
 
-// Looks up the stalled (and delivered) recipients of `servers` through the first source of
-// `audit` that is up, with `connection` (credentials; its uri is replaced), then aggregates.
-// `cache` (optional) answers repeated recipients without LDAP. Errors: no source up
-// (kUnreachable), or the lookup's own LDAP error.
+// The public store a server delivers mail for public folders to: its first audited public store.
+std::optional<StoreRef> PublicStoreOf(const std::vector<StoreInfo>& stores,
+                                      std::string_view server);
+
+// Where to look recipients up, from the views of `audit` that answered: the whole forest from
+// the empty base of a global catalog; else each domain through the first view that could read it,
+// and the organization in the configuration (public stores are recipients). Domains no view could
+// read go to *not_searched (DNS names).
+std::vector<RecipientSearch> RecipientSearches(const AuditReport& audit,
+                                               std::vector<std::string>* not_searched);
+
+// Looks up the stalled (and delivered) recipients of `servers` where RecipientSearches says, with
+// `connection` (credentials; its uri is replaced), then aggregates. `cache` (optional) answers
+// repeated recipients without LDAP. Errors: no source up (kUnreachable), or the lookup's own LDAP
+// error.
 Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>& servers,
                                          const AuditReport& audit,
                                          const LdapConnectOptions& connection,

@@ -53,11 +53,4 @@ EventParseStats ParseEvents(std::string_view data, EventFormat format, const Tim
                             const EventSink& sink, std::string_view csv_header = {},
                             bool final = true);
 
-// Reads a whole exported log file: detects the format, parses every row from `offset` (0: the
-// start). kIoError when the file cannot be read, kBadInput when it is neither format. `stats`
-// .consumed is relative to `offset`.
-Status ReadEventFile(const std::string& path, const TimeZone& zone, const EventSink& sink,
-                     EventParseStats* stats, uint64_t offset = 0,
-                     EventFormat* format_out = nullptr);
-
 }  // namespace exdm
