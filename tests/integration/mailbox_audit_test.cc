@@ -16,8 +16,8 @@
 
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
-#include "exdm/base/guid.h"
 #include "exdm/base/base64.h"
+#include "exdm/base/guid.h"
 #include "ldif_reader.h"
 #include "paths.h"
 #include "process.h"
