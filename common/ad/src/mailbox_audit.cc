@@ -586,8 +586,10 @@ AuditReport CombineViews(std::vector<AuditView> views) {
   }
   if (up.empty()) return out;
 
-  // What every view could not judge, taken before the first view is moved into the result.
-  const std::vector<ViewJudgement> judged = JudgeViews(up);
+  // What every view could not judge, taken before the first view is moved into the result (one
+  // view has nothing to compare it with: at 10,000 stores judging it was a tenth of the audit).
+  const std::vector<ViewJudgement> judged =
+      up.size() > 1 ? JudgeViews(up) : std::vector<ViewJudgement>();
   std::vector<LdapSourceStatus> sources = std::move(out.sources);
   out = std::move(*up[0]);
   out.sources = std::move(sources);
