@@ -144,8 +144,11 @@ sed 's/^/  /' "$WORK/exporter.ini"
 # Port 0: the kernel picks a free port and the exporter logs it. (A port chosen here could be
 # taken before the exporter binds it: by another server, or by any outgoing connection, whose
 # local ports come from the same range; the suite runs the demo next to many of both.)
+# The log exists before the exporter starts: the background job opens it in its own time, and a
+# read of it that came first would fail (and end this script under set -e and pipefail).
+: > "$WORK/exporter.log"
 "$EXPORTER" --config.file "$WORK/exporter.ini" --web.listen-address "127.0.0.1:0" \
-  > "$WORK/exporter.log" 2>&1 &
+  >> "$WORK/exporter.log" 2>&1 &
 EXPORTER_PID=$!
 PORT=
 for _ in $(seq 300); do
