@@ -22,6 +22,10 @@ class Collector {
   // "mailbox_snapshot", "dsaccess_snapshot", "diagnosis").
   virtual std::string name() const = 0;
   virtual std::chrono::seconds interval() const = 0;
+  // Whether a refresh builds a large transient working set (the whole topology of AD, the whole
+  // in-flight table): such refreshes take turns (CollectorRunner), so the process's peak is the
+  // largest of them, not their sum.
+  virtual bool large_refresh() const { return false; }
 
   // Does the slow work (LDAP, disk) and keeps the result. On failure the previous good result
   // stays, so Families() keeps serving it; only reachability gauges (exchange_ldap_up) change.

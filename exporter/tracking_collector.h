@@ -28,6 +28,7 @@ class TrackingCollector : public Collector {
 
   std::string name() const override { return "tracking"; }
   std::chrono::seconds interval() const override { return interval_; }
+  bool large_refresh() const override { return true; }
   Status Refresh() override;
   std::vector<prometheus::MetricFamily> Families() const override;
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -158,9 +159,12 @@ class Icinga2Test : public DeployConfigTest {
     return {std::string("ICINGA2_USER=") + (pw ? pw->pw_name : "root"),
             std::string("ICINGA2_GROUP=") + (gr ? gr->gr_name : "root")};
   }
-  ProgramResult Validate(const std::string& config) {
+  ProgramResult Validate(const std::string& config,
+                         const std::vector<std::string>& extra_defines = {}) {
     std::vector<std::string> argv = {"/usr/sbin/icinga2", "daemon", "-C", "-c", config};
     for (const std::string& d : Defines())
+      argv.push_back(d);
+    for (const std::string& d : extra_defines)
       argv.push_back(d);
     ProgramOptions options;
     for (const std::string& e : UserEnv()) {
@@ -299,6 +303,78 @@ object Service "audit-with-password" {
     calls = WaitForDistinctLines(dir_ + "/calls", expected.size(), std::chrono::seconds(60));
   }
   EXPECT_EQ(calls, expected) << ReadFile(dir_ + "/icinga2.log");
+}
+
+// deploy/icinga2/distributed: a master whose zones.d holds the CheckCommand and the apply rules in
+// the global zone and each site's hosts in that site's zone, as zones.conf.master.example says.
+// The master validates everything it syncs; every service lands in its host's site zone (where
+// that site's satellite runs it, next to the shares).
+TEST_F(Icinga2Test, SatelliteZonesValidateOnTheMasterWithEachServiceInItsSiteZone) {
+  const std::string dist = SourceDir() + "/deploy/icinga2/distributed";
+  Write("master/zones.conf", ReadFile(dist + "/zones.conf.master.example"));
+  Write("master/zones.d/global-templates/exchange-delivery.conf", ReadFile(Command()));
+  Write("master/zones.d/global-templates/exchange-delivery-services.conf", ReadFile(Services()));
+  const std::string hosts = ReadFile(dist + "/zones.d/site/hosts.conf.example");
+  Write("master/zones.d/berlin/hosts.conf", hosts);
+  // The second site: the same file with its own names.
+  std::string madrid = std::regex_replace(hosts, std::regex("berlin"), "madrid");
+  madrid = std::regex_replace(madrid, std::regex("BER"), "MAD");
+  madrid = std::regex_replace(madrid, std::regex("ber"), "mad");
+  Write("master/zones.d/madrid/hosts.conf", madrid);
+  const std::string config =
+      Write("master/icinga2.conf",
+            "const NodeName = \"icinga-master.contoso.com\"\n"
+            "const ZoneName = \"master\"\nconst PluginDir = \"" +
+                dir_ + "\"\ninclude <itl>\ninclude <plugins>\ninclude \"zones.conf\"\n");
+  const std::vector<std::string> zones_dir = {"-DZonesDir=" + dir_ + "/master/zones.d"};
+  const ProgramResult r = Validate(config, zones_dir);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // Per site: queue and events on both Exchange servers, the mailbox audit on the AD host.
+  EXPECT_NE(r.out.find("Instantiated 10 Services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Instantiated 4 Zones."), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("warning/"), std::string::npos) << r.out;
+
+  // Which zone each service is in, from the objects the validation wrote.
+  std::vector<std::string> argv = {"/usr/sbin/icinga2", "object", "list", "--type", "Service"};
+  for (const std::string& d : Defines())
+    argv.push_back(d);
+  ProgramOptions options;
+  for (const std::string& e : UserEnv())
+    options.env[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+  const ProgramResult list = RunProgram(argv, options);
+  ASSERT_EQ(list.exit_code, 0) << list.out << list.err;
+  std::map<std::string, std::string> zone_of;  // "HOST!service" -> zone
+  std::string current;
+  const std::regex object(R"re(^Object '([^']+)' of type 'Service')re");
+  const std::regex zone(R"re(^\s+\* zone = "([^"]+)")re");
+  for (const std::string& line : SplitLines(list.out)) {
+    std::smatch m;
+    if (std::regex_search(line, m, object)) current = m[1];
+    if (std::regex_search(line, m, zone) && !current.empty()) zone_of[current] = m[1];
+  }
+  ASSERT_EQ(zone_of.size(), 10u) << list.out;
+  for (const auto& [service, z] : zone_of) {
+    const bool berlin =
+        service.find("BER") != std::string::npos || service.find("berlin") != std::string::npos;
+    EXPECT_EQ(z, berlin ? "berlin" : "madrid") << service;
+  }
+  EXPECT_EQ(zone_of.count("EXCH-BER01!exchange-local-delivery"), 1u);
+  EXPECT_EQ(zone_of.count("contoso-ad-madrid!exchange-smtp-mailboxes"), 1u);
+}
+
+// The satellite's side: its zones.conf (the master dialled, its own zone, the global zone) is a
+// valid configuration on its own, before anything arrived from the master.
+TEST_F(Icinga2Test, SatelliteZonesConfValidatesOnTheSatellite) {
+  Write("satellite/zones.conf",
+        ReadFile(SourceDir() + "/deploy/icinga2/distributed/zones.conf.satellite.example"));
+  const std::string config =
+      Write("satellite/icinga2.conf",
+            "const NodeName = \"icinga-berlin.contoso.com\"\nconst ZoneName = \"berlin\"\n"
+            "include <itl>\ninclude \"zones.conf\"\n");
+  const ProgramResult r = Validate(config, {"-DZonesDir=" + dir_ + "/satellite/zones.d"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Instantiated 3 Zones."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Instantiated 2 Endpoints."), std::string::npos) << r.out;
 }
 
 TEST_F(Icinga2Test, CheckCommandCoversEveryPluginOptionAndNoOther) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -94,6 +95,28 @@ TEST(PrometheusRules, PromtoolRuleUnitTestsPass) {
       RunProcess({"promtool", "test", "rules",
                   SourceDir() + "/deploy/prometheus/tests/exchange-delivery.rules.test.yml"});
   EXPECT_TRUE(r.ok()) << r.output;
+}
+
+// deploy/prometheus/federation: a site's Prometheus (its rule file where the package puts it, here
+// the tree's) and the central one that federates the sites are valid configurations.
+TEST(PrometheusFederation, PromtoolCheckConfigOfTheSiteAndTheCentralPrometheus) {
+  if (!HaveTool("promtool")) GTEST_SKIP() << "promtool not installed";
+  const std::string dir = TempDir();
+  std::string site =
+      ReadFile(SourceDir() + "/deploy/prometheus/federation/site.prometheus.example.yml");
+  const std::string shipped_rules = "/etc/prometheus/rules/exchange-delivery.rules.yml";
+  ASSERT_NE(site.find(shipped_rules), std::string::npos);
+  site.replace(site.find(shipped_rules), shipped_rules.size(),
+               SourceDir() + "/deploy/prometheus/exchange-delivery.rules.yml");
+  std::ofstream(dir + "/site.yml") << site;
+  const ProcessResult s = RunProcess({"promtool", "check", "config", dir + "/site.yml"});
+  EXPECT_TRUE(s.ok()) << s.output;
+  EXPECT_NE(s.output.find("rules found"), std::string::npos) << s.output;
+  const ProcessResult c =
+      RunProcess({"promtool", "check", "config",
+                  SourceDir() + "/deploy/prometheus/federation/central.prometheus.example.yml"});
+  EXPECT_TRUE(c.ok()) << c.output;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(PrometheusRules, UseOnlyExportedMetricsAndCarrySeverityAndAnnotations) {

@@ -59,7 +59,7 @@ std::unique_ptr<PrometheusServer> PrometheusServer::Start(const std::string& dir
   config += ScrapeJob(main, auth);
   for (const Options::Job& job : options.extra_jobs)
     config += ScrapeJob(job, "");
-  std::ofstream(dir + "/prometheus.yml") << config;
+  std::ofstream(dir + "/prometheus.yml") << (options.config.empty() ? config : options.config);
 
   std::unique_ptr<PrometheusServer> server(new PrometheusServer());
   server->process_ = StartHttpDaemon(

@@ -34,6 +34,9 @@ class PrometheusServer {
       std::string ca_file, cert_file, key_file;  // https when ca_file is set
     };
     std::vector<Job> extra_jobs;
+    // A whole prometheus.yml to run instead of the one the fields above make (they are then
+    // ignored): a shipped example with its hosts and paths replaced.
+    std::string config;
   };
   // GTEST_SKIP-worthy absence is reported by Available(); failures are non-fatal test failures
   // with the log, returning nullptr.

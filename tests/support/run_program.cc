@@ -80,6 +80,10 @@ ProgramResult RunProgram(const std::vector<std::string>& argv, const ProgramOpti
   while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   result.max_rss_kb = usage.ru_maxrss;
+  auto seconds = [](const timeval& tv) {
+    return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+  };
+  result.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   if (WIFEXITED(status)) {
     result.exit_code = WEXITSTATUS(status);

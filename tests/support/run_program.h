@@ -20,7 +20,8 @@ struct ProgramResult {
   std::string out;  // stdout
   std::string err;  // stderr
   std::chrono::milliseconds elapsed{0};
-  long max_rss_kb = 0;  // peak resident set size of the child (getrusage ru_maxrss via wait4)
+  long max_rss_kb = 0;     // peak resident set size of the child (getrusage ru_maxrss via wait4)
+  double cpu_seconds = 0;  // user + system CPU time of the child (wait4's rusage)
 };
 
 struct ProgramOptions {

@@ -180,36 +180,49 @@ Result<ExchangeTopology> DiscoverTopology(LdapConnection& c, const DiscoveryOpti
   if (!s.ok()) return s;
   if (Status added = AddOrganization(orgs, c.uri(), t); !added.ok()) return added;
 
-  // Admin groups, servers, MTAs, storage groups and stores in one paged subtree search.
+  // The large reads side by side, each on a connection and thread of its own, so the directory
+  // serves them at once and their entries are parsed on all cores: admin groups, servers, MTAs,
+  // storage groups and stores in one subtree; the SMTP mailboxes one level under the
+  // organization's own CN=Connections; the forest's domains, then the system mailboxes in every
+  // domain this server can read (found by name: their class is not certain). Each task fills its
+  // own part: the first two their own containers, the third the view and the system mailboxes.
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
-  std::vector<LdapEntry> entries;
-  s = c.Search(admin_groups.ToString(), LdapScope::kSubtree,
-               "(|(objectClass=msExchAdminGroup)(objectClass=msExchExchangeServer)"
-               "(objectClass=mTA)(objectClass=msExchStorageGroup)(objectClass=msExchPrivateMDB)"
-               "(objectClass=msExchPublicMDB))",
-               {"objectClass", "legacyExchangeDN", "objectGUID", "networkAddress",
-                "messageTrackingEnabled", "msExchRestore", "msExchOrigMDB"},
-               deadline, [&](const LdapEntry& e) {
-                 entries.push_back(e);
-                 return Status::Ok();
-               });
-  if (!s.ok() && !IsNoSuchObject(s)) return s;
-  AddConfigurationObjects(entries, t, options.recovery_group_name);
-  entries.clear();
+  ConfigurationObjects configuration;
+  ExchangeTopology gateways;
+  std::vector<LdapConnection::Task> tasks;
+  tasks.push_back([&](LdapConnection& own) {
+    return own.Search(admin_groups.ToString(), LdapScope::kSubtree,
+                      "(|(objectClass=msExchAdminGroup)(objectClass=msExchExchangeServer)"
+                      "(objectClass=mTA)(objectClass=msExchStorageGroup)"
+                      "(objectClass=msExchPrivateMDB)(objectClass=msExchPublicMDB))",
+                      {"objectClass", "legacyExchangeDN", "objectGUID", "networkAddress",
+                       "messageTrackingEnabled", "msExchRestore", "msExchOrigMDB"},
+                      deadline, [&configuration](const LdapEntry& e) {
+                        configuration.Add(e);
+                        return Status::Ok();
+                      });
+  });
+  tasks.push_back([&](LdapConnection& own) {
+    return own.Search(t.ConnectionsDn().ToString(), LdapScope::kOneLevel,
+                      "(objectClass=mailGateway)",
+                      {"homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"}, deadline,
+                      [&gateways](const LdapEntry& e) {
+                        AddSmtpGateway(e, gateways);
+                        return Status::Ok();
+                      });
+  });
+  tasks.push_back([&](LdapConnection& own) {
+    if (Status d = ReadDomains(own, t, deadline); !d.ok()) return d;
+    return SearchSystemMailboxes(own, t, deadline);
+  });
+  const std::vector<Status> done = c.InParallel(tasks, deadline);
+  for (size_t i = 0; i < 2; ++i) {
+    if (!done[i].ok() && !IsNoSuchObject(done[i])) return done[i];
+  }
+  if (!done[2].ok()) return done[2];
+  configuration.AddTo(t, options.recovery_group_name);
+  t.gateways = std::move(gateways.gateways);
 
-  // The SMTP mailboxes: one level under the organization's own CN=Connections.
-  s = c.Search(t.ConnectionsDn().ToString(), LdapScope::kOneLevel, "(objectClass=mailGateway)",
-               {"homeMDB", "homeMTA", "deliveryMechanism", "legacyExchangeDN"}, deadline,
-               [&](const LdapEntry& e) {
-                 AddSmtpGateway(e, t);
-                 return Status::Ok();
-               });
-  if (!s.ok() && !IsNoSuchObject(s)) return s;
-
-  // System mailboxes, found by name (their class is not certain), in every domain this server
-  // can read.
-  if (Status d = ReadDomains(c, t, deadline); !d.ok()) return d;
-  if (Status m = SearchSystemMailboxes(c, t, deadline); !m.ok()) return m;
   if (Status b = SearchBackLinks(c, t, options, deadline); !b.ok()) return b;
   return t;
 }

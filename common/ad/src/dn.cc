@@ -44,9 +44,24 @@ uint32_t FoldCodePoint(uint32_t cp) {
   return cp;
 }
 
+// True when folding would return the value unchanged: no upper-case ASCII, no byte >= 0x80, no
+// space that is leading, trailing or doubled. Most DN values of a directory are already so after
+// the first fold, and the audit folds tens of thousands of them.
+bool AlreadyFolded(std::string_view value) {
+  if (!value.empty() && (value.front() == ' ' || value.back() == ' ')) return false;
+  char previous = 0;
+  for (const char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || (c >= 'A' && c <= 'Z') || (c == ' ' && previous == ' ')) return false;
+    previous = c;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string FoldDirectoryString(std::string_view value) {
+  if (AlreadyFolded(value)) return std::string(value);
   std::string out;
   out.reserve(value.size());
   bool pending_space = false;
@@ -78,10 +93,25 @@ std::string FoldDirectoryString(std::string_view value) {
   return out;
 }
 
-std::string EscapeDnValue(std::string_view value) {
+namespace {
+
+bool NeedsEscape(unsigned char c) {
+  return c < 0x20 || c == 0x7f || c == '"' || c == '+' || c == ',' || c == ';' || c == '<' ||
+         c == '>' || c == '\\' || c == '=';
+}
+
+// EscapeDnValue appended to `out`: DN rendering and keys build one string, not one per value.
+void AppendEscapedDnValue(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size() + 8);
+  const bool plain =
+      value.empty() || (value.front() != ' ' && value.front() != '#' && value.back() != ' ' &&
+                        std::none_of(value.begin(), value.end(), [](char c) {
+                          return NeedsEscape(static_cast<unsigned char>(c));
+                        }));
+  if (plain) {
+    out.append(value);
+    return;
+  }
   for (size_t i = 0; i < value.size(); ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
     const bool edge_space = c == ' ' && (i == 0 || i + 1 == value.size());
@@ -98,6 +128,27 @@ std::string EscapeDnValue(std::string_view value) {
       out += static_cast<char>(c);
     }
   }
+}
+
+// The usual attribute types AD spells upper case ("CN=", "DC="); slapd hands them back lower.
+bool IsUsualType(std::string_view type) {
+  for (const char* usual : {"cn", "dc", "ou", "o", "c", "l", "st"}) {
+    if (EqualsIgnoreCase(type, usual)) return true;
+  }
+  return false;
+}
+
+void AppendLowerAscii(std::string& out, std::string_view s) {
+  for (const char c : s)
+    out += AsciiLower(c);
+}
+
+}  // namespace
+
+std::string EscapeDnValue(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 8);
+  AppendEscapedDnValue(out, value);
   return out;
 }
 
@@ -208,11 +259,21 @@ Dn Dn::FromRdns(std::vector<Rdn> rdns) {
 
 namespace {
 
+std::string AvaKey(const Ava& ava) {
+  std::string k;
+  k.reserve(ava.type.size() + 1 + ava.value.size());
+  AppendLowerAscii(k, ava.type);
+  k += '=';
+  AppendEscapedDnValue(k, FoldDirectoryString(ava.value));
+  return k;
+}
+
 std::string RdnKey(const Rdn& rdn) {
+  if (rdn.size() == 1) return AvaKey(rdn.front());  // nearly every RDN: nothing to sort
   std::vector<std::string> parts;
   parts.reserve(rdn.size());
   for (const Ava& ava : rdn) {
-    parts.push_back(ToLowerAscii(ava.type) + "=" + EscapeDnValue(FoldDirectoryString(ava.value)));
+    parts.push_back(AvaKey(ava));
   }
   std::sort(parts.begin(), parts.end());
   std::string k;
@@ -226,13 +287,12 @@ std::string RdnKey(const Rdn& rdn) {
 }  // namespace
 
 void Dn::Rebuild() {
-  rdn_keys_.clear();
+  rdn_starts_.clear();
   key_.clear();
   for (const Rdn& rdn : rdns_) {
-    std::string k = RdnKey(rdn);
-    if (!rdn_keys_.empty()) key_ += ',';
-    key_ += k;
-    rdn_keys_.push_back(std::move(k));
+    if (!rdn_starts_.empty()) key_ += ',';
+    rdn_starts_.push_back(static_cast<uint32_t>(key_.size()));
+    key_ += RdnKey(rdn);
   }
 }
 
@@ -243,53 +303,73 @@ const std::string& Dn::LeafValue() const {
 }
 
 Dn Dn::Parent() const {
-  if (rdns_.empty()) return Dn();
+  if (rdns_.size() < 2) return Dn();
   Dn p;
   p.rdns_.assign(rdns_.begin() + 1, rdns_.end());
-  p.rdn_keys_.assign(rdn_keys_.begin() + 1, rdn_keys_.end());
-  p.key_ = key_.size() > rdn_keys_[0].size() ? key_.substr(rdn_keys_[0].size() + 1) : std::string();
+  const uint32_t cut = rdn_starts_[1];
+  p.key_ = key_.substr(cut);
+  p.rdn_starts_.reserve(rdn_starts_.size() - 1);
+  for (size_t i = 1; i < rdn_starts_.size(); ++i)
+    p.rdn_starts_.push_back(rdn_starts_[i] - cut);
   return p;
 }
 
 Dn Dn::Child(std::string_view type, std::string_view value) const {
-  // Only the new RDN is folded; the parent's keys are reused.
+  // Only the new RDN is folded; the parent's key is reused.
   Dn c;
   c.rdns_.reserve(rdns_.size() + 1);
   c.rdns_.push_back(Rdn{Ava{std::string(type), std::string(value)}});
   c.rdns_.insert(c.rdns_.end(), rdns_.begin(), rdns_.end());
-  c.rdn_keys_.reserve(rdn_keys_.size() + 1);
-  c.rdn_keys_.push_back(RdnKey(c.rdns_.front()));
-  c.rdn_keys_.insert(c.rdn_keys_.end(), rdn_keys_.begin(), rdn_keys_.end());
-  c.key_ = key_.empty() ? c.rdn_keys_.front() : c.rdn_keys_.front() + "," + key_;
+  c.key_ = RdnKey(c.rdns_.front());
+  c.rdn_starts_.reserve(rdn_starts_.size() + 1);
+  c.rdn_starts_.push_back(0);
+  if (!key_.empty()) {
+    c.key_ += ',';
+    const auto shift = static_cast<uint32_t>(c.key_.size());
+    c.key_ += key_;
+    for (const uint32_t start : rdn_starts_)
+      c.rdn_starts_.push_back(start + shift);
+  }
   return c;
 }
 
 bool Dn::IsAncestorOf(const Dn& other) const {
-  if (other.rdn_keys_.size() <= rdn_keys_.size()) return false;
-  return std::equal(rdn_keys_.rbegin(), rdn_keys_.rend(), other.rdn_keys_.rbegin());
+  if (other.size() <= size()) return false;
+  if (empty()) return true;  // the root is everyone's ancestor
+  // Keys escape ',' inside values, so the RDN boundary in `other` where this DN would start is
+  // exact; compare from there to the end.
+  const uint32_t start = other.rdn_starts_[other.size() - size()];
+  return other.key_.size() - start == key_.size() &&
+         other.key_.compare(start, key_.size(), key_) == 0;
 }
 
 bool Dn::IsParentOf(const Dn& child) const {
-  return child.rdn_keys_.size() == rdn_keys_.size() + 1 && IsAncestorOf(child);
+  return child.size() == size() + 1 && IsAncestorOf(child);
 }
 
 std::string Dn::ToString() const {
   std::string out;
+  out.reserve(key_.size() + 8);  // the key is the same text folded: about the same length
   for (size_t r = 0; r < rdns_.size(); ++r) {
     if (r) out += ',';
     for (size_t a = 0; a < rdns_[r].size(); ++a) {
       if (a) out += '+';
-      // AD's spelling for the usual types ("CN=", "DC="); slapd hands them back lower case.
       const std::string& type = rdns_[r][a].type;
-      const std::string lower = ToLowerAscii(type);
-      const bool usual = lower == "cn" || lower == "dc" || lower == "ou" || lower == "o" ||
-                         lower == "c" || lower == "l" || lower == "st";
-      out += usual ? ToUpperAscii(type) : type;
+      if (IsUsualType(type)) {
+        for (const char c : type)
+          out += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+      } else {
+        out += type;
+      }
       out += '=';
-      out += EscapeDnValue(rdns_[r][a].value);
+      AppendEscapedDnValue(out, rdns_[r][a].value);
     }
   }
   return out;
+}
+
+std::string Dn::ParentKey() const {
+  return rdn_starts_.size() < 2 ? std::string() : key_.substr(rdn_starts_[1]);
 }
 
 }  // namespace exdm

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -436,7 +437,9 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
                          err, diagnostic);
     }
   }
-  return std::unique_ptr<LdapConnection>(new LdapConnection(uri, std::move(handle)));
+  std::unique_ptr<LdapConnection> connection(new LdapConnection(uri, std::move(handle)));
+  connection->options_ = o;
+  return connection;
 }
 
 Status LdapConnection::Search(const std::string& base, LdapScope scope, const std::string& filter,
@@ -547,6 +550,27 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
     }
   } while (cookie.bv_len > 0);
   return Status::Ok();
+}
+
+std::vector<Status> LdapConnection::InParallel(const std::vector<Task>& tasks,
+                                               const Deadline& deadline) {
+  std::vector<Status> out(tasks.size(), Status::Ok());
+  if (tasks.empty()) return out;
+  // Every other task on its own connection; nullopt when none could be opened.
+  std::vector<std::future<std::optional<Status>>> others;
+  for (size_t i = 1; i < tasks.size(); ++i) {
+    others.push_back(std::async(std::launch::async, [this, &tasks, &deadline, i] {
+      auto connection = Open(options_, deadline);
+      if (!connection.ok()) return std::optional<Status>();
+      return std::optional<Status>(tasks[i](**connection));
+    }));
+  }
+  out[0] = tasks[0](*this);
+  for (size_t i = 1; i < tasks.size(); ++i) {
+    std::optional<Status> status = others[i - 1].get();
+    out[i] = status ? *status : tasks[i](*this);
+  }
+  return out;
 }
 
 std::optional<ValueRange> ParseValueRange(std::string_view description,

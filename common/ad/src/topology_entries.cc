@@ -1,6 +1,7 @@
 #include "exdm/ad/topology_entries.h"
 
 #include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,7 +15,7 @@ namespace {
 std::optional<Dn> EntryDn(const LdapEntry& e) {
   auto dn = Dn::Parse(e.dn);
   if (!dn.ok() || dn->empty()) return std::nullopt;
-  return *dn;
+  return std::move(*dn);
 }
 
 std::optional<std::string> Optional(const LdapEntry& e, std::string_view name) {
@@ -41,28 +42,17 @@ std::string DnsHostOf(const LdapEntry& e) {
   return "";
 }
 
-struct Classified {
-  std::vector<std::pair<Dn, const LdapEntry*>> admin_groups, servers, mtas, storage_groups, stores;
-};
-
-Classified Classify(const std::vector<LdapEntry>& entries) {
-  Classified k;
-  for (const LdapEntry& e : entries) {
-    auto dn = EntryDn(e);
-    if (!dn) continue;
-    if (e.HasObjectClass("msExchPrivateMDB") || e.HasObjectClass("msExchPublicMDB")) {
-      k.stores.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("msExchStorageGroup")) {
-      k.storage_groups.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("mTA")) {
-      k.mtas.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("msExchExchangeServer")) {
-      k.servers.emplace_back(*dn, &e);
-    } else if (e.HasObjectClass("msExchAdminGroup")) {
-      k.admin_groups.emplace_back(*dn, &e);
+// Copies of the attributes of `from` named in `names`, appended to `to`.
+void KeepAttributes(const LdapEntry& from, std::initializer_list<std::string_view> names,
+                    LdapEntry& to) {
+  for (const auto& attribute : from.attributes) {
+    for (std::string_view name : names) {
+      if (EqualsIgnoreCase(attribute.first, name)) {
+        to.attributes.push_back(attribute);
+        break;
+      }
     }
   }
-  return k;
 }
 
 }  // namespace
@@ -102,20 +92,52 @@ std::string RecoveryMark(const LdapEntry& storage_group,
   return "";
 }
 
-void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t,
-                             const std::string& recovery_group_name) {
+void ConfigurationObjects::Add(const LdapEntry& e) {
+  auto dn = EntryDn(e);
+  if (!dn) return;
+  std::vector<Entry>* kind = nullptr;
+  const bool is_public = e.HasObjectClass("msExchPublicMDB");
+  if (is_public || e.HasObjectClass("msExchPrivateMDB")) {
+    kind = &stores_;
+  } else if (e.HasObjectClass("msExchStorageGroup")) {
+    kind = &storage_groups_;
+  } else if (e.HasObjectClass("mTA")) {
+    kind = &mtas_;
+  } else if (e.HasObjectClass("msExchExchangeServer")) {
+    kind = &servers_;
+  } else if (e.HasObjectClass("msExchAdminGroup")) {
+    kind = &admin_groups_;
+  } else {
+    return;
+  }
+  Entry entry{
+      std::move(*dn), Optional(e, "legacyExchangeDN"), Optional(e, "objectGUID"), is_public, {}};
+  // The few attributes one kind needs beyond those, kept as the directory gave them so that the
+  // rules reading them (DnsHostOf, RecoveryMark) are the same for both ways in; most entries keep
+  // none. A storage group's DN is kept for RecoveryMark's name rule, a store's when it has marks.
+  if (kind == &servers_) {
+    KeepAttributes(e, {"networkAddress", "messageTrackingEnabled"}, entry.kept);
+  } else if (kind == &storage_groups_ || kind == &stores_) {
+    KeepAttributes(e, {"msExchRestore", "msExchOrigMDB"}, entry.kept);
+    if (kind == &storage_groups_ || !entry.kept.attributes.empty()) entry.kept.dn = e.dn;
+  }
+  kind->push_back(std::move(entry));
+}
+
+void ConfigurationObjects::AddTo(ExchangeTopology& t, const std::string& recovery_group_name) {
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
-  const Classified k = Classify(entries);
   // Link children to parents by DN (parsed, folded keys), parents first.
   std::unordered_map<std::string, size_t> ag_index, server_index, sg_index;
   std::vector<const LdapEntry*> sg_entries;  // same order as t.storage_groups
   // An entry the directory returned twice (same DN) counts once.
-  for (const auto& [dn, e] : k.admin_groups) {
+  for (const Entry& e : admin_groups_) {
+    const Dn& dn = e.dn;
     if (!admin_groups.IsParentOf(dn) || ag_index.count(dn.key())) continue;
     ag_index[dn.key()] = t.admin_groups.size();
-    t.admin_groups.push_back({dn, dn.LeafValue(), Optional(*e, "legacyExchangeDN").value_or("")});
+    t.admin_groups.push_back({dn, dn.LeafValue(), e.legacy_dn.value_or("")});
   }
-  for (const auto& [dn, e] : k.servers) {
+  for (const Entry& e : servers_) {
+    const Dn& dn = e.dn;
     const Dn container = dn.Parent();
     if (!EqualsIgnoreCase(container.LeafValue(), "Servers")) continue;
     auto ag = ag_index.find(container.Parent().key());
@@ -125,58 +147,67 @@ void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopo
     server.dn = dn;
     server.name = dn.LeafValue();
     server.admin_group = ag->second;
-    server.dns_host = DnsHostOf(*e);
-    if (const std::string* tracking = e->First("messageTrackingEnabled")) {
+    server.dns_host = DnsHostOf(e.kept);
+    if (const std::string* tracking = e.kept.First("messageTrackingEnabled")) {
       server.message_tracking = EqualsIgnoreCase(TrimAscii(*tracking), "TRUE");
     }
     t.servers.push_back(std::move(server));
   }
-  for (const auto& [dn, e] : k.mtas) {
-    auto server = server_index.find(dn.Parent().key());
-    if (server != server_index.end()) t.servers[server->second].mta = dn;
+  for (const Entry& e : mtas_) {
+    auto server = server_index.find(e.dn.ParentKey());
+    if (server != server_index.end()) t.servers[server->second].mta = e.dn;
   }
-  for (const auto& [dn, e] : k.storage_groups) {
+  for (const Entry& e : storage_groups_) {
+    const Dn& dn = e.dn;
     const Dn container = dn.Parent();
     if (!EqualsIgnoreCase(container.LeafValue(), "InformationStore")) continue;
     auto server = server_index.find(container.Parent().key());
     if (server == server_index.end() || sg_index.count(dn.key())) continue;
     sg_index[dn.key()] = t.storage_groups.size();
     t.storage_groups.push_back({dn, dn.LeafValue(), server->second, ""});
-    sg_entries.push_back(e);
+    sg_entries.push_back(&e.kept);
   }
+  // Only stores that kept a mark can make their storage group a recovery one.
   std::vector<std::vector<const LdapEntry*>> stores_of_sg(t.storage_groups.size());
-  for (const auto& [dn, e] : k.stores) {
-    auto sg = sg_index.find(dn.Parent().key());
-    if (sg != sg_index.end()) stores_of_sg[sg->second].push_back(e);
+  for (const Entry& e : stores_) {
+    if (e.kept.attributes.empty()) continue;
+    auto sg = sg_index.find(e.dn.ParentKey());
+    if (sg != sg_index.end()) stores_of_sg[sg->second].push_back(&e.kept);
   }
   for (size_t i = 0; i < t.storage_groups.size(); ++i) {
     t.storage_groups[i].recovery =
         RecoveryMark(*sg_entries[i], stores_of_sg[i], recovery_group_name);
   }
   std::unordered_set<std::string> store_keys;
-  for (const auto& [dn, e] : k.stores) {
-    auto sg = sg_index.find(dn.Parent().key());
-    const std::string* guid_bytes = e->First("objectGUID");
-    if (sg == sg_index.end() || guid_bytes == nullptr || !store_keys.insert(dn.key()).second) {
-      continue;
-    }
-    auto guid = Guid::FromBytes(*guid_bytes);
+  for (Entry& e : stores_) {
+    auto sg = sg_index.find(e.dn.ParentKey());
+    if (sg == sg_index.end() || !e.guid_bytes || !store_keys.insert(e.dn.key()).second) continue;
+    auto guid = Guid::FromBytes(*e.guid_bytes);
     if (!guid) continue;
     ExchangeStore store;
-    store.dn = dn;
-    store.name = dn.LeafValue();
-    store.type = e->HasObjectClass("msExchPublicMDB") ? StoreType::kPublic : StoreType::kMailbox;
+    store.name = e.dn.LeafValue();
+    store.dn = std::move(e.dn);  // moved, not copied: the topology holds tens of thousands
+    store.type = e.is_public ? StoreType::kPublic : StoreType::kMailbox;
     store.guid = *guid;
     store.storage_group = sg->second;
     t.stores.push_back(std::move(store));
   }
+  *this = ConfigurationObjects();
+}
+
+void AddConfigurationObjects(const std::vector<LdapEntry>& entries, ExchangeTopology& t,
+                             const std::string& recovery_group_name) {
+  ConfigurationObjects objects;
+  for (const LdapEntry& e : entries)
+    objects.Add(e);
+  objects.AddTo(t, recovery_group_name);
 }
 
 void AddSmtpGateway(const LdapEntry& e, ExchangeTopology& t) {
   auto dn = EntryDn(e);
   if (!dn) return;
   SmtpGateway gw;
-  gw.dn = *dn;
+  gw.dn = std::move(*dn);
   gw.home_mdb = Optional(e, "homeMDB");
   gw.home_mta = Optional(e, "homeMTA");
   gw.delivery_mechanism = Optional(e, "deliveryMechanism");

@@ -30,9 +30,12 @@ struct DeliveryPair {
   PairState state = PairState::kFree;
 };
 
-// 64-bit hash over bytes, 8 at a time (not for security; keys come from our own log files).
+// 64-bit hash over bytes, 8 at a time (not for security; keys come from our own log files). The
+// last 1-7 bytes are read with fixed-size loads (a variable-length memcpy would be a library call
+// per key). Hashes are never saved: the state payload keeps the keys.
 inline uint64_t HashBytes(const char* p, size_t n, uint64_t h) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  const size_t length = n;
   while (n >= 8) {
     uint64_t w;
     std::memcpy(&w, p, 8);
@@ -42,17 +45,48 @@ inline uint64_t HashBytes(const char* p, size_t n, uint64_t h) {
     n -= 8;
   }
   uint64_t w = 0;
-  std::memcpy(&w, p, n);
-  h = (h ^ w ^ (static_cast<uint64_t>(n) << 56)) * kMul;
+  if (n >= 4) {
+    uint32_t lo, hi;  // overlapping when n < 8: together they cover every byte
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    w = lo | static_cast<uint64_t>(hi) << 32;
+  } else if (n > 0) {
+    w = static_cast<uint64_t>(static_cast<unsigned char>(p[0])) |
+        static_cast<uint64_t>(static_cast<unsigned char>(p[n / 2])) << 8 |
+        static_cast<uint64_t>(static_cast<unsigned char>(p[n - 1])) << 16;
+  }
+  h = (h ^ w ^ (static_cast<uint64_t>(length) << 56)) * kMul;
   h ^= h >> 32;
   h *= 0xD6E8FEB86659FD93ULL;
   h ^= h >> 32;
   return h;
 }
 
+// a == b for keys whose hashes already matched (so almost always equal): 8 bytes at a time, inline.
+inline bool SameKey(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  size_t n = a.size();
+  if (n < 8) return std::memcmp(p, q, n) == 0;
+  for (; n > 8; n -= 8, p += 8, q += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, p, 8);
+    std::memcpy(&y, q, 8);
+    if (x != y) return false;
+  }
+  uint64_t x, y;  // the last 8 bytes, overlapping what was compared
+  std::memcpy(&x, p + n - 8, 8);
+  std::memcpy(&y, q + n - 8, 8);
+  return x == y;
+}
+
 class DeliveryTable {
  public:
   static constexpr uint32_t kNone = 0xffffffffu;
+  // Dead key bytes that, once they are also half the arena, make it compact: small, so a table of
+  // a few thousand pairs keeps its keys in cache (every insert writes one, every find reads one).
+  static constexpr size_t kCompactAfter = 128 * 1024;
 
   DeliveryTable() {
     Rehash(pair_slots_, 1024, /*by_message=*/false), Rehash(msg_slots_, 1024, true);
@@ -76,7 +110,9 @@ class DeliveryTable {
       const uint32_t v = pair_slots_[s];
       if (v == 0) return kNone;
       const DeliveryPair& p = pairs_[v - 1];
-      if (p.hash == hash && MessageId(p) == msgid && Recipient(p) == recipient) return v - 1;
+      if (p.hash == hash && SameKey(MessageId(p), msgid) && SameKey(Recipient(p), recipient)) {
+        return v - 1;
+      }
     }
   }
 
@@ -87,7 +123,7 @@ class DeliveryTable {
       const uint32_t v = msg_slots_[s];
       if (v == 0) return kNone;
       const DeliveryPair& p = pairs_[v - 1];
-      if (p.msg_hash == msg_hash && MessageId(p) == msgid) return v - 1;
+      if (p.msg_hash == msg_hash && SameKey(MessageId(p), msgid)) return v - 1;
     }
   }
 
@@ -156,7 +192,7 @@ class DeliveryTable {
     p.next_in_message = 0;
     free_.push_back(idx);
     --live_;
-    if (garbage_ > (1u << 20) && garbage_ * 2 > arena_.size()) Compact();
+    if (garbage_ > kCompactAfter && garbage_ * 2 > arena_.size()) Compact();
   }
 
   template <typename F>

@@ -5,6 +5,7 @@
 
 #include "exdm/state/payload.h"
 #include "log_parser.h"
+#include "parallel_read.h"
 #include "stall_payload.h"
 #include "stall_tracker.h"
 
@@ -43,6 +44,11 @@ size_t LocalDeliveryAnalyzer::Consume(const char* data, size_t size, bool final)
 }
 void LocalDeliveryAnalyzer::SkipBytes(uint64_t n) {
   impl_->parser.SkipBytes(n);
+}
+Result<ParallelReadEnd> LocalDeliveryAnalyzer::ReadRange(int fd, uint64_t from, uint64_t to,
+                                                         const ParallelReadPlan& plan,
+                                                         const std::atomic<bool>& cancelled) {
+  return ReadRangeInParallel(fd, from, to, impl_->parser, plan, cancelled);
 }
 bool LocalDeliveryAnalyzer::HasHeader() const {
   return impl_->parser.HasHeader();
@@ -83,6 +89,7 @@ LocalDeliveryReport LocalDeliveryAnalyzer::Evaluate(int64_t now) {
   r.bad_line_samples = run.samples;
   r.file_errors = impl_->file_errors;
   r.warnings = impl_->warnings;
+  impl_->parser.ReleaseBuffers();
   return r;
 }
 

@@ -7,10 +7,6 @@
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace exdm {
 
 namespace {
@@ -39,7 +35,33 @@ std::optional<int64_t> ParseDay(std::string_view date) {
   return *t;
 }
 
+// "H:MM:SS GMT" or "HH:MM:SS GMT", as Exchange writes every row: read at fixed places. Anything
+// else (no " GMT", "UTC", lower case, other padding) goes the general way below.
+std::optional<int64_t> SecondsOfDayAsWritten(std::string_view time) {
+  const size_t h_digits = time.size() == 11 ? 1 : time.size() == 12 ? 2 : 0;
+  if (!h_digits) return std::nullopt;
+  const char* p = time.data();
+  auto digit = [](char c) { return static_cast<unsigned>(c - '0'); };
+  unsigned h = digit(p[0]);
+  if (h > 9) return std::nullopt;
+  if (h_digits == 2) {
+    const unsigned h2 = digit(p[1]);
+    if (h2 > 9) return std::nullopt;
+    h = h * 10 + h2;
+  }
+  p += h_digits;
+  const unsigned m1 = digit(p[1]), m2 = digit(p[2]), s1 = digit(p[4]), s2 = digit(p[5]);
+  if (p[0] != ':' || p[3] != ':' || m1 > 5 || m2 > 9 || s1 > 6 || s2 > 9 ||
+      std::memcmp(p + 6, " GMT", 4) != 0) {
+    return std::nullopt;
+  }
+  const unsigned s = s1 * 10 + s2;
+  if (h > 23 || s > 60) return std::nullopt;
+  return static_cast<int64_t>(h) * 3600 + (m1 * 10 + m2) * 60 + s;
+}
+
 std::optional<int64_t> ParseSecondsOfDay(std::string_view time) {
+  if (auto fast = SecondsOfDayAsWritten(time)) return fast;
   const char* p = time.data();
   const char* end = p + time.size();
   unsigned h = 0, mi = 0, s = 0;
@@ -72,14 +94,32 @@ std::optional<int64_t> ParseTrackingTimestamp(std::string_view date, std::string
   return *day + *sec;
 }
 
-void TrackingLogParser::BadLine(const char* line, const char* line_end, const char* data,
-                                const char* reason) {
-  ++run_.bad_lines;
-  ++counters_.parse_errors;
-  if (run_.samples.size() < cfg_.max_bad_line_samples) {
+void ParsedChunk::Clear() {
+  rows.clear();
+  recipients.clear();
+  lines = bad_lines = other_events = 0;
+  for (uint16_t id : events_seen)
+    event_counts[id] = 0;
+  events_seen.clear();
+  last_event.reset();
+  samples.clear();
+}
+
+LineParser::LineParser(const LocalDeliveryConfig& config)
+    : cfg_(config), split_(BestSplitKernel()) {}
+
+void LineParser::ResetCaches() {
+  date_ = CachedText();
+  time_ = CachedText();
+}
+
+void LineParser::BadLine(const char* line, const char* line_end, const char* data,
+                         const char* reason, uint64_t offset, size_t sample_room,
+                         ParsedChunk& out) {
+  ++out.bad_lines;
+  if (out.samples.size() < sample_room) {
     BadLineSample s;
-    s.file = file_;
-    s.offset = offset_ + static_cast<uint64_t>(line - data);
+    s.offset = offset + static_cast<uint64_t>(line - data);
     s.reason = reason;
     // Addresses redacted first: the README promises none in the output. (The excerpt shows at
     // most 80 of these 200 bytes, so an address cut at the window's end is never shown.)
@@ -87,11 +127,11 @@ void TrackingLogParser::BadLine(const char* line, const char* line_end, const ch
         RedactAddresses(
             std::string_view(line, static_cast<size_t>(std::min<ptrdiff_t>(line_end - line, 200)))),
         80);
-    run_.samples.push_back(std::move(s));
+    out.samples.push_back(std::move(s));
   }
 }
 
-bool TrackingLogParser::HeaderLine(std::string_view line) {
+bool LineParser::HeaderLine(std::string_view line) {
   // "# Date<TAB>Time<TAB>..." possibly with CR, spaces after '#'.
   line.remove_prefix(1);
   std::vector<std::string_view> names;
@@ -102,146 +142,75 @@ bool TrackingLogParser::HeaderLine(std::string_view line) {
     line.remove_prefix(tab + 1);
   }
   if (names.size() < 2) return false;
-  static constexpr std::string_view kNames[kColumns] = {"Date", "Time", "Recipient-Address",
-                                                        "Event-ID", "MSGID"};
-  std::array<int, kColumns> found;
+  using C = ColumnLayout;
+  static constexpr std::string_view kNames[C::kColumns] = {"Date", "Time", "Recipient-Address",
+                                                           "Event-ID", "MSGID"};
+  std::array<int, C::kColumns> found;
   found.fill(-1);
   for (size_t i = 0; i < names.size(); ++i) {
-    for (int c = 0; c < kColumns; ++c) {
+    for (int c = 0; c < C::kColumns; ++c) {
       if (found[static_cast<size_t>(c)] < 0 && EqualsIgnoreCase(names[i], kNames[c])) {
         found[static_cast<size_t>(c)] = static_cast<int>(i);
       }
     }
   }
-  if (found[kEvent] < 0 || found[kDate] < 0) return false;  // a comment, not the column line
-  for (int c = 0; c < kColumns; ++c) {
+  if (found[C::kEvent] < 0 || found[C::kDate] < 0) return false;  // a comment, not the column line
+  for (int c = 0; c < C::kColumns; ++c) {
     if (found[static_cast<size_t>(c)] < 0) {
-      header_error_ = "column header lacks '" + std::string(kNames[c]) + "'";
-      has_header_ = false;
+      layout_.error = "column header lacks '" + std::string(kNames[c]) + "'";
+      layout_.has_header = false;
       return true;
     }
   }
-  if (*std::max_element(found.begin(), found.end()) >= kMaxFields) {
-    header_error_ = "column header puts a needed column past field " + std::to_string(kMaxFields);
-    has_header_ = false;
+  if (*std::max_element(found.begin(), found.end()) >= ColumnLayout::kMaxFields) {
+    layout_.error =
+        "column header puts a needed column past field " + std::to_string(ColumnLayout::kMaxFields);
+    layout_.has_header = false;
     return true;
   }
-  col_ = found;
-  need_fields_ = *std::max_element(col_.begin(), col_.end()) + 1;
-  has_header_ = true;
-  header_error_.clear();
+  layout_.col = found;
+  layout_.need_fields = *std::max_element(found.begin(), found.end()) + 1;
+  layout_.has_header = true;
+  layout_.error.clear();
   return true;
 }
 
-int64_t TrackingLogParser::DayOf(std::string_view date, bool& ok) {
-  if (date.size() == date_len_ && date_len_ &&
-      std::memcmp(date.data(), date_text_, date_len_) == 0) {
-    ok = true;
-    return date_value_;
-  }
-  auto d = ParseDay(date);
-  ok = d.has_value();
-  if (!ok) return 0;
-  if (date.size() <= sizeof date_text_) {
-    std::memcpy(date_text_, date.data(), date.size());
-    date_len_ = date.size();
+// Most lines of a file share the date text and consecutive rows their second: both are cached.
+// (A bool and an out parameter: an optional returned through memory stalled every row.)
+inline bool LineParser::TimeOf(std::string_view date, std::string_view time, int64_t& t) {
+  if (!date_.Matches(date.data(), date.size())) {
+    auto d = ParseDay(date);
+    if (!d) return false;
+    date_.Set(date.data(), date.size());
     date_value_ = *d;
   }
-  return *d;
-}
-
-// Consecutive rows mostly share their second: cache the last time text like the date.
-std::optional<int64_t> TrackingLogParser::SecondsOf(std::string_view time) {
-  if (time.size() == time_len_ && time_len_ &&
-      std::memcmp(time.data(), time_text_, time_len_) == 0) {
-    return time_value_;
-  }
-  auto v = ParseSecondsOfDay(time);
-  if (v && time.size() <= sizeof time_text_) {
-    std::memcpy(time_text_, time.data(), time.size());
-    time_len_ = time.size();
+  if (!time_.Matches(time.data(), time.size())) {
+    auto v = ParseSecondsOfDay(time);
+    if (!v) return false;
+    time_.Set(time.data(), time.size());
     time_value_ = *v;
   }
-  return v;
+  t = date_value_ + time_value_;
+  return true;
 }
 
-// Splits one data line into the needed fields. Returns the line end (the '\n' or `end`), or
-// nullptr when the line is incomplete. fields_found = complete fields seen (up to need).
-const char* TrackingLogParser::SplitLine(const char* p, const char* end, const char** fs,
-                                         const char** fe, int& fields_found) const {
-  int f = 0;
-  fs[0] = p;
-  const char* q = p;
-#if defined(__SSE2__)
-  const __m128i tab = _mm_set1_epi8('\t');
-  const __m128i nl = _mm_set1_epi8('\n');
-  while (q < end) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
-    unsigned mt = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)));
-    unsigned mn = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl)));
-    const ptrdiff_t left = end - q;
-    if (left < 16) {
-      const unsigned valid = (1u << left) - 1;
-      mt &= valid;
-      mn &= valid;
-    }
-    if (mn) mt &= (1u << __builtin_ctz(mn)) - 1;
-    while (mt) {
-      const char* at = q + __builtin_ctz(mt);
-      mt &= mt - 1;
-      fe[f] = at;
-      ++f;
-      if (f == need_fields_) {
-        fields_found = f;
-        const void* e = std::memchr(at + 1, '\n', static_cast<size_t>(end - at - 1));
-        return e ? static_cast<const char*>(e) : nullptr;
-      }
-      fs[f] = at + 1;
-    }
-    if (mn) {
-      const char* e = q + __builtin_ctz(mn);
-      fe[f] = e;
-      fields_found = f + 1;
-      return e;
-    }
-    q += 16;
-  }
-#else
-  for (; q < end; ++q) {
-    if (*q == '\t') {
-      fe[f] = q;
-      ++f;
-      if (f == need_fields_) {
-        fields_found = f;
-        const void* e = std::memchr(q + 1, '\n', static_cast<size_t>(end - q - 1));
-        return e ? static_cast<const char*>(e) : nullptr;
-      }
-      fs[f] = q + 1;
-    } else if (*q == '\n') {
-      fe[f] = q;
-      fields_found = f + 1;
-      return q;
-    }
-  }
-#endif
-  fe[f] = end;  // the last field runs to the end of the data (complete only if final)
-  fields_found = f;
-  return nullptr;
-}
-
-size_t TrackingLogParser::Consume(const char* data, size_t size, bool final) {
+size_t LineParser::Parse(const char* data, size_t size, bool final, uint64_t offset,
+                         size_t sample_room, ParsedChunk& out) {
+  using C = ColumnLayout;
   const char* p = data;
   const char* end = data + size;
-  if (offset_ == 0 && size >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
-  const char* last_date = nullptr;
-  size_t last_date_len = 0;
-  const char* last_time = nullptr;
-  size_t last_time_len = 0;
-  const char* fs[kMaxFields + 1];
-  const char* fe[kMaxFields + 1];
+  if (offset == 0 && size >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;
+  if (out.event_counts.empty()) out.event_counts.assign(TrackingEventTable::kMaxId + 1, 0);
+  // Log time from rows without a role, carried into the next row (or a row of its own at the end).
+  int64_t pending = INT64_MIN;
+  auto moved = [&](int64_t t) {
+    if (!out.last_event || t > *out.last_event) out.last_event = t;
+  };
+  const char* fs[ColumnLayout::kMaxFields + 1];
+  const char* fe[ColumnLayout::kMaxFields + 1];
   while (p < end) {
     const char* line = p;
-    if (*p == '#' || !has_header_) {
+    if (*p == '#' || !layout_.has_header) {
       const void* nlp = std::memchr(p, '\n', static_cast<size_t>(end - p));
       const char* nl = static_cast<const char*>(nlp);
       if (!nl) {
@@ -250,7 +219,7 @@ size_t TrackingLogParser::Consume(const char* data, size_t size, bool final) {
       }
       std::string_view text(p, static_cast<size_t>(nl - p));
       if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-      ++run_.lines;
+      ++out.lines;
       p = nl < end ? nl + 1 : end;
       if (text.empty()) continue;
       if (text.front() == '#') {
@@ -258,31 +227,33 @@ size_t TrackingLogParser::Consume(const char* data, size_t size, bool final) {
         continue;
       }
       BadLine(line, nl, data,
-              header_error_.empty() ? "line before any column header" : header_error_.c_str());
+              layout_.error.empty() ? "line before any column header" : layout_.error.c_str(),
+              offset, sample_room, out);
       continue;
     }
     int found = 0;
-    const char* nl = SplitLine(p, end, fs, fe, found);
+    const int need = layout_.need_fields;
+    const char* nl = split_(p, end, need, fs, fe, found);
     if (!nl) {
       if (!final) break;
       nl = end;
-      if (found < need_fields_) ++found;  // the unterminated last field counts
+      if (found < need) ++found;  // the unterminated last field counts
     }
-    ++run_.lines;
+    ++out.lines;
     p = nl < end ? nl + 1 : end;
     if (nl == line || (nl == line + 1 && *line == '\r')) continue;  // blank line
-    if (found < need_fields_) {
-      BadLine(line, nl, data, "too few fields");
+    if (found < need) {
+      BadLine(line, nl, data, "too few fields", offset, sample_room, out);
       continue;
     }
     auto field = [&](int c) {
-      const int i = col_[static_cast<size_t>(c)];
+      const int i = layout_.col[static_cast<size_t>(c)];
       const char* b = fs[i];
       const char* e = fe[i];
       if (e > b && e[-1] == '\r' && (e == nl)) --e;
       return std::string_view(b, static_cast<size_t>(e - b));
     };
-    const std::string_view ev = field(kEvent);
+    const std::string_view ev = field(C::kEvent);
     uint32_t id = 0;
     bool numeric = !ev.empty() && ev.size() <= 9;
     for (char c : ev) {
@@ -293,84 +264,124 @@ size_t TrackingLogParser::Consume(const char* data, size_t size, bool final) {
       id = id * 10 + static_cast<uint32_t>(c - '0');
     }
     if (!numeric) {
-      BadLine(line, nl, data, "Event-ID is not a number");
+      BadLine(line, nl, data, "Event-ID is not a number", offset, sample_room, out);
       continue;
     }
     if (id <= TrackingEventTable::kMaxId) {
-      ++counters_.event_counts[id];
+      if (out.event_counts[id]++ == 0) out.events_seen.push_back(static_cast<uint16_t>(id));
     } else {
-      ++counters_.other_events;
+      ++out.other_events;
     }
-    const std::string_view date = field(kDate);
-    const std::string_view time = field(kTime);
+    int64_t t = 0;
+    const bool timed = TimeOf(field(C::kDate), field(C::kTime), t);
     const DeliveryRole role = cfg_.events.RoleOf(id);
     if (role == DeliveryRole::kNone) {
-      last_date = date.data();
-      last_date_len = date.size();
-      last_time = time.data();
-      last_time_len = time.size();
+      // Rows without a role only move log time (when theirs is readable and plausible).
+      if (timed && t <= cfg_.latest_plausible) {
+        pending = std::max(pending, t);
+        moved(t);
+      }
       continue;
     }
-    bool ok = false;
-    const int64_t day = DayOf(date, ok);
-    const auto sec = ok ? SecondsOf(time) : std::nullopt;
-    if (!sec) {
-      BadLine(line, nl, data, "bad Date/Time");
+    if (!timed) {
+      BadLine(line, nl, data, "bad Date/Time", offset, sample_room, out);
       continue;
     }
-    const int64_t t = day + *sec;
     if (t > cfg_.latest_plausible) {
-      BadLine(line, nl, data, "timestamp in the future (after the evaluation time + 1 h)");
+      BadLine(line, nl, data, "timestamp in the future (after the evaluation time + 1 h)", offset,
+              sample_room, out);
       continue;
     }
-    const std::string_view msgid = NormalizeMsgid(field(kMsgid));
+    const std::string_view msgid = NormalizeMsgid(field(C::kMsgid));
     if (msgid.empty() || msgid == "-") {
-      BadLine(line, nl, data, "no MSGID");
+      BadLine(line, nl, data, "no MSGID", offset, sample_room, out);
       continue;
     }
-    std::string_view rcpt = field(kRecipient);
+    std::string_view rcpt = field(C::kRecipient);
     if (rcpt == "-") rcpt = std::string_view();
-    if (!counters_.last_event || t > *counters_.last_event) counters_.last_event = t;
-    last_date = nullptr;
-    tracker_.Apply(role, t, msgid, rcpt);
+    moved(t);
+    ParsedRow row;
+    row.role = role;
+    row.t = t;
+    row.advance = std::max(pending, t);
+    pending = INT64_MIN;
+    row.msgid = msgid.data();
+    row.msgid_len = static_cast<uint32_t>(msgid.size());
+    row.msg_hash = MessageHash(msgid);
+    const size_t n = std::min(rcpt.size(), StallTracker::kMaxRecipient);
+    row.rcpt_at = static_cast<uint32_t>(out.recipients.size());
+    row.rcpt_len = static_cast<uint16_t>(n);
+    out.recipients.resize(row.rcpt_at + n);
+    char* lower = out.recipients.data() + row.rcpt_at;
+    for (size_t i = 0; i < n; ++i)
+      lower[i] = AsciiLower(rcpt[i]);
+    row.pair_hash = PairHash(row.msg_hash, std::string_view(lower, n));
+    out.rows.push_back(row);
   }
-  if (last_date) {
-    if (auto t = ParseTrackingTimestamp(std::string_view(last_date, last_date_len),
-                                        std::string_view(last_time, last_time_len));
-        t && *t <= cfg_.latest_plausible) {
-      if (!counters_.last_event || *t > *counters_.last_event) counters_.last_event = *t;
-      // Rows without a role still move log time on (once per buffer, to keep the hot path
-      // free of time parsing): attempts older than the grace period are deliveries.
-      tracker_.AdvanceTime(*t);
-    }
+  if (pending != INT64_MIN) {
+    ParsedRow row;
+    row.advance = pending;
+    out.rows.push_back(row);
   }
-  const size_t consumed = static_cast<size_t>(p - data);
-  offset_ += consumed;
-  run_.bytes += consumed;
-  return consumed;
+  return static_cast<size_t>(p - data);
 }
 
 void TrackingLogParser::BeginFile(std::string name, uint64_t start_offset) {
-  if (start_offset == 0) has_header_ = false;  // else LearnHeader() tells
+  if (start_offset == 0) line_parser_.layout().has_header = false;  // else LearnHeader() tells
   file_ = std::move(name);
   offset_ = start_offset;
-  date_len_ = 0;
+  line_parser_.ResetCaches();
   ++run_.files;
 }
 
 bool TrackingLogParser::LearnHeader(std::string_view head) {
-  has_header_ = false;
-  header_error_.clear();
+  line_parser_.layout().has_header = false;
+  line_parser_.layout().error.clear();
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
   while (!head.empty() && head.front() == '#') {
     const size_t nl = head.find('\n');
     std::string_view line = head.substr(0, nl);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    HeaderLine(line);
+    line_parser_.HeaderLine(line);
     if (nl == std::string_view::npos) break;
     head.remove_prefix(nl + 1);
   }
-  return has_header_;
+  return line_parser_.layout().has_header;
+}
+
+size_t TrackingLogParser::SampleRoom() const {
+  return cfg_.max_bad_line_samples > run_.samples.size()
+             ? cfg_.max_bad_line_samples - run_.samples.size()
+             : 0;
+}
+
+size_t TrackingLogParser::Consume(const char* data, size_t size, bool final) {
+  scratch_.Clear();
+  const size_t used = line_parser_.Parse(data, size, final, offset_, SampleRoom(), scratch_);
+  Apply(scratch_, used);
+  return used;
+}
+
+void TrackingLogParser::Apply(const ParsedChunk& chunk, size_t consumed) {
+  run_.lines += chunk.lines;
+  run_.bad_lines += chunk.bad_lines;
+  counters_.parse_errors += chunk.bad_lines;
+  counters_.other_events += chunk.other_events;
+  for (uint16_t id : chunk.events_seen)
+    counters_.event_counts[id] += chunk.event_counts[id];
+  if (chunk.last_event && (!counters_.last_event || *chunk.last_event > *counters_.last_event)) {
+    counters_.last_event = chunk.last_event;
+  }
+  for (const BadLineSample& s : chunk.samples) {
+    if (run_.samples.size() >= cfg_.max_bad_line_samples) break;
+    run_.samples.push_back(s);
+    run_.samples.back().file = file_;
+  }
+  for (const ParsedRow& row : chunk.rows) {
+    tracker_.Apply(row, std::string_view(chunk.recipients.data() + row.rcpt_at, row.rcpt_len));
+  }
+  offset_ += consumed;
+  run_.bytes += consumed;
 }
 
 void TrackingLogParser::SkipBytes(uint64_t n) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/text_util.h"
@@ -25,6 +26,7 @@ namespace {
 constexpr uint64_t kRunPayloadVersion = 1;
 constexpr size_t kHeadRead = 64 * 1024;
 constexpr int64_t kFutureTolerance = 3600;
+constexpr unsigned kMaxReadThreads = 4;
 
 std::string Errno() {
   return std::strerror(errno);
@@ -74,10 +76,19 @@ ssize_t ReadSome(int fd, char* buf, size_t n) {
   }
 }
 
+// How many threads read a large stretch of one file.
+unsigned ReadThreads(unsigned asked) {
+  if (asked) return asked;
+  return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxReadThreads);
+}
+
 // Reads one file from the plan's offset to its end into the analyzer. Returns the new offset.
-Result<uint64_t> ReadFile(int fd, const DayFile& f, uint64_t start, bool final,
-                          LocalDeliveryAnalyzer& a, std::vector<char>& buf, size_t chunk,
-                          const std::atomic<bool>& cancelled) {
+// A large stretch known at open (`size`) goes through ReadRange on several threads first; what
+// is left, and whatever was appended meanwhile, is read here one buffer at a time.
+Result<uint64_t> ReadFile(int fd, const DayFile& f, uint64_t start, uint64_t size, bool final,
+                          LocalDeliveryAnalyzer& a, std::vector<char>& buf,
+                          const TrackingRunOptions& o, const std::atomic<bool>& cancelled) {
+  const size_t chunk = o.read_chunk;
   if (start > 0) {
     std::string head(kHeadRead, '\0');
     const ssize_t n = ::pread(fd, head.data(), head.size(), 0);
@@ -85,15 +96,29 @@ Result<uint64_t> ReadFile(int fd, const DayFile& f, uint64_t start, bool final,
     head.resize(static_cast<size_t>(n));
     a.BeginFile(f.name, start);
     a.LearnHeader(head);
-    if (::lseek(fd, static_cast<off_t>(start), SEEK_SET) < 0) {
-      return Status(ErrorCode::kIoError, f.path + ": " + Errno());
-    }
   } else {
     a.BeginFile(f.name, 0);
   }
   uint64_t offset = start;
-  size_t have = 0;        // unconsumed bytes at the front of buf
   bool skipping = false;  // inside a line longer than the buffer, its start already counted
+  const unsigned threads = ReadThreads(o.threads);
+  if (threads > 1 && size > start && size - start >= o.parallel_min_bytes) {
+    ParallelReadPlan plan;
+    plan.threads = threads;
+    plan.block = std::min(o.parallel_block, chunk);
+    plan.long_line = chunk;
+    auto end = a.ReadRange(fd, start, size, plan, cancelled);
+    if (!end) {
+      if (end.status().code() == ErrorCode::kTimeout) return end.status();
+      return Status(ErrorCode::kIoError, f.path + ": " + end.status().message());
+    }
+    offset = end->offset;
+    skipping = end->in_long_line;
+  }
+  if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return Status(ErrorCode::kIoError, f.path + ": " + Errno());
+  }
+  size_t have = 0;  // unconsumed bytes at the front of buf
   bool eof = false;
   while (!eof) {
     if (cancelled.load(std::memory_order_relaxed)) {
@@ -179,7 +204,8 @@ Result<WorkOutput> ReadAll(const TrackingRunOptions& o, std::vector<ServerWork>&
           a.AddWarning(f.name + " was " + std::string(ResumeKindName(plan->kind)) +
                        " since the last run; read again from the start");
         }
-        auto end = ReadFile(fd, f, plan->offset, /*final=*/!last, a, buf, o.read_chunk, cancelled);
+        auto end = ReadFile(fd, f, plan->offset, static_cast<uint64_t>(st.st_size), /*final=*/!last,
+                            a, buf, o, cancelled);
         ::close(fd);
         if (!end) {
           if (end.status().code() == ErrorCode::kTimeout) return end.status();

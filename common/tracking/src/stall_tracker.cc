@@ -7,20 +7,32 @@
 
 namespace exdm {
 
-namespace {
-
-constexpr uint64_t kMsgSeed = 0x6a09e667f3bcc908ULL;
-constexpr uint64_t kPairSalt = 0xbb67ae8584caa73bULL;
-
-uint64_t MessageHash(std::string_view msgid) {
-  return HashBytes(msgid.data(), msgid.size(), kMsgSeed);
+size_t HashIndex64::Find(uint64_t h) const {
+  if (h == 0) h = 1;  // 0 marks an empty slot
+  const size_t mask = slots_.size() - 1;
+  for (size_t s = h & mask;; s = (s + 1) & mask) {
+    if (slots_[s].hash == h) return slots_[s].index;
+    if (slots_[s].hash == 0) return kNone;
+  }
 }
 
-uint64_t PairHash(uint64_t message_hash, std::string_view lower_rcpt) {
-  return HashBytes(lower_rcpt.data(), lower_rcpt.size(), message_hash ^ kPairSalt);
+void HashIndex64::Insert(uint64_t h, size_t index) {
+  if (h == 0) h = 1;
+  if ((size_ + 1) * 2 > slots_.size()) {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_ = 0;
+    for (const Slot& v : old) {
+      if (v.hash) Insert(v.hash, v.index);
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t s = h & mask;
+  while (slots_[s].hash != 0)
+    s = (s + 1) & mask;
+  slots_[s] = {h, index};
+  ++size_;
 }
-
-}  // namespace
 
 void StallTracker::AdvanceTime(int64_t t) {
   if (t <= stream_time_) return;
@@ -45,14 +57,15 @@ void StallTracker::AdvanceTime(int64_t t) {
 void StallTracker::Delivered(const DeliveryPair& p) {
   ++counters_.deliveries;
   const std::string_view rcpt = table_.Recipient(p);
-  const uint64_t h = HashBytes(rcpt.data(), rcpt.size(), kMsgSeed);
-  auto it = delivered_index_.find(h);
-  if (it == delivered_index_.end()) {
-    if (delivered_.size() >= cfg_.max_delivered_recipients) return;
-    it = delivered_index_.emplace(h, delivered_.size()).first;
+  const uint64_t h = HashBytes(rcpt.data(), rcpt.size(), kMessageHashSeed);
+  size_t i = delivered_index_.Find(h);
+  if (i == HashIndex64::kNone) {
+    if (delivered_.size() >= cfg_.max_delivered_recipients) return;  // bounded
+    i = delivered_.size();
+    delivered_index_.Insert(h, i);
     delivered_.push_back(DeliveredRecipient{std::string(rcpt), 0, p.attempt_time, p.attempt_time});
   }
-  DeliveredRecipient& d = delivered_[it->second];
+  DeliveredRecipient& d = delivered_[i];
   ++d.deliveries;
   d.first_delivered = std::min(d.first_delivered, p.attempt_time);
   d.last_delivered = std::max(d.last_delivered, p.attempt_time);
@@ -117,16 +130,13 @@ void StallTracker::ForEachOfMessage(uint64_t mh, std::string_view msgid, F f) {
   }
 }
 
-void StallTracker::Apply(DeliveryRole role, int64_t t, std::string_view msgid,
-                         std::string_view rcpt_raw) {
-  AdvanceTime(t);
-  const uint64_t mh = MessageHash(msgid);
-  const size_t n = std::min(rcpt_raw.size(), kMaxRecipient);
-  for (size_t i = 0; i < n; ++i)
-    lower_[i] = AsciiLower(rcpt_raw[i]);
-  const std::string_view rcpt(lower_, n);
-  const uint64_t h = PairHash(mh, rcpt);
-  switch (role) {
+void StallTracker::Apply(const ParsedRow& row, std::string_view rcpt) {
+  AdvanceTime(row.advance);
+  const int64_t t = row.t;
+  const uint64_t mh = row.msg_hash;
+  const uint64_t h = row.pair_hash;
+  const std::string_view msgid(row.msgid, row.msgid_len);
+  switch (row.role) {
     case DeliveryRole::kNone:
       return;
     case DeliveryRole::kQueued: {

@@ -8,13 +8,54 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "delivery_table.h"
 #include "exdm/tracking/local_delivery.h"
 
 namespace exdm {
+
+constexpr uint64_t kMessageHashSeed = 0x6a09e667f3bcc908ULL;
+constexpr uint64_t kPairHashSalt = 0xbb67ae8584caa73bULL;
+
+inline uint64_t MessageHash(std::string_view msgid) {
+  return HashBytes(msgid.data(), msgid.size(), kMessageHashSeed);
+}
+// lower_rcpt: the recipient in lower case (empty: every recipient of the message).
+inline uint64_t PairHash(uint64_t message_hash, std::string_view lower_rcpt) {
+  return HashBytes(lower_rcpt.data(), lower_rcpt.size(), message_hash ^ kPairHashSalt);
+}
+
+// One parsed tracking-log row for the tracker (log_parser.h makes them, on any thread): a row with
+// a stall-model role, hashed, or with role kNone only a move of log time.
+struct ParsedRow {
+  uint64_t pair_hash = 0, msg_hash = 0;
+  int64_t t = 0;        // the row's time
+  int64_t advance = 0;  // log time once read: the latest of t and the role-less rows before it
+  const char* msgid = nullptr;  // into the parsed bytes, without <>
+  uint32_t msgid_len = 0;
+  uint32_t rcpt_at = 0;   // lower case, in the chunk's recipient bytes (ParsedChunk::recipients)
+  uint16_t rcpt_len = 0;  // at most StallTracker::kMaxRecipient
+  DeliveryRole role = DeliveryRole::kNone;
+};
+
+// 64-bit hashes to indexes (open addressing): looked up once per delivery, so no node per entry.
+class HashIndex64 {
+ public:
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  // The index stored for h, or kNone.
+  size_t Find(uint64_t h) const;
+  // Stores `index` for h, which must not be there yet.
+  void Insert(uint64_t h, size_t index);
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;  // 0 = empty
+    size_t index = 0;
+  };
+  std::vector<Slot> slots_ = std::vector<Slot>(64);
+  size_t size_ = 0;
+};
 
 class StallTracker {
  public:
@@ -25,9 +66,9 @@ class StallTracker {
 
   explicit StallTracker(const LocalDeliveryConfig& config) : cfg_(config) {}
 
-  // One row with a stall-model role, at log time t (rcpt as logged: empty for "every recipient
-  // of the message").
-  void Apply(DeliveryRole role, int64_t t, std::string_view msgid, std::string_view rcpt_raw);
+  // One row: log time moves to row.advance, then the row's role applies at row.t (rcpt in lower
+  // case: empty for "every recipient of the message").
+  void Apply(const ParsedRow& row, std::string_view rcpt);
   // Log time moved on to t: attempts older than the grace period are deliveries.
   void AdvanceTime(int64_t t);
   // Drops pairs silent for longer than the vanish interval as of `now`.
@@ -86,9 +127,8 @@ class StallTracker {
   int64_t last_full_sweep_ = INT64_MIN;
   // Recipients delivered to this run (bounded), for the scope of a stall: a store that still
   // receives mail is not the store the fault took down.
-  std::unordered_map<uint64_t, size_t> delivered_index_;  // recipient hash -> delivered_ index
+  HashIndex64 delivered_index_;  // recipient hash -> index in delivered_
   std::vector<DeliveredRecipient> delivered_;
-  char lower_[kMaxRecipient];
 };
 
 }  // namespace exdm

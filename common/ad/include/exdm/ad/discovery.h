@@ -1,5 +1,7 @@
-// Reads the Exchange topology the audit needs from AD over one LDAP connection, with a handful
-// of paged searches (never one search per store):
+// Reads the Exchange topology the audit needs from AD with a handful of paged searches (never one
+// search per store); the Administrative Groups subtree, CN=Connections and the domains with their
+// system mailboxes are read side by side, each on a connection of its own opened as the first was
+// (LdapConnection::InParallel), the rest on the connection given:
 //   root DSE                     configurationNamingContext (unless -b), defaultNamingContext,
 //                                isGlobalCatalogReady
 //   CN=Microsoft Exchange,CN=Services,<config NC>   one level: the organization

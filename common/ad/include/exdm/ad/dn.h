@@ -4,6 +4,7 @@
 // object's "CN=Microsoft MTA\0ADEL:<guid>" is recognisable by its value.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,8 @@ class Dn {
   std::string ToString() const;
   // Case-folded canonical form: equal for DNs that name the same entry. Use for maps and sets.
   const std::string& key() const { return key_; }
+  // Parent().key() without building the parent.
+  std::string ParentKey() const;
 
   bool operator==(const Dn& o) const { return key_ == o.key_; }
   bool operator!=(const Dn& o) const { return key_ != o.key_; }
@@ -51,7 +54,9 @@ class Dn {
   void Rebuild();
 
   std::vector<Rdn> rdns_;
-  std::vector<std::string> rdn_keys_;  // folded key per RDN, same order as rdns_
+  // Where each RDN's folded key starts in key_ (same order as rdns_; the RDNs' keys are joined by
+  // ','): offsets, not strings, since an audit holds tens of thousands of DNs.
+  std::vector<uint32_t> rdn_starts_;
   std::string key_;
 };
 

@@ -5,6 +5,7 @@
 // never fatal: the audit then reports what is missing.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,29 @@ std::string RecoveryMark(const LdapEntry& storage_group,
 // One entry of the one-level crossRef search under CN=Partitions: a domain of the forest when
 // systemFlags has FLAG_CR_NTDS_DOMAIN (2); added unreadable until a search shows otherwise.
 void AddDomain(const LdapEntry& cross_ref, ExchangeTopology& topology);
+
+// AddConfigurationObjects one entry at a time as the search returns them, so the entries are
+// never all held (at 10,000 stores they were the largest part of the exporter's peak): each keeps
+// its parsed DN, the two attributes every kind uses and the few its kind needs.
+class ConfigurationObjects {
+ public:
+  void Add(const LdapEntry& entry);
+  // Links what was added into `topology` (needs its organization); leaves this empty.
+  void AddTo(ExchangeTopology& topology,
+             const std::string& recovery_group_name = kDefaultRecoveryGroupName);
+
+ private:
+  struct Entry {
+    Dn dn;
+    std::optional<std::string> legacy_dn;
+    std::optional<std::string> guid_bytes;  // objectGUID as read
+    bool is_public = false;                 // msExchPublicMDB
+    // A server's networkAddress and messageTrackingEnabled; a storage group's or store's
+    // msExchRestore and msExchOrigMDB (RecoveryMark). Empty for most entries.
+    LdapEntry kept;
+  };
+  std::vector<Entry> admin_groups_, servers_, mtas_, storage_groups_, stores_;
+};
 
 // One entry of the one-level mailGateway search under CN=Connections.
 void AddSmtpGateway(const LdapEntry& entry, ExchangeTopology& topology);

@@ -14,6 +14,7 @@
 // without locale or time zone.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -109,6 +110,19 @@ struct LocalDeliveryReport {
   uint64_t files_read_this_run = 0;
 };
 
+// How LocalDeliveryAnalyzer::ReadRange shares out a stretch of a file.
+struct ParallelReadPlan {
+  unsigned threads = 2;         // parsing threads, the calling (applying) thread included
+  size_t block = 1u << 20;      // bytes per block (one pread); at most long_line
+  size_t long_line = 4u << 20;  // the serial reader's buffer: a longer line is cut there
+  size_t blocks_in_flight = 0;  // blocks read ahead of the one being applied; 0: two per thread
+};
+
+struct ParallelReadEnd {
+  uint64_t offset = 0;        // where serial reading (Consume) goes on
+  bool in_long_line = false;  // offset is inside a line longer than long_line: skip to its end
+};
+
 class LocalDeliveryAnalyzer {
  public:
   // Consume() may read this many bytes past `size` (vectorized scanning): buffers need the slack.
@@ -132,6 +146,14 @@ class LocalDeliveryAnalyzer {
   // Bytes of the current file passed over without parsing: the rest of a line longer than the
   // read buffer, whose start Consume(final) already counted as one line.
   void SkipBytes(uint64_t n);
+  // Reads bytes [from, to) of the current file from fd (pread; BeginFile, and LearnHeader when
+  // resuming, already called; `from` a line start) on plan.threads threads: blocks are read and
+  // parsed at once and applied in file order, with the same result as Consume over buffers of
+  // plan.long_line bytes. A line unterminated at `to` is left for Consume from the returned
+  // offset. Errors: kIoError (errno text, no path), kTimeout when `cancelled` is set.
+  Result<ParallelReadEnd> ReadRange(int fd, uint64_t from, uint64_t to,
+                                    const ParallelReadPlan& plan,
+                                    const std::atomic<bool>& cancelled);
   // Whether the current file has shown its column header.
   bool HasHeader() const;
   // Marks the current file as failed ("no column header", unreadable) for the report.

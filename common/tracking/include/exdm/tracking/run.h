@@ -33,6 +33,12 @@ struct TrackingRunOptions {
   int64_t now = 0;                 // evaluation time (UNIX seconds)
   int lookback_days = 2;           // today plus this many previous days on a first read
   size_t read_chunk = 4u << 20;    // bytes per read()
+  // A stretch of at least parallel_min_bytes of one file is read and parsed on `threads` threads
+  // (0: the machine's, at most 4; 1: never), in blocks of parallel_block bytes, and applied in
+  // log order: the result is the one-thread reader's.
+  unsigned threads = 0;
+  uint64_t parallel_min_bytes = 16u << 20;
+  size_t parallel_block = 1u << 20;
   LocalDeliveryConfig config;
   // Optional, for long-lived callers (the exporter): held while a read runs on its helper thread.
   // A read abandoned at the deadline may stay blocked for good (a hard-mounted hung share); a run
