@@ -329,8 +329,9 @@ TEST_F(Icinga2Test, SatelliteZonesValidateOnTheMasterWithEachServiceInItsSiteZon
   const std::vector<std::string> zones_dir = {"-DZonesDir=" + dir_ + "/master/zones.d"};
   const ProgramResult r = Validate(config, zones_dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // Per site: queue and events on both Exchange servers, the mailbox audit on the AD host.
-  EXPECT_NE(r.out.find("Instantiated 10 Services."), std::string::npos) << r.out;
+  // Per site: queue and events on both Exchange servers, the store's own view on the first, the
+  // mailbox audit on the AD host.
+  EXPECT_NE(r.out.find("Instantiated 12 Services."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Instantiated 4 Zones."), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("warning/"), std::string::npos) << r.out;
 
@@ -352,13 +353,14 @@ TEST_F(Icinga2Test, SatelliteZonesValidateOnTheMasterWithEachServiceInItsSiteZon
     if (std::regex_search(line, m, object)) current = m[1];
     if (std::regex_search(line, m, zone) && !current.empty()) zone_of[current] = m[1];
   }
-  ASSERT_EQ(zone_of.size(), 10u) << list.out;
+  ASSERT_EQ(zone_of.size(), 12u) << list.out;
   for (const auto& [service, z] : zone_of) {
     const bool berlin =
         service.find("BER") != std::string::npos || service.find("berlin") != std::string::npos;
     EXPECT_EQ(z, berlin ? "berlin" : "madrid") << service;
   }
   EXPECT_EQ(zone_of.count("EXCH-BER01!exchange-local-delivery"), 1u);
+  EXPECT_EQ(zone_of.count("EXCH-MAD01!exchange-store-view"), 1u);
   EXPECT_EQ(zone_of.count("contoso-ad-madrid!exchange-smtp-mailboxes"), 1u);
 }
 
