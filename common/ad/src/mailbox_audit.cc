@@ -274,11 +274,13 @@ std::vector<UncheckedSystemMailbox> UncheckedEverywhere(const std::vector<ViewJu
     }
   }
   std::vector<UncheckedSystemMailbox> result;
-  for (auto& [guid, u] : out) {
+  for (auto& entry : out) {
+    // Not a structured binding: C++17 lambdas cannot capture those (clang refuses).
+    const auto& guid = entry.first;
     const bool checked_somewhere = std::any_of(
         judged.begin(), judged.end(),
         [&](const ViewJudgement& j) { return j.stores.count(guid) && !j.unchecked.count(guid); });
-    if (!checked_somewhere) result.push_back(std::move(u));
+    if (!checked_somewhere) result.push_back(std::move(entry.second));
   }
   return result;
 }
