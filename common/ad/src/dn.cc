@@ -370,6 +370,18 @@ Result<Dn> Dn::Parse(std::string_view text) {
   return dn;
 }
 
+Result<std::string> Dn::ParseLeafValue(std::string_view text) {
+  std::string scratch, leaf;
+  bool first = true;
+  Status s = ScanDn(text, scratch, [&](std::string_view, std::string_view value, bool) {
+    if (first) leaf.assign(value);
+    first = false;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return leaf;
+}
+
 Dn Dn::FromRdns(const std::vector<Rdn>& rdns) {
   Dn dn;
   DnBuilder builder(dn);

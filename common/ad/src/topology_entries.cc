@@ -237,9 +237,11 @@ void AddDomain(const LdapEntry& e, ExchangeTopology& t) {
 }
 
 void AddSystemMailbox(const LdapEntry& e, ExchangeTopology& t) {
-  if (auto dn = EntryDn(e)) {
-    if (auto guid = FindBracedGuid(dn->LeafValue())) t.system_mailboxes.insert(*guid);
-  }
+  // Only the leaf is read: no Dn is built for each of thousands of entries. (The root's leaf is
+  // empty and names no GUID.)
+  auto leaf = Dn::ParseLeafValue(e.dn);
+  if (!leaf.ok()) return;
+  if (auto guid = FindBracedGuid(*leaf)) t.system_mailboxes.insert(*guid);
 }
 
 }  // namespace exdm

@@ -26,6 +26,9 @@ class Dn {
   // RFC 4514 text, tolerating what people type: spaces around ',' '=' '+', ';' as separator.
   static Result<Dn> Parse(std::string_view text);
   static Dn FromRdns(const std::vector<Rdn>& rdns);
+  // Parse(text)->LeafValue(), the text checked as Parse checks it but no DN built: for a search
+  // whose entries are known by their leaf alone (10,000 system mailboxes). Empty for the root.
+  static Result<std::string> ParseLeafValue(std::string_view text);
 
   bool empty() const { return starts_.empty(); }
   size_t size() const { return starts_.size() / 2; }
