@@ -330,6 +330,45 @@ void AppendUrls(char** urls, std::vector<std::string>& out) {
 
 struct LdapConnection::Handle : Session {};
 
+namespace {
+
+// One search result entry into `entry`, reusing its strings and vectors: a search hands its
+// entries over one by one, mostly with the same attributes, and at 10,000 stores allocating
+// every name and value afresh was a tenth of the audit's time. The DN, names and values are read
+// where the message holds them (ldap_get_dn_ber, ldap_get_attribute_ber, as ldapsearch does), not
+// copied out one by one first.
+void ReadEntry(LDAP* ld, LDAPMessage* msg, LdapEntry& entry) {
+  BerElement* ber = nullptr;
+  berval bv{0, nullptr};
+  size_t used = 0;
+  if (ldap_get_dn_ber(ld, msg, &ber, &bv) == LDAP_SUCCESS) {
+    entry.dn.assign(bv.bv_val ? bv.bv_val : "", bv.bv_val ? bv.bv_len : 0);
+    BerVarray values = nullptr;
+    while (ldap_get_attribute_ber(ld, msg, ber, &bv, &values) == LDAP_SUCCESS &&
+           bv.bv_val != nullptr) {
+      if (used == entry.attributes.size()) entry.attributes.emplace_back();
+      auto& [name, strings] = entry.attributes[used++];
+      name.assign(bv.bv_val, bv.bv_len);
+      for (char& c : name)
+        c = AsciiLower(c);
+      size_t n = 0;
+      for (; values != nullptr && values[n].bv_val != nullptr; ++n) {
+        if (n == strings.size()) strings.emplace_back();
+        strings[n].assign(values[n].bv_val, values[n].bv_len);
+      }
+      strings.resize(n);
+      if (values) ber_memfree(values);
+      values = nullptr;
+    }
+  } else {
+    entry.dn.clear();
+  }
+  entry.attributes.resize(used);
+  if (ber) ber_free(ber, 0);
+}
+
+}  // namespace
+
 LdapConnection::LdapConnection(std::string uri, std::unique_ptr<Handle> handle)
     : uri_(std::move(uri)), handle_(std::move(handle)) {}
 
@@ -484,23 +523,7 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
       if (!type.ok()) return watchdog.fired() ? Timeout(uri_, what) : type.status();
       std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(msg, ldap_msgfree);
       if (*type == LDAP_RES_SEARCH_ENTRY) {
-        entry.attributes.clear();
-        char* dn = ldap_get_dn(ld, msg);
-        entry.dn = dn ? dn : "";
-        if (dn) ldap_memfree(dn);
-        BerElement* ber = nullptr;
-        for (char* a = ldap_first_attribute(ld, msg, &ber); a != nullptr;
-             a = ldap_next_attribute(ld, msg, ber)) {
-          std::vector<std::string> values;
-          if (berval** vals = ldap_get_values_len(ld, msg, a)) {
-            for (berval** v = vals; *v != nullptr; ++v)
-              values.emplace_back((*v)->bv_val, (*v)->bv_len);
-            ldap_value_free_len(vals);
-          }
-          entry.attributes.emplace_back(ToLowerAscii(a), std::move(values));
-          ldap_memfree(a);
-        }
-        if (ber) ber_free(ber, 0);
+        ReadEntry(ld, msg, entry);
         Status s = on_entry(entry);
         if (!s.ok()) {
           ldap_abandon_ext(ld, msgid, nullptr, nullptr);
