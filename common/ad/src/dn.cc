@@ -458,8 +458,8 @@ bool Dn::IsParentOf(const Dn& child) const {
   return child.size() == size() + 1 && IsAncestorOf(child);
 }
 
-std::string Dn::ParentKey() const {
-  return size() < 2 ? std::string() : key_.substr(starts_[2]);
+std::string_view Dn::ParentKey() const {
+  return size() < 2 ? std::string_view() : std::string_view(key_).substr(starts_[2]);
 }
 
 }  // namespace exdm

@@ -48,8 +48,8 @@ class Dn {
   std::string ToString() const { return text_; }
   // Case-folded canonical form: equal for DNs that name the same entry. Use for maps and sets.
   const std::string& key() const { return key_; }
-  // Parent().key() without building the parent.
-  std::string ParentKey() const;
+  // Parent().key() without building the parent: a view into this DN's key.
+  std::string_view ParentKey() const;
 
   bool operator==(const Dn& o) const { return key_ == o.key_; }
   bool operator!=(const Dn& o) const { return key_ != o.key_; }
