@@ -105,20 +105,33 @@ std::string FoldDirectoryString(std::string_view value) {
 
 namespace {
 
-bool NeedsEscape(unsigned char c) {
-  return c < 0x20 || c == 0x7f || c == '"' || c == '+' || c == ',' || c == ';' || c == '<' ||
-         c == '>' || c == '\\' || c == '=';
+// The bytes escaped wherever they are in a value: a table, since every value of every DN is
+// looked at.
+struct EscapedBytes {
+  bool table[256] = {};
+  constexpr EscapedBytes() {
+    for (int c = 0; c < 0x20; ++c)
+      table[c] = true;
+    for (const char c : {'\x7f', '"', '+', ',', ';', '<', '>', '\\', '='})
+      table[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr EscapedBytes kEscapedBytes;
+
+// Whether a value is written as it is (no byte to escape, no leading '#', no edge space).
+bool IsPlainDnValue(std::string_view value) {
+  if (value.empty()) return true;
+  if (value.front() == ' ' || value.front() == '#' || value.back() == ' ') return false;
+  for (const char c : value) {
+    if (kEscapedBytes.table[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
 }
 
 // EscapeDnValue appended to `out`: DN rendering and keys build one string, not one per value.
 void AppendEscapedDnValue(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  const bool plain =
-      value.empty() || (value.front() != ' ' && value.front() != '#' && value.back() != ' ' &&
-                        std::none_of(value.begin(), value.end(), [](char c) {
-                          return NeedsEscape(static_cast<unsigned char>(c));
-                        }));
-  if (plain) {
+  if (IsPlainDnValue(value)) {
     out.append(value);
     return;
   }
@@ -312,9 +325,16 @@ class DnBuilder {
     // The key: lower-case type, '=', the folded value escaped.
     AppendLowerAscii(dn_.key_, type);
     dn_.key_ += '=';
-    folded_.clear();
-    AppendFolded(folded_, value);
-    AppendEscapedDnValue(dn_.key_, folded_);
+    // Folding a plain value leaves it plain (it only lowers letters and drops or collapses
+    // spaces), so nearly every value is folded straight into the key and written as it is.
+    const bool plain = IsPlainDnValue(value);
+    if (plain) {
+      AppendFolded(dn_.key_, value);
+    } else {
+      folded_.clear();
+      AppendFolded(folded_, value);
+      AppendEscapedDnValue(dn_.key_, folded_);
+    }
     // The text: the usual types upper case, '=', the value escaped.
     if (IsUsualType(type)) {
       for (const char c : type)
@@ -323,7 +343,11 @@ class DnBuilder {
       dn_.text_.append(type);
     }
     dn_.text_ += '=';
-    AppendEscapedDnValue(dn_.text_, value);
+    if (plain) {
+      dn_.text_.append(value);
+    } else {
+      AppendEscapedDnValue(dn_.text_, value);
+    }
   }
 
   // Ends the last RDN.
