@@ -21,7 +21,7 @@ struct LdapAuditRequest {
   AuditOptions audit;
   // The caller's process ends right after this audit (the check): each view's topology is then
   // never freed but kept reachable until exit, when the system takes the memory back at once.
-  // Freeing 10,000 stores' topology, DN by DN, was a tenth of the check's audit, on its critical
+  // Freeing 10,000 stores' topology, DN by DN, was 5 to 8 % of the check's CPU, on its critical
   // path. A long-running caller (the exporter) leaves this false.
   bool process_exits_after = false;
 };
