@@ -110,8 +110,13 @@ po::options_description InputOptions() {
        "[NAME=]FILE: exported application log, Log Parser CSV or NXLog JSON lines (repeatable)")
       ("queue-snapshot", po::value<std::vector<std::string>>()->composing(),
        "[NAME=]FILE: one server's WMI queue snapshot (exchange-queue-snapshot.vbs; repeatable)")
+      ("mailbox-snapshot", po::value<std::vector<std::string>>()->composing(),
+       "[NAME=]FILE: one server's store mailbox snapshot (exchange-store-snapshot.vbs; "
+       "repeatable)")
+      ("dsaccess-snapshot", po::value<std::vector<std::string>>()->composing(),
+       "[NAME=]FILE: one server's DSAccess snapshot (exchange-store-snapshot.vbs; repeatable)")
       ("snapshot-max-age", po::value<int64_t>()->default_value(900),
-       "refuse queue snapshots older than this many seconds")
+       "refuse queue, mailbox and DSAccess snapshots older than this many seconds")
       ("snapshot-tolerance", po::value<int64_t>()->default_value(600),
        "seconds the tracking logs and a snapshot may differ on the oldest stuck message")
       ("event-tz", po::value<std::string>()->default_value("UTC"),
@@ -396,6 +401,12 @@ Status TakeSnapshots(const po::variables_map& vm, CheckOptions& o) {
   o.snapshots.max_age_seconds = vm["snapshot-max-age"].as<int64_t>();
   if (o.snapshots.max_age_seconds <= 0)
     return Bad("--snapshot-max-age must be a positive number of seconds");
+  auto mailboxes = NamedPaths(vm, "mailbox-snapshot");
+  if (!mailboxes) return mailboxes.status();
+  o.mailbox_snapshots = {std::move(*mailboxes), o.snapshots.max_age_seconds};
+  auto dsaccess = NamedPaths(vm, "dsaccess-snapshot");
+  if (!dsaccess) return dsaccess.status();
+  o.dsaccess_snapshots = {std::move(*dsaccess), o.snapshots.max_age_seconds};
   o.snapshot_tolerance = vm["snapshot-tolerance"].as<int64_t>();
   if (o.snapshot_tolerance < 0) return Bad("--snapshot-tolerance must not be negative");
   return Status::Ok();

@@ -11,6 +11,7 @@
 #include "exdm/ad/ldap_settings.h"
 #include "exdm/base/status.h"
 #include "exdm/events/settings.h"
+#include "exdm/store/settings.h"
 #include "exdm/tracking/settings.h"
 #include "plugin_state.h"
 #include "range.h"
@@ -28,8 +29,10 @@ struct CheckOptions {
   // The sources, as the core declares their settings (shared with the exporter's configuration).
   LdapSettings ldap;          // -H, -b, -D, --sasl-mech, --password-*, TLS, -s
   TrackingSettings tracking;  // --tracking-dir, --attempt-events, --end-events, --max-in-flight
-  QueueSnapshotSettings snapshots;  // --queue-snapshot, --snapshot-max-age
-  EventSettings events;             // --event-file, --event-tz
+  QueueSnapshotSettings snapshots;           // --queue-snapshot, --snapshot-max-age
+  EventSettings events;                      // --event-file, --event-tz
+  StoreSnapshotSettings mailbox_snapshots;   // --mailbox-snapshot, --snapshot-max-age
+  StoreSnapshotSettings dsaccess_snapshots;  // --dsaccess-snapshot, --snapshot-max-age
 
   // What the check adds to them
   int64_t snapshot_tolerance = 600;  // seconds the two queue views may differ by

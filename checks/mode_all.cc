@@ -53,6 +53,7 @@ PipelineRequest RequestFor(const CheckOptions& o) {
   if (!o.events.files.empty()) {
     request.events = EventRunFor(WithStateSuffix(o, ".events"), "all-events");
   }
+  AddStoreSnapshotSources(o, request);
   return request;
 }
 
@@ -64,7 +65,8 @@ std::string RepairText(const AuditReport& audit, const StoreRef& store) {
 }
 
 // Each source's own output, as its mode renders it.
-PluginOutput RenderMailbox(const GatheredSources& sources, const CheckOptions& o) {
+PluginOutput RenderMailbox(const GatheredSources& sources, const CorrelatedDiagnosis& result,
+                           const CheckOptions& o) {
   PluginOutput mailbox;
   if (!sources.ldap_warning.empty()) mailbox.AddLongLine("warning: " + sources.ldap_warning);
   if (!sources.ldap_request->ok()) {
@@ -78,6 +80,8 @@ PluginOutput RenderMailbox(const GatheredSources& sources, const CheckOptions& o
   // The status line may be cut after the stores' diagnoses: the failure also goes below.
   for (const LdapSourceStatus& s : sources.audit->sources)
     if (!s.up) mailbox.AddLongLine("failed: " + s.error->message());
+  // The store's own view, per store with the AD findings.
+  RenderStoreViews(sources, result, o, mailbox);
   return mailbox;
 }
 
@@ -139,14 +143,14 @@ void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
   }
   if (!stores.empty() || !diagnosis.servers.empty()) out.AddLongLine("Diagnosis:");
   for (const StoreDiagnosis* d : stores) {
-    out.AddLongLine("* [" + std::string(DiagnosisKindName(d->kind)) + "] " + d->summary);
+    out.AddLongLineWrapped("* [" + std::string(DiagnosisKindName(d->kind)) + "] " + d->summary);
     if (audit && d->kind == DiagnosisKind::kSmtpMailbox) {
       const std::string repair = RepairText(*audit, d->store);
       if (!repair.empty()) out.AddLongLine("  repair: " + repair);
     }
   }
   for (const ServerDiagnosis& d : diagnosis.servers) {
-    out.AddLongLine("* [" + std::string(DiagnosisKindName(d.kind)) + "] " + d.summary);
+    out.AddLongLineWrapped("* [" + std::string(DiagnosisKindName(d.kind)) + "] " + d.summary);
   }
   for (const UnmatchedLogonFailure& u : diagnosis.unmatched) {
     out.AddLongLine("* " + u.server + ": " + std::to_string(u.count) +
@@ -161,6 +165,7 @@ void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
     out.AddLongLine("stalled recipients not tied to stores: " +
                     run.result.correlation_status.message());
   }
+  RenderRepairs(run.result.repairs, out);
 }
 
 }  // namespace
@@ -168,17 +173,24 @@ void RenderDiagnosis(const PipelineRun& run, PluginOutput& out) {
 PluginOutput RunAllMode(const CheckOptions& o, const Deadline& deadline) {
   PluginOutput out;
   if (o.ldap.uris.empty() && o.tracking.dirs.empty() && o.events.files.empty() &&
-      o.snapshots.files.empty()) {
+      o.snapshots.files.empty() && !HasStoreSnapshotSources(o)) {
     out.SetState(PluginState::kUnknown);
     out.AddSummary(
-        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot or "
-        "--event-file");
+        "mode all needs at least one source: -H, --tracking-dir, --queue-snapshot, "
+        "--event-file, --mailbox-snapshot or --dsaccess-snapshot");
     return out;
   }
   const PipelineRun run = RunPipeline(RequestFor(o), SourcesDeadline(deadline));
   RenderDiagnosis(run, out);
   const GatheredSources& sources = run.sources;
-  if (sources.ldap_request) out.Absorb(RenderMailbox(sources, o), "mailbox");
+  if (sources.ldap_request) {
+    out.Absorb(RenderMailbox(sources, run.result, o), "mailbox");
+  } else if (HasStoreSnapshotSources(o)) {
+    // Without -H the store snapshots are judged on their own.
+    PluginOutput store;
+    RenderStoreViews(sources, run.result, o, store);
+    out.Absorb(store, "store");
+  }
   if (sources.tracking) out.Absorb(RenderTracking(sources, run.result, o), "queue");
   if (sources.snapshots) out.Absorb(RenderSnapshotSource(sources, o), "queue snapshot");
   if (sources.events) out.Absorb(RenderEventSource(sources, o), "events");

@@ -190,18 +190,26 @@ PluginOutput RunMailboxMode(const CheckOptions& o, const Deadline& deadline) {
     return out;
   };
   if (o.ldap.uris.empty()) return unknown("mode mailbox needs -H/--ldap-uri");
-  auto request = BuildAuditRequest(o, deadline, out);
-  if (!request) {
+  // The audit and the store snapshots, read at once through the core's pipeline (as `all` does).
+  PipelineRequest request;
+  request.now = EvaluationTime(o);
+  request.ldap = o.ldap;
+  AddStoreSnapshotSources(o, request);
+  const PipelineRun run = RunPipeline(request, deadline);
+  const GatheredSources& sources = run.sources;
+  if (!sources.ldap_warning.empty()) out.AddLongLine("warning: " + sources.ldap_warning);
+  if (!sources.ldap_request->ok()) {
+    const Status& s = sources.ldap_request->status();
     // A password or CA file on a hung share: the deadline ended the run, so the -t state.
-    if (request.status().code() == ErrorCode::kTimeout) {
+    if (s.code() == ErrorCode::kTimeout) {
       out.SetState(o.timeout_state);
-      out.AddSummary(request.status().message());
+      out.AddSummary(s.message());
       return out;
     }
-    return unknown(request.status().message());
+    return unknown(s.message());
   }
-  const AuditReport report = AuditOverLdap(*request, deadline);
-  RenderMailboxAudit(report, o, out);
+  RenderMailboxAudit(*sources.audit, o, out);
+  RenderStoreViews(sources, run.result, o, out);
   return out;
 }
 

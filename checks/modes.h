@@ -6,6 +6,7 @@
 #include "exdm/ad/ldap_audit.h"
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/base/deadline.h"
+#include "exdm/diagnosis/pipeline.h"
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/events/evidence.h"
 #include "exdm/events/run.h"
@@ -84,5 +85,15 @@ void RenderEventRunNotes(const EventRunResult& result, PluginOutput& out);
 Result<EventEvidence> CollectEvents(const CheckOptions& options, const char* mode,
                                     const Deadline& deadline, PluginOutput& out);
 void RenderEvents(const EventEvidence& evidence, const CheckOptions& options, PluginOutput& out);
+
+// The store's own view (--mailbox-snapshot, --dsaccess-snapshot). mode_store.cc; mailbox and all.
+bool HasStoreSnapshotSources(const CheckOptions& options);
+void AddStoreSnapshotSources(const CheckOptions& options, PipelineRequest& request);
+// Each snapshot source's errors (UNKNOWN, or the -t state for the deadline), the store-side
+// findings per store, the DCs each server's DSAccess uses and what is wrong with them.
+void RenderStoreViews(const GatheredSources& sources, const CorrelatedDiagnosis& result,
+                      const CheckOptions& options, PluginOutput& out);
+// all's diagnosis: each broken store's stage in KB 828938's repair.
+void RenderRepairs(const std::vector<StoreRepair>& repairs, PluginOutput& out);
 
 }  // namespace exdm::check

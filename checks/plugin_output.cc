@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 #include "exdm/base/sanitize.h"
 
@@ -55,6 +56,19 @@ void PluginOutput::AddPerf(PerfValue value) {
 
 void PluginOutput::AddLongLine(const std::string& text) {
   long_lines_.push_back(SanitizeForOutput(text, kMaxLongLineBytes));
+}
+
+void PluginOutput::AddLongLineWrapped(const std::string& text) {
+  constexpr std::string_view kBreak = "; ";
+  constexpr std::string_view kIndent = "  ";
+  std::string rest = text;
+  while (rest.size() > kMaxLongLineBytes) {
+    const size_t cut = rest.rfind(kBreak, kMaxLongLineBytes - 1);
+    if (cut == std::string::npos || cut <= kIndent.size()) break;
+    AddLongLine(rest.substr(0, cut + 1));  // keeps the ';'
+    rest = std::string(kIndent) + rest.substr(cut + kBreak.size());
+  }
+  AddLongLine(rest);
 }
 
 void PluginOutput::PrependLongLine(const std::string& text) {

@@ -49,6 +49,11 @@ class PluginOutput {
   void AddSummaryKeptWhole(const std::string& text);
   void AddPerf(PerfValue value);
   void AddLongLine(const std::string& text);
+  // A sentence of "; "-separated parts (a diagnosis) too long for one long-output line goes on in
+  // continuation lines indented by two spaces, each broken after a "; ", so that what it says
+  // last (the directory servers a diagnosis rests on) is not cut off. A part longer than a line
+  // is still cut.
+  void AddLongLineWrapped(const std::string& text);
   // Before every other long output line (a warning that must never be cut off at the end).
   void PrependLongLine(const std::string& text);
 

@@ -74,6 +74,12 @@ Status ProbeInputs(const CheckOptions& o, WorkProgress& progress) {
     if (Status s = CheckSmallFile(progress, "--queue-snapshot", p.path, p.server); !s.ok())
       return s;
   }
+  for (const NamedPath& p : o.mailbox_snapshots.files) {
+    if (Status s = CheckFile(progress, "--mailbox-snapshot", p.path, p.server); !s.ok()) return s;
+  }
+  for (const NamedPath& p : o.dsaccess_snapshots.files) {
+    if (Status s = CheckFile(progress, "--dsaccess-snapshot", p.path, p.server); !s.ok()) return s;
+  }
   if (!o.ldap.password_file.empty()) {
     if (Status s = CheckSmallFile(progress, "--password-file", o.ldap.password_file); !s.ok())
       return s;

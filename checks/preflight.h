@@ -16,9 +16,9 @@
 namespace exdm::check {
 
 // kIoError naming the option and path when a --tracking-dir is not a readable directory, or an
-// --event-file, --queue-snapshot, --password-file or --ca-file cannot be opened for reading;
-// kInvalidArgument when the --password-env variable is not set; kTimeout when probing an input
-// outlasts the deadline.
+// --event-file, --queue-snapshot, --mailbox-snapshot, --dsaccess-snapshot, --password-file or
+// --ca-file cannot be opened for reading; kInvalidArgument when the --password-env variable is not
+// set; kTimeout when probing an input outlasts the deadline.
 Status CheckLocalInputs(const CheckOptions& options, const Deadline& deadline);
 
 }  // namespace exdm::check

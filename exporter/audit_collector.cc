@@ -9,11 +9,12 @@ namespace exdm::exporter {
 
 AuditCollector::AuditCollector(LdapSettings settings, std::chrono::seconds timeout,
                                std::chrono::seconds interval,
-                               std::shared_ptr<LatestResults> results)
+                               std::shared_ptr<LatestResults> results, bool findings)
     : settings_(std::move(settings)),
       timeout_(timeout),
       interval_(interval),
-      results_(std::move(results)) {
+      results_(std::move(results)),
+      findings_(findings) {
   for (const std::string& uri : settings_.uris)
     sources_.push_back({uri, false, std::nullopt, {}});
   // Once per start and per reload (each builds its collectors anew): explicit and never silent.
@@ -77,7 +78,7 @@ void AuditCollector::LogSourceTransitions(const std::vector<LdapSourceStatus>& s
 
 std::vector<prometheus::MetricFamily> AuditCollector::Families() const {
   static const AuditReport kEmpty;
-  return AuditFamilies(last_good_ ? *last_good_ : kEmpty, sources_);
+  return AuditFamilies(last_good_ ? *last_good_ : kEmpty, sources_, findings_);
 }
 
 }  // namespace exdm::exporter

@@ -21,8 +21,10 @@ namespace exdm::exporter {
 class AuditCollector : public Collector {
  public:
   // `timeout` bounds each run; `results` (optional) receives every attempt's good report.
+  // `findings`: export exchange_smtp_mailbox_findings (false when the diagnosis collector does,
+  // with the store-side findings beside the audit's).
   AuditCollector(LdapSettings settings, std::chrono::seconds timeout, std::chrono::seconds interval,
-                 std::shared_ptr<LatestResults> results = nullptr);
+                 std::shared_ptr<LatestResults> results = nullptr, bool findings = true);
 
   std::string name() const override { return "audit"; }
   std::chrono::seconds interval() const override { return interval_; }
@@ -38,6 +40,7 @@ class AuditCollector : public Collector {
   const std::chrono::seconds timeout_;
   const std::chrono::seconds interval_;
   const std::shared_ptr<LatestResults> results_;
+  const bool findings_;
   std::shared_ptr<const AuditReport> last_good_;
   std::vector<LdapSourceStatus> sources_;
   std::map<std::string, std::string> failing_;  // uri -> logged error

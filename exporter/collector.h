@@ -18,7 +18,8 @@ class Collector {
  public:
   virtual ~Collector() = default;
 
-  // The `collector` label value ("audit", "tracking", "events", "queue_snapshot", "diagnosis").
+  // The `collector` label value ("audit", "tracking", "events", "queue_snapshot",
+  // "mailbox_snapshot", "dsaccess_snapshot", "diagnosis").
   virtual std::string name() const = 0;
   virtual std::chrono::seconds interval() const = 0;
   // Whether a refresh builds a large transient working set (the whole topology of AD, the whole

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <optional>
 
+#include "audit_metrics.h"
 #include "diagnosis_metrics.h"
 #include "exdm/ad/ldap_audit.h"
 #include "exdm/base/deadline.h"
@@ -32,12 +33,13 @@ std::vector<StoreRef> TrackedMailboxStores(const AuditReport& audit,
 
 DiagnosisCollector::DiagnosisCollector(std::shared_ptr<LatestResults> results, LdapSettings ldap,
                                        std::chrono::seconds timeout, std::chrono::seconds interval,
-                                       bool store_stalls)
+                                       bool store_stalls, bool store_findings)
     : results_(std::move(results)),
       ldap_(std::move(ldap)),
       timeout_(timeout),
       interval_(interval),
-      store_stalls_(store_stalls) {}
+      store_stalls_(store_stalls),
+      store_findings_(store_findings) {}
 
 Status DiagnosisCollector::Refresh() {
   // The sources start together with this collector: the first diagnosis waits for them.
@@ -66,6 +68,9 @@ Status DiagnosisCollector::Diagnose(const LatestResults::Results& latest) {
   sources.ldap = request ? &*request : nullptr;
   sources.tracking = latest.tracking.get();
   sources.events = latest.events.get();
+  sources.mailboxes = latest.mailboxes.get();
+  sources.dsaccess = latest.dsaccess.get();
+  sources.recovery_group_name = ldap_.recovery_group_name;
   sources.now = static_cast<int64_t>(std::time(nullptr));
   CorrelatedDiagnosis result = CorrelateAndDiagnose(sources, deadline, &cache_);
   if (!result.correlation_status.ok()) {
@@ -73,6 +78,8 @@ Status DiagnosisCollector::Diagnose(const LatestResults::Results& latest) {
                   "stalled recipients not tied to stores: " + result.correlation_status.message());
   }
   diagnosis_ = std::move(result.diagnosis);
+  store_side_ = result.store_side ? std::move(*result.store_side) : StoreSideReport();
+  audit_ = latest.audit;
   if (latest.audit && latest.tracking) {
     stores_ = TrackedMailboxStores(*latest.audit, *latest.tracking);
     stalls_ = std::move(result.correlation->stores);
@@ -84,6 +91,7 @@ std::vector<prometheus::MetricFamily> DiagnosisCollector::Families() const {
   std::vector<prometheus::MetricFamily> families;
   families.push_back(DiagnosisFamily(diagnosis_));
   if (store_stalls_) families.push_back(StoreStalledFamily(stores_, stalls_));
+  if (store_findings_) families.push_back(SmtpMailboxFindingsFamily(audit_.get(), &store_side_));
   return families;
 }
 

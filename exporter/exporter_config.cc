@@ -58,6 +58,21 @@ po::options_description FileOptions() {
                           "(repeatable)")(
       "queue_snapshot.max_age", po::value<int>(),
       "seconds after which a snapshot is stale and refused (default 900)");
+  po::options_description store(
+      "Store snapshots ([mailbox_snapshot] and [dsaccess_snapshot] sections)");
+  store.add_options()("mailbox_snapshot.file", po::value<std::vector<std::string>>(),
+                      "[NAME=]FILE: one server's <SERVER>-mailboxes.csv from "
+                      "exchange-store-snapshot.vbs (repeatable)")(
+      "mailbox_snapshot.interval", po::value<int>(),
+      "seconds between mailbox snapshot reads (default 60)")(
+      "mailbox_snapshot.max_age", po::value<int>(),
+      "seconds after which a mailbox snapshot is stale and refused (default 900)")(
+      "dsaccess_snapshot.file", po::value<std::vector<std::string>>(),
+      "[NAME=]FILE: one server's <SERVER>-dsaccess.csv from exchange-store-snapshot.vbs "
+      "(repeatable)")("dsaccess_snapshot.interval", po::value<int>(),
+                      "seconds between DSAccess snapshot reads (default 60)")(
+      "dsaccess_snapshot.max_age", po::value<int>(),
+      "seconds after which a DSAccess snapshot is stale and refused (default 900)");
   po::options_description exporter("Exporter ([exporter] section)");
   exporter.add_options()("exporter.listen_address", po::value<std::vector<std::string>>(),
                          "same as --web.listen-address")(
@@ -90,7 +105,7 @@ po::options_description FileOptions() {
                     "(default info)")("log.format", po::value<std::string>(),
                                       "log line format: logfmt or json (default logfmt)");
   po::options_description all;
-  all.add(ldap).add(inputs).add(snapshots).add(exporter).add(web).add(log);
+  all.add(ldap).add(inputs).add(snapshots).add(store).add(exporter).add(web).add(log);
   return all;
 }
 
@@ -199,6 +214,21 @@ Status TakeQueueSnapshot(const po::variables_map& vm, QueueSnapshotSettings& sna
   return Status::Ok();
 }
 
+// [mailbox_snapshot] or [dsaccess_snapshot]: file, interval, max_age.
+Status TakeStoreSnapshot(const po::variables_map& vm, const std::string& section,
+                         StoreSnapshotSettings& snapshot, std::chrono::seconds& interval) {
+  const std::string file = section + ".file", every = section + ".interval",
+                    age = section + ".max_age";
+  if (Status s = TakeNamedPaths(vm, file.c_str(), snapshot.files); !s.ok()) return s;
+  auto max_age = Interval(vm, age.c_str(), std::chrono::seconds(snapshot.max_age_seconds));
+  if (!max_age.ok()) return max_age.status();
+  snapshot.max_age_seconds = max_age->count();
+  auto read_every = Interval(vm, every.c_str(), interval);
+  if (!read_every.ok()) return read_every.status();
+  interval = *read_every;
+  return Status::Ok();
+}
+
 Status TakeIntervals(const po::variables_map& vm, ExporterConfig& c) {
   const struct {
     const char* key;
@@ -225,6 +255,14 @@ Result<ExporterConfig> Build(const po::variables_map& vm) {
   if (Status s = TakeTracking(vm, c.tracking); !s.ok()) return s;
   if (Status s = TakeEvents(vm, c.events); !s.ok()) return s;
   if (Status s = TakeQueueSnapshot(vm, c.queue_snapshot); !s.ok()) return s;
+  if (Status s = TakeStoreSnapshot(vm, "mailbox_snapshot", c.mailbox_snapshot,
+                                   c.mailbox_snapshot_interval);
+      !s.ok())
+    return s;
+  if (Status s = TakeStoreSnapshot(vm, "dsaccess_snapshot", c.dsaccess_snapshot,
+                                   c.dsaccess_snapshot_interval);
+      !s.ok())
+    return s;
   if (Status s = TakeIntervals(vm, c); !s.ok()) return s;
   Take(vm, "exporter.state_dir", c.state_dir);
   // --web.listen-address wins over [exporter] listen_address; both default to :9755.

@@ -1,6 +1,7 @@
 // The exporter's settings (docs/ARCHITECTURE.md "Exporter command line" and "Exporter
 // configuration", contracts): INI file from --config.file, sections [ldap] [tracking] [events]
-// [queue_snapshot] [exporter] [web] [log]; every key is also a flag named section.key
+// [queue_snapshot] [mailbox_snapshot] [dsaccess_snapshot] [exporter] [web] [log]; every key is also
+// a flag named section.key
 // (`--ldap.uri`, `--tracking.dir`, `--exporter.audit_interval`). The command line wins over the
 // file; a repeated key given on the command line replaces the file's values instead of adding to
 // them.
@@ -13,6 +14,7 @@
 #include "exdm/ad/ldap_settings.h"
 #include "exdm/base/status.h"
 #include "exdm/events/settings.h"
+#include "exdm/store/settings.h"
 #include "exdm/tracking/settings.h"
 #include "log.h"
 
@@ -33,10 +35,14 @@ struct ExporterConfig {
   // [ldap]; password_file as configured, except that a leading ${CREDENTIALS_DIRECTORY} is
   // replaced by that variable's value: where systemd's LoadCredential= puts the unit's secret.
   LdapSettings ldap;
-  std::chrono::seconds ldap_timeout{20};  // [ldap] timeout: per audit run, bounds a hung DC
-  TrackingSettings tracking;              // [tracking]
-  EventSettings events;                   // [events]
-  QueueSnapshotSettings queue_snapshot;   // [queue_snapshot]: refused past max_age
+  std::chrono::seconds ldap_timeout{20};    // [ldap] timeout: per audit run, bounds a hung DC
+  TrackingSettings tracking;                // [tracking]
+  EventSettings events;                     // [events]
+  QueueSnapshotSettings queue_snapshot;     // [queue_snapshot]: refused past max_age
+  StoreSnapshotSettings mailbox_snapshot;   // [mailbox_snapshot] file, max_age
+  StoreSnapshotSettings dsaccess_snapshot;  // [dsaccess_snapshot] file, max_age
+  std::chrono::seconds mailbox_snapshot_interval{60};   // [mailbox_snapshot] interval
+  std::chrono::seconds dsaccess_snapshot_interval{60};  // [dsaccess_snapshot] interval
   // [exporter]
   std::chrono::seconds audit_interval{300};
   std::chrono::seconds tracking_interval{15};

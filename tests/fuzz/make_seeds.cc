@@ -117,6 +117,18 @@ int main(int argc, char** argv) {
     Seed("queue_snapshot", f.filename().string() + ".exch01", "\x01", text);
   }
 
+  // Store snapshots: the byte in front also picks the audit the analysis gets (see the targets).
+  for (const fs::path& f : Files(fixtures / "store_snapshot")) {
+    if (f.extension() != ".csv") continue;
+    const std::string name = f.filename().string();
+    const std::string target =
+        name.find("-mailboxes") != std::string::npos ? "mailbox_snapshot" : "dsaccess_snapshot";
+    const std::string text = Read(f);
+    Seed(target, name + ".any", std::string(1, '\0'), text);
+    Seed(target, name + ".audited", "\x02", text);
+    Seed(target, name + ".public", "\x06", text);
+  }
+
   {  // A state file as the product writes it, whole and as the body the harness seals itself.
     char templ[] = "/tmp/exdm-make-seeds.XXXXXX";
     if (::mkdtemp(templ) == nullptr) return 1;

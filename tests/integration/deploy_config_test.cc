@@ -187,6 +187,8 @@ object Host "EXCH02" {
   check_command = "nothing"
   vars.exchange_server = "EXCH02"
   vars.exchange_tracking_dir = "/srv/exchange/EXCH02.log"
+  vars.exchange_mailbox_snapshot = "/srv/exchange/EXCH02.log/EXCH02-mailboxes.csv"
+  vars.exchange_dsaccess_snapshot = "/srv/exchange/EXCH02.log/EXCH02-dsaccess.csv"
 }
 object Host "EXCH03" {
   check_command = "nothing"
@@ -209,8 +211,9 @@ TEST_F(Icinga2Test, ValidatesTheCheckCommandAndTheExampleApplyRules) {
   const ProgramResult r = Validate(config);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   // Apply rules matched: mailbox on contoso-ad, queue on EXCH01 (tracking logs and WMI snapshot),
-  // EXCH02 (tracking logs) and EXCH03 (WMI snapshot only), events on EXCH01.
-  EXPECT_NE(r.out.find("Instantiated 5 Services."), std::string::npos) << r.out;
+  // EXCH02 (tracking logs) and EXCH03 (WMI snapshot only), events on EXCH01, the store view on
+  // EXCH02 (its mailbox and DSAccess snapshots).
+  EXPECT_NE(r.out.find("Instantiated 6 Services."), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("warning/"), std::string::npos) << r.out;
 }
 
@@ -284,6 +287,10 @@ object Service "audit-with-password" {
       "ENV[]",
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--timeout] "
       "[30] [--window] [3600] ENV[]",
+      // The store's own view from its two snapshots.
+      "ARGS [all] [--dsaccess-snapshot] [EXCH02=/srv/exchange/EXCH02.log/EXCH02-dsaccess.csv] "
+      "[--mailbox-snapshot] [EXCH02=/srv/exchange/EXCH02.log/EXCH02-mailboxes.csv] "
+      "[--snapshot-max-age] [900] [--timeout] [30] ENV[]",
       // The password only in the environment, never in argv.
       "ARGS [mailbox] [--bind-dn] [CN=svc,DC=lab] [--finding-severity] [orphan=CRITICAL] "
       "[--ldap-uri] [ldap://dc1.lab] [--password-env] [EXCHANGE_DELIVERY_PASSWORD] [--server] "
@@ -322,8 +329,9 @@ TEST_F(Icinga2Test, SatelliteZonesValidateOnTheMasterWithEachServiceInItsSiteZon
   const std::vector<std::string> zones_dir = {"-DZonesDir=" + dir_ + "/master/zones.d"};
   const ProgramResult r = Validate(config, zones_dir);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  // Per site: queue and events on both Exchange servers, the mailbox audit on the AD host.
-  EXPECT_NE(r.out.find("Instantiated 10 Services."), std::string::npos) << r.out;
+  // Per site: queue and events on both Exchange servers, the store's own view on the first, the
+  // mailbox audit on the AD host.
+  EXPECT_NE(r.out.find("Instantiated 12 Services."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Instantiated 4 Zones."), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("warning/"), std::string::npos) << r.out;
 
@@ -345,13 +353,14 @@ TEST_F(Icinga2Test, SatelliteZonesValidateOnTheMasterWithEachServiceInItsSiteZon
     if (std::regex_search(line, m, object)) current = m[1];
     if (std::regex_search(line, m, zone) && !current.empty()) zone_of[current] = m[1];
   }
-  ASSERT_EQ(zone_of.size(), 10u) << list.out;
+  ASSERT_EQ(zone_of.size(), 12u) << list.out;
   for (const auto& [service, z] : zone_of) {
     const bool berlin =
         service.find("BER") != std::string::npos || service.find("berlin") != std::string::npos;
     EXPECT_EQ(z, berlin ? "berlin" : "madrid") << service;
   }
   EXPECT_EQ(zone_of.count("EXCH-BER01!exchange-local-delivery"), 1u);
+  EXPECT_EQ(zone_of.count("EXCH-MAD01!exchange-store-view"), 1u);
   EXPECT_EQ(zone_of.count("contoso-ad-madrid!exchange-smtp-mailboxes"), 1u);
 }
 
@@ -457,8 +466,8 @@ class NagiosTest : public DeployConfigTest {
 TEST_F(NagiosTest, ValidatesCommandsTemplatesAndTheExample) {
   const ProgramResult r = RunProgram({"/usr/sbin/nagios4", "-v", MainConfig(dir_)});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("Checked 5 services."), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Checked 7 commands."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 6 services."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Checked 8 commands."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Warnings: 0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Total Errors:   0"), std::string::npos) << r.out;
 }
@@ -498,7 +507,7 @@ TEST_F(NagiosTest, CommandLinesHandTheRightArgumentsToThePlugin) {
   std::set<std::string> calls;
   {
     Daemon nagios({"/usr/sbin/nagios4", config}, {}, dir_ + "/nagios.out");
-    calls = WaitForDistinctLines(dir_ + "/calls", 5, std::chrono::seconds(60));
+    calls = WaitForDistinctLines(dir_ + "/calls", 6, std::chrono::seconds(60));
   }
   const std::set<std::string> expected = {
       "ARGS [mailbox] [-H] [ldaps://gc1.contoso.com:3269] [-D] "
@@ -513,6 +522,9 @@ TEST_F(NagiosTest, CommandLinesHandTheRightArgumentsToThePlugin) {
       "ARGS [events] [--event-file] [EXCH01=/srv/exchange/EXCH01-application.jsonl] [--window] "
       "[86400] [-t] [20:CRITICAL] ENV[]",
       "ARGS [all] [--extra-opts=@/etc/exchange-delivery-monitor/check_exchange_delivery.ini] ENV[]",
+      "ARGS [all] [--mailbox-snapshot] [EXCH01=/srv/exchange/EXCH01.log/EXCH01-mailboxes.csv] "
+      "[--dsaccess-snapshot] [EXCH01=/srv/exchange/EXCH01.log/EXCH01-dsaccess.csv] "
+      "[--snapshot-max-age] [900] ENV[]",
   };
   EXPECT_EQ(calls, expected) << ReadFile(dir_ + "/log_file");
 }

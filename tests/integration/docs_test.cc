@@ -270,7 +270,8 @@ TEST(DocsTest, ReadmeIniBlocksAreReadByTheToolsOwnLoaders) {
     ASSERT_TRUE(parsed.ok()) << blocks[i] << parsed.status().message();
     const exporter::ExporterConfig& c = parsed->config;
     EXPECT_FALSE(c.tracking.dirs.empty() && c.events.files.empty() && c.ldap.uris.empty() &&
-                 c.queue_snapshot.files.empty())
+                 c.queue_snapshot.files.empty() && c.mailbox_snapshot.files.empty() &&
+                 c.dsaccess_snapshot.files.empty())
         << "block configures nothing the loader understood:\n"
         << blocks[i];
     for (const NamedPath& p : c.tracking.dirs)
@@ -278,6 +279,10 @@ TEST(DocsTest, ReadmeIniBlocksAreReadByTheToolsOwnLoaders) {
     for (const NamedPath& p : c.events.files)
       EXPECT_EQ(p.server, "EXCH01") << blocks[i];
     for (const NamedPath& p : c.queue_snapshot.files)
+      EXPECT_EQ(p.server, "EXCH01") << blocks[i];
+    for (const NamedPath& p : c.mailbox_snapshot.files)
+      EXPECT_EQ(p.server, "EXCH01") << blocks[i];
+    for (const NamedPath& p : c.dsaccess_snapshot.files)
       EXPECT_EQ(p.server, "EXCH01") << blocks[i];
   }
   EXPECT_GE(check_blocks, 1u);

@@ -15,13 +15,16 @@
 #include <sstream>
 
 #include "background_process.h"
+#include "collector_script.h"
 #include "exdm/base/time_util.h"
 #include "exporter_inputs.h"
 #include "exporter_metric_names.h"
 #include "exporter_process.h"
+#include "fixture_times.h"
 #include "paths.h"
 #include "process.h"
 #include "slapd_fixture.h"
+#include "store_snapshot_fixtures.h"
 
 namespace exdm::testing {
 namespace {
@@ -62,6 +65,15 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                           "--server", "EX00002", "--start", TwoDaysAgo(now), "--days", "2",
                           "--messages", "100", "--stall-share", "0", "--seed", "2"})
                   .ok());
+  // EX00001's store snapshots: the EXCH01 fixtures (Sales' SMTP mailbox disconnected; two GCs),
+  // taken a minute ago, as EX00001's.
+  for (const char* kind : {"mailboxes", "dsaccess"}) {
+    const std::string text =
+        MoveFixtureTimes(ReadTextFile(StoreSnapshotFixture(std::string("EXCH01-") + kind + ".csv")),
+                         *ParseIso8601("2026-11-25T17:40:00Z"), now - 60);
+    dir.Write(std::string("EX00001-") + kind + ".csv",
+              std::regex_replace(text, std::regex("EXCH01"), "EX00001"));
+  }
   auto slapd = Slapd::Start(Slapd::Options().WithLdif(dir.File("org.ldif")));
   ASSERT_TRUE(slapd);
   dir.Write("exporter.ini",
@@ -70,11 +82,14 @@ TEST(ExporterGolden, MetricsMatchTheGoldenFile) {
                 "\n[tracking]\ndir = EX00001=" + dir.File("EX00001.log") + "\ndir = EX00002=" +
                 dir.File("EX00002.log") + "\n[events]\nfile = EX00001=" + dir.File("EX00001.csv") +
                 "\ntz = UTC\n[queue_snapshot]\nfile = EX00001=" + dir.File("EX00001-queue.csv") +
+                "\n[mailbox_snapshot]\nfile = EX00001=" + dir.File("EX00001-mailboxes.csv") +
+                "\n[dsaccess_snapshot]\nfile = EX00001=" + dir.File("EX00001-dsaccess.csv") +
                 "\n[exporter]\nstate_dir = " + dir.path() +
                 "\naudit_interval = 300\ntracking_interval = 300\nevents_interval = 300\n");
   auto exporter = ExporterProcess::Start(dir.path(), {"--config.file=" + dir.File("exporter.ini")});
   ASSERT_TRUE(exporter);
-  for (const char* c : {"audit", "tracking", "events", "queue_snapshot", "diagnosis"}) {
+  for (const char* c : {"audit", "tracking", "events", "queue_snapshot", "mailbox_snapshot",
+                        "dsaccess_snapshot", "diagnosis"}) {
     ASSERT_TRUE(exporter->WaitForMetric(
         std::string("exchange_collector_success{collector=\"") + c + "\"} 1",
         std::chrono::seconds(30)))

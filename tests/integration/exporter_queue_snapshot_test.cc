@@ -15,6 +15,7 @@
 
 #include "exdm/base/time_util.h"
 #include "exporter_process.h"
+#include "fixture_times.h"
 #include "paths.h"
 #include "run_program.h"
 #include "temp_dir.h"
@@ -32,19 +33,9 @@ std::string ReadFile(const std::string& path) {
 // A fixture with every time shifted so that it was taken at `taken` (the fixtures were taken at
 // 2026-11-25T17:40:00Z; their other times keep their distance to that).
 std::string FixtureTakenAt(const std::string& server, int64_t taken) {
-  const int64_t fixture_taken = *ParseIso8601("2026-11-25T17:40:00Z");
-  std::string text =
-      ReadFile(SourceDir() + "/tests/fixtures/queue_snapshot/" + server + "-queue.csv");
-  static const std::regex kTime(R"(2026-11-25T\d\d:\d\d:\d\dZ)");
-  std::string out;
-  auto begin = std::sregex_iterator(text.begin(), text.end(), kTime);
-  size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    out += text.substr(last, static_cast<size_t>(it->position()) - last);
-    out += FormatIso8601Utc(*ParseIso8601(it->str()) - fixture_taken + taken);
-    last = static_cast<size_t>(it->position() + it->length());
-  }
-  return out + text.substr(last);
+  return MoveFixtureTimes(
+      ReadFile(SourceDir() + "/tests/fixtures/queue_snapshot/" + server + "-queue.csv"),
+      *ParseIso8601("2026-11-25T17:40:00Z"), taken);
 }
 
 double Perfdata(const std::string& output, const std::string& label) {

@@ -15,6 +15,7 @@
 
 #include "exdm/ad/dn.h"
 #include "exdm/ad/ldap_audit.h"
+#include "exdm/base/text_util.h"
 #include "exporter_process.h"
 #include "fault_support.h"
 #include "forest_fixture.h"
@@ -27,6 +28,7 @@
 namespace exdm::testing {
 namespace {
 
+using Json = nlohmann::ordered_json;
 using Strings = std::set<std::string>;
 
 class ForestTest : public ::testing::Test {
@@ -381,6 +383,96 @@ TEST_F(ForestQueueTest, AServerWithMessageTrackingOffIsNotASilentOk) {
 
 // The last-resort name rule for recovery storage groups is a setting: off, EXCH03's storage group
 // named "Recovery Storage Group" (AD marks it by nothing else) is audited like any other.
+// The store's own view in the forest (#19 with #18). Each server's mailbox snapshot lists its live
+// mailbox stores' SMTP and system mailboxes connected, and each recovery store's restored copy of
+// the live store's, disconnected, the live store's GUID in their names. A recovery store has no
+// SMTP or system mailbox of its own by design: never a store-side finding, and its rows are never
+// the live store's (read by that GUID they would make it "purge_pending"). EXCH03's wrong
+// deliveryMechanism is corrected in place: all's repair stage says the store keeps its SMTP
+// mailbox, with nothing to purge.
+TEST_F(ForestTest, StoreSnapshotsNeverJudgeRecoveryStoresAndInPlaceRepairsLeaveNothingToPurge) {
+  constexpr char kTaken[] = "2026-11-25T09:30:00Z";
+  TempDir dir("exdm-forest-store");
+  std::map<std::string, std::string> snapshot;  // server -> the file's text
+  auto row = [&](const std::string& server, const std::string& sg, const std::string& store,
+                 const std::string& name, const std::string& absent) {
+    std::string& text = snapshot[server];
+    if (text.empty()) {
+      text =
+          "snapshot_utc,server,storage_group,store,display_name,legacy_dn,mailbox_guid,"
+          "absent_in_ds_utc\r\n";
+    }
+    text += std::string(kTaken) + ",\"" + server + "\",\"" + sg + "\",\"" + store + "\",\"" + name +
+            "\",\"\",\"\"," + absent + "\r\n";
+  };
+  auto mailboxes = [&](const Json& store, const std::string& guid, const std::string& absent) {
+    const std::string server = store["server"].get<std::string>();
+    const std::string sg = store["storage_group"].get<std::string>();
+    const std::string name = store["store"].get<std::string>();
+    row(server, sg, name, "SMTP (" + server + "-{" + guid + "})", absent);
+    row(server, sg, name, "SystemMailbox{" + guid + "}", absent);
+    row(server, sg, name, "", "");  // the store answered
+  };
+  std::map<std::string, std::string> live;  // "server|store" -> GUID of the live store
+  for (const Json& store : forest_->org->manifest["stores"]) {
+    if (store["type"] != "mailbox") continue;
+    const std::string guid = ToUpperAscii(store["guid"].get<std::string>());
+    live[store["server"].get<std::string>() + "|" + store["store"].get<std::string>()] = guid;
+    mailboxes(store, guid, "");
+  }
+  ASSERT_EQ(forest_->org->manifest["recovery_stores"].size(), 3u);
+  for (const Json& store : forest_->org->manifest["recovery_stores"]) {
+    const std::string key =
+        store["server"].get<std::string>() + "|" + store["store"].get<std::string>();
+    ASSERT_EQ(live.count(key), 1u) << key;
+    mailboxes(store, live[key], "2026-11-25T08:00:00Z");
+  }
+  std::vector<std::string> args = {"--now", "2026-11-25T09:31:00Z", "--state-file", "none"};
+  for (const auto& [server, text] : snapshot) {
+    dir.Write(server + "-mailboxes.csv", text);
+    args.insert(args.end(),
+                {"--mailbox-snapshot", server + "=" + dir.File(server + "-mailboxes.csv")});
+  }
+  ASSERT_EQ(snapshot.size(), 3u);
+
+  const ProgramResult r = Check({forest_->gc.get()}, args);
+  EXPECT_NE(r.out.find("store_findings=0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("store mailbox tables: 3 servers, 5 stores judged, 5 mounted"),
+            std::string::npos)
+      << r.out;
+  for (const char* kind : {"smtp_mailbox_disconnected", "smtp_mailbox_not_created", "purge_pending",
+                           "system_mailbox_disconnected"})
+    EXPECT_EQ(r.out.find(kind), std::string::npos) << kind << "\n" << r.out;
+
+  std::vector<std::string> all = {CheckBinary(),
+                                  "all",
+                                  "-H",
+                                  forest_->gc->uri(),
+                                  "-D",
+                                  forest_->monitor_dn(),
+                                  "--password-file",
+                                  forest_->monitor_password_file(),
+                                  "-t",
+                                  "30",
+                                  "-s",
+                                  "EXCH03"};
+  all.insert(all.end(), args.begin(), args.end());
+  const ProgramResult exch03 = RunProgram(all);
+  EXPECT_EQ(exch03.exit_code, 2) << exch03.out;
+  EXPECT_NE(exch03.out.find(std::string("* ") + kStoreExch03 +
+                            ": [fix_directory] fix its SMTP mailbox in AD "
+                            "(wrong_delivery_mechanism): apply the repair LDIF "
+                            "(--remediation-ldif), then dismount and mount Mailbox Store (EXCH03) "
+                            "(KB 828938 steps 1-6): the LDIF corrects the values in place, so the "
+                            "object keeps its objectGUID and the store its SMTP mailbox (nothing "
+                            "to purge)\n"),
+            std::string::npos)
+      << exch03.out;
+  EXPECT_EQ(exch03.out.find("Recovery Storage Group / Mailbox Store (EXCH03): ["),
+            std::string::npos)
+      << exch03.out;
+}
+
 TEST_F(ForestTest, TheRecoveryStorageGroupNameRuleCanBeTurnedOff) {
   const char kNamedOnly[] = "EXCH03 / Recovery Storage Group / Mailbox Store (EXCH03)";
   ProgramResult r = Check({forest_->gc.get()}, {"-s", "EXCH03", "-c", "1"});

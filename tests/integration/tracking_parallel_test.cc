@@ -46,8 +46,10 @@ std::string Describe(const LocalDeliveryReport& r) {
     o << "stalled " << s.address << " " << s.deliveries << " " << s.oldest_first_seen << " "
       << s.example_message_id << "\n";
   }
-  for (const std::string& d : r.delivered_recipients)
-    o << "delivered " << d << "\n";
+  for (const DeliveredRecipient& d : r.delivered_recipients) {
+    o << "delivered " << d.address << " " << d.deliveries << " " << d.first_delivered << " "
+      << d.last_delivered << "\n";
+  }
   for (const BadLineSample& b : r.bad_line_samples)
     o << "bad " << b.file << " " << b.offset << " " << b.reason << " " << b.excerpt << "\n";
   for (const std::string& e : r.file_errors)

@@ -53,6 +53,7 @@ StoreDiagnosis StoreDiagnosisOf(const StoreFacts& f, DiagnosisKind kind,
   d.findings = f.findings;
   d.logon_failures = f.logon;
   d.first_logon_failure = f.first_logon;
+  d.last_logon_failure = f.last_logon;
   d.error_codes = f.codes;
   d.stalled_deliveries = f.stalled;
   d.oldest_stalled_age = f.stalled > 0 ? std::max<int64_t>(0, now - f.oldest_first_seen) : 0;

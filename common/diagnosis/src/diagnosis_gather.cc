@@ -64,6 +64,7 @@ ServerEvents GatherEvents(const EventEvidence& events, DiagnosisFacts& facts) {
       }
       ++f.logon;
       if (!f.first_logon || e.time < *f.first_logon) f.first_logon = e.time;
+      if (!f.last_logon || e.time > *f.last_logon) f.last_logon = e.time;
       if (!e.error_code.empty()) f.codes.insert(e.error_code);
     }
     for (const StoreCallFailureEvent& e : s.call_failures) {
@@ -143,6 +144,15 @@ DiagnosisFacts GatherFacts(const DiagnosisInputs& in) {
   }
   const ServerEvents events = in.events ? GatherEvents(*in.events, facts) : ServerEvents();
   if (in.queue) GatherStalls(in, facts);
+  if (in.dsaccess) {
+    // The server's own list of its configuration DC and GCs, as of its snapshot: better than
+    // the last 2080 in its events.
+    for (const auto& [server, used] : in.dsaccess->directory_servers) {
+      if (used.empty()) continue;
+      facts.directory_servers[ToLowerAscii(server)] = used;
+      facts.from_snapshot.insert(ToLowerAscii(server));
+    }
+  }
 
   std::set<std::string> with_findings;
   for (const auto& [guid, f] : facts.stores) {

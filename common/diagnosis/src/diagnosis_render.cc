@@ -1,6 +1,7 @@
 // Diagnose, stage 3: one English sentence per diagnosis, for the check's status line and long
 // output ("EXCH01 / SG / Store: SMTP mailbox missing; 42 deliveries stalled up to 1h58m; ...").
 #include "diagnosis_stages.h"
+#include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 
 namespace exdm::diagnosis_stages {
@@ -75,7 +76,8 @@ std::string WhatWithoutFindings(const StoreDiagnosis& d, const DiagnosisFacts& f
   }
 }
 
-// "GC1.contoso.com (CDG)": a directory server DSAccess 2080/2081 lists, with its roles.
+// "GC1.contoso.com (CDG)": a directory server DSAccess 2080/2081 or its snapshot lists, with its
+// roles.
 std::string WithRoles(const DirectoryServerInUse& d) {
   return d.host + " (" + (d.config_dc ? "C" : "") + (d.dc ? "D" : "") + (d.gc ? "G" : "") + ")";
 }
@@ -89,10 +91,12 @@ std::string GcViewText(const StoreDiagnosis& d, const DiagnosisFacts& facts) {
   const std::string& server = d.store.server;
   const GcView view = FindGcView(used, facts.audit);
   if (view.source && view.source->up) {
+    const bool snapshot = facts.from_snapshot.count(ToLowerAscii(server)) > 0;
     return "; rests on the view of " + WithRoles(*view.server) + " at " + view.source->uri +
            ", which " + server +
-           " uses (DSAccess 2080: C can be its configuration DC, G a global "
-           "catalog)";
+           (snapshot ? " uses (its DSAccess snapshot: C its configuration DC, G a global catalog)"
+                     : " uses (DSAccess 2080: C can be its configuration DC, G a global "
+                       "catalog)");
   }
   if (view.source) {
     return "; " + WithRoles(*view.server) + ", which " + server + " uses, did not answer at " +

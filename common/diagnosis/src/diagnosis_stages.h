@@ -21,6 +21,7 @@ struct StoreFacts {
   std::vector<FindingKind> findings;  // AD findings, report order, each kind once
   uint64_t logon = 0;                 // 326
   std::optional<int64_t> first_logon;
+  std::optional<int64_t> last_logon;
   std::set<std::string> codes;  // of those 326
   uint64_t stalled = 0;         // stalled deliveries whose recipient lives here
   int64_t oldest_first_seen = 0;
@@ -51,6 +52,9 @@ struct DiagnosisFacts {
   // configuration DC) or G (a usable global catalog): where Exchange reads the configuration,
   // and so the SMTP mailbox, from.
   std::map<std::string, std::vector<DirectoryServerInUse>> directory_servers;
+  // Servers (lower case) whose directory servers come from their DSAccess snapshot (its
+  // Exchange_DSAccessDC list replaces the events' 2080).
+  std::set<std::string> from_snapshot;
   std::vector<UnmatchedLogonFailure> unmatched;  // by server, then GUID
 
   // The directory servers of `server` (none when its events name none).

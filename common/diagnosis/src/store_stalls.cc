@@ -99,8 +99,14 @@ StallCorrelation AggregateStalls(const std::vector<LocalDeliveryReport>& servers
       if (public_folders.count(address)) return public_store;
       return std::nullopt;
     };
-    for (const std::string& d : r.delivered_recipients) {
-      if (auto store = store_for(d)) receiving.insert(*store);
+    for (const DeliveredRecipient& d : r.delivered_recipients) {
+      const std::optional<StoreRef> store = store_for(d.address);
+      if (!store) continue;
+      receiving.insert(*store);
+      StoreDeliveries& to = out.delivered[*store];
+      to.since = to.deliveries ? std::min(to.since, d.first_delivered) : d.first_delivered;
+      to.last = std::max(to.last, d.last_delivered);
+      to.deliveries += d.deliveries;
     }
     out.not_looked_up += r.stalled_recipients_omitted;
     for (const StalledRecipient& rec : r.stalled_recipients) {
@@ -200,14 +206,18 @@ std::vector<RecipientSearch> RecipientSearches(const AuditReport& audit,
 Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>& servers,
                                          const AuditReport& audit,
                                          const LdapConnectOptions& connection,
-                                         const Deadline& deadline, RecipientStoreCache* cache) {
+                                         const Deadline& deadline, RecipientStoreCache* cache,
+                                         bool map_deliveries) {
   // Stalled recipients first: when the lookup bound cuts, it cuts the scope hints, not stalls.
   std::vector<std::string> addresses;
   for (const LocalDeliveryReport& r : servers) {
     for (const StalledRecipient& s : r.stalled_recipients)
       addresses.push_back(s.address);
   }
-  if (addresses.empty()) return AggregateStalls(servers, {}, audit.stores);
+  bool delivered = false;
+  for (const LocalDeliveryReport& r : servers)
+    delivered = delivered || (map_deliveries && !r.delivered_recipients.empty());
+  if (addresses.empty() && !delivered) return AggregateStalls(servers, {}, audit.stores);
   const LdapSourceStatus* up = nullptr;
   for (const LdapSourceStatus& s : audit.sources) {
     if (s.up) {
@@ -227,8 +237,9 @@ Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>&
     return Status(code, why.empty() ? "no LDAP server answered" : why);
   }
   for (const LocalDeliveryReport& r : servers) {
-    if (r.stalled_deliveries == 0) continue;
-    addresses.insert(addresses.end(), r.delivered_recipients.begin(), r.delivered_recipients.end());
+    if (r.stalled_deliveries == 0 && !map_deliveries) continue;
+    for (const DeliveredRecipient& d : r.delivered_recipients)
+      addresses.push_back(d.address);
   }
 
   RecipientLookup lookup;

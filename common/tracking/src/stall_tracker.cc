@@ -7,25 +7,31 @@
 
 namespace exdm {
 
-bool HashSet64::Insert(uint64_t h) {
+size_t HashIndex64::Find(uint64_t h) const {
   if (h == 0) h = 1;  // 0 marks an empty slot
+  const size_t mask = slots_.size() - 1;
+  for (size_t s = h & mask;; s = (s + 1) & mask) {
+    if (slots_[s].hash == h) return slots_[s].index;
+    if (slots_[s].hash == 0) return kNone;
+  }
+}
+
+void HashIndex64::Insert(uint64_t h, size_t index) {
+  if (h == 0) h = 1;
   if ((size_ + 1) * 2 > slots_.size()) {
-    std::vector<uint64_t> old(slots_.size() * 2, 0);
+    std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     size_ = 0;
-    for (uint64_t v : old) {
-      if (v) Insert(v);
+    for (const Slot& v : old) {
+      if (v.hash) Insert(v.hash, v.index);
     }
   }
   const size_t mask = slots_.size() - 1;
-  for (size_t s = h & mask;; s = (s + 1) & mask) {
-    if (slots_[s] == h) return false;
-    if (slots_[s] == 0) {
-      slots_[s] = h;
-      ++size_;
-      return true;
-    }
-  }
+  size_t s = h & mask;
+  while (slots_[s].hash != 0)
+    s = (s + 1) & mask;
+  slots_[s] = {h, index};
+  ++size_;
 }
 
 void StallTracker::AdvanceTime(int64_t t) {
@@ -50,11 +56,19 @@ void StallTracker::AdvanceTime(int64_t t) {
 
 void StallTracker::Delivered(const DeliveryPair& p) {
   ++counters_.deliveries;
-  if (delivered_.size() >= cfg_.max_delivered_recipients) return;
   const std::string_view rcpt = table_.Recipient(p);
-  if (delivered_seen_.Insert(HashBytes(rcpt.data(), rcpt.size(), kMessageHashSeed))) {
-    delivered_.emplace_back(rcpt);
+  const uint64_t h = HashBytes(rcpt.data(), rcpt.size(), kMessageHashSeed);
+  size_t i = delivered_index_.Find(h);
+  if (i == HashIndex64::kNone) {
+    if (delivered_.size() >= cfg_.max_delivered_recipients) return;  // bounded
+    i = delivered_.size();
+    delivered_index_.Insert(h, i);
+    delivered_.push_back(DeliveredRecipient{std::string(rcpt), 0, p.attempt_time, p.attempt_time});
   }
+  DeliveredRecipient& d = delivered_[i];
+  ++d.deliveries;
+  d.first_delivered = std::min(d.first_delivered, p.attempt_time);
+  d.last_delivered = std::max(d.last_delivered, p.attempt_time);
 }
 
 void StallTracker::Sweep(int64_t now) {

@@ -39,14 +39,21 @@ struct ParsedRow {
   DeliveryRole role = DeliveryRole::kNone;
 };
 
-// A set of 64-bit hashes (open addressing): looked up once per delivery, so no node per entry.
-class HashSet64 {
+// 64-bit hashes to indexes (open addressing): looked up once per delivery, so no node per entry.
+class HashIndex64 {
  public:
-  // True when h was not in the set yet.
-  bool Insert(uint64_t h);
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  // The index stored for h, or kNone.
+  size_t Find(uint64_t h) const;
+  // Stores `index` for h, which must not be there yet.
+  void Insert(uint64_t h, size_t index);
 
  private:
-  std::vector<uint64_t> slots_ = std::vector<uint64_t>(64, 0);  // 0 = empty
+  struct Slot {
+    uint64_t hash = 0;  // 0 = empty
+    size_t index = 0;
+  };
+  std::vector<Slot> slots_ = std::vector<Slot>(64);
   size_t size_ = 0;
 };
 
@@ -92,7 +99,7 @@ class StallTracker {
 
   size_t InFlight() const { return table_.size(); }
   size_t MemoryBytes() const { return table_.MemoryBytes(); }
-  const std::vector<std::string>& delivered_recipients() const { return delivered_; }
+  const std::vector<DeliveredRecipient>& delivered_recipients() const { return delivered_; }
 
   static constexpr size_t kMaxRecipient = 512;
 
@@ -120,8 +127,8 @@ class StallTracker {
   int64_t last_full_sweep_ = INT64_MIN;
   // Recipients delivered to this run (bounded), for the scope of a stall: a store that still
   // receives mail is not the store the fault took down.
-  HashSet64 delivered_seen_;
-  std::vector<std::string> delivered_;
+  HashIndex64 delivered_index_;  // recipient hash -> index in delivered_
+  std::vector<DeliveredRecipient> delivered_;
 };
 
 }  // namespace exdm

@@ -119,6 +119,28 @@ TEST(PluginOutputTest, StatusLineStaysWithinItsLimitDroppingWholePerfValues) {
   EXPECT_LT(items, 100u);
 }
 
+// A diagnosis sentence longer than a long-output line is broken after "; " into indented
+// continuation lines: its last part survives whole; a short one stays one line.
+TEST(PluginOutputTest, WrappedLongLinesBreakAfterSemicolonsAndLoseNothing) {
+  const std::string part(200, 'a');
+  const std::string last = "the server uses dc1.contoso.com (CDG): audit against them";
+  const std::string sentence =
+      "* [permissions_or_gc] S: " + part + "; " + part + "; " + part + "; " + last;
+  PluginOutput out;
+  out.AddLongLineWrapped("short; line");
+  out.AddLongLineWrapped(sentence);
+  const std::string rendered = out.Render();
+  const std::string body = rendered.substr(rendered.find('\n') + 1);
+  EXPECT_EQ(body, "short; line\n* [permissions_or_gc] S: " + part + "; " + part + ";\n  " + part +
+                      "; " + last + "\n");
+  for (size_t at = 0, end; (end = body.find('\n', at)) != std::string::npos; at = end + 1)
+    EXPECT_LE(end - at, kMaxLongLineBytes);
+  // A single part longer than a line cannot be broken: it is cut as any long line.
+  PluginOutput one;
+  one.AddLongLineWrapped(std::string(2 * kMaxLongLineBytes, 'b'));
+  EXPECT_EQ(one.Render().find("...\n"), one.Render().find('\n') + kMaxLongLineBytes - 2);
+}
+
 TEST(PluginOutputTest, LongOutputIsBoundedAndSaysWhatWasLeftOut) {
   PluginOutput out;
   for (int i = 0; i < 1000; ++i)

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "exdm/base/time_util.h"
+#include "exdm/diagnosis/dsaccess_view.h"
+#include "store_snapshot_fixtures.h"
 
 namespace exdm {
 namespace {
@@ -348,6 +350,38 @@ TEST_F(GcViewTest, TheServersGcIsNotAudited) {
                                      "audited views"),
             std::string::npos)
       << d.stores[0].summary;
+}
+
+// The server's DSAccess snapshot is its own list, newer than the last 2080 in its log: it replaces
+// the events' directory servers (GC1 here), a role it is down in does not count, and the sentence
+// says where the list came from.
+TEST_F(GcViewTest, TheServersDsAccessSnapshotReplacesItsEvents) {
+  const std::vector<DsAccessSnapshot> snapshots = {
+      testing::LoadDsAccessSnapshotFixture("EXCH01-dsaccess.csv", "EXCH01")};
+  audit_.sources = {{"ldap://gc2.contoso.com:3268", true, std::nullopt, {}}};
+  const DsAccessView view = AnalyzeDsAccess(snapshots, &audit_);
+  inputs_.dsaccess = &view;
+  const Diagnosis d = Diagnose(inputs_);
+  ASSERT_EQ(d.stores.size(), 1u);
+  EXPECT_EQ(d.stores[0].global_catalogs,
+            (std::vector<std::string>{"dc1.contoso.com", "gc2.contoso.com"}));
+  EXPECT_EQ(d.stores[0].gc_view, "ldap://gc2.contoso.com:3268");
+  EXPECT_NE(d.stores[0].summary.find("; rests on the view of gc2.contoso.com (G) at "
+                                     "ldap://gc2.contoso.com:3268, which EXCH01 uses (its "
+                                     "DSAccess snapshot: C its configuration DC, G a global "
+                                     "catalog)"),
+            std::string::npos)
+      << d.stores[0].summary;
+  // No -H names them: the clean-audit 326 says which to audit.
+  audit_.sources = {{"ldap://dc9.contoso.com", true, std::nullopt, {}}};
+  audit_.findings.clear();
+  const Diagnosis clean = Diagnose(inputs_);
+  ASSERT_EQ(clean.stores.size(), 1u);
+  EXPECT_EQ(clean.stores[0].kind, DiagnosisKind::kPermissionsOrGc);
+  EXPECT_NE(clean.stores[0].summary.find("; the server uses dc1.contoso.com (CDG), "
+                                         "gc2.contoso.com (G): audit against them"),
+            std::string::npos)
+      << clean.stores[0].summary;
 }
 
 TEST(HostMatchTest, UriHostsAndShortNames) {

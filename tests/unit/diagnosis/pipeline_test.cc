@@ -12,6 +12,7 @@
 #include "exdm/events/settings.h"
 #include "exdm/tracking/settings.h"
 #include "paths.h"
+#include "store_snapshot_fixtures.h"
 
 namespace exdm {
 namespace {
@@ -145,6 +146,35 @@ TEST(PipelineTest, SettingsBuildersCarryEverySetting) {
   EXPECT_EQ(event_run.state_path, "/tmp/e");
   EXPECT_EQ(event_run.now, 100);
   EXPECT_EQ(event_run.window_start, 40);
+}
+
+// The store snapshots through the second half: without LDAP, each store is judged as its own
+// table lists it, the DSAccess view is computed, and the broken stores are in the repair.
+TEST(PipelineTest, StoreSnapshotsAreJudgedAndPutInTheRepair) {
+  const std::vector<MailboxSnapshot> mailboxes = {
+      testing::LoadMailboxSnapshotFixture("EXCH03-mailboxes.csv", "EXCH03")};
+  const std::vector<DsAccessSnapshot> dsaccess = {
+      testing::LoadDsAccessSnapshotFixture("EXCH02-dsaccess.csv", "EXCH02")};
+  SourceResults sources;
+  sources.mailboxes = &mailboxes;
+  sources.dsaccess = &dsaccess;
+  sources.now = *ParseIso8601("2026-11-25T17:45:00Z");
+  const CorrelatedDiagnosis result = CorrelateAndDiagnose(sources, Generous());
+  ASSERT_TRUE(result.store_side);
+  std::set<std::string> findings;
+  for (const StoreFinding& f : result.store_side->findings)
+    findings.insert(std::string(StoreFindingName(f.kind)) + " " + f.store.store);
+  // Research "R&D" lists no SMTP mailbox, but only an audited mailbox store must have one.
+  EXPECT_EQ(findings, (std::set<std::string>{"purge_pending Sales, Legal & Finance",
+                                             "system_mailbox_disconnected Archive"}));
+  ASSERT_TRUE(result.dsaccess);
+  EXPECT_EQ(result.dsaccess->GlobalCatalogsOf("EXCH02"),
+            (std::vector<std::string>{"gc2.contoso.com"}));
+  std::set<std::string> stages;
+  for (const StoreRepair& r : result.repairs)
+    stages.insert(std::string(RepairStageName(r.stage)) + " " + r.store.store);
+  EXPECT_EQ(stages, (std::set<std::string>{"purge Sales, Legal & Finance"}));
+  EXPECT_FALSE(result.correlation);
 }
 
 }  // namespace

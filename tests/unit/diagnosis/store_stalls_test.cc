@@ -21,7 +21,8 @@ LocalDeliveryReport Server(const std::string& name, std::vector<StalledRecipient
   for (const StalledRecipient& s : stalled)
     r.stalled_deliveries += s.deliveries;
   r.stalled_recipients = std::move(stalled);
-  r.delivered_recipients = std::move(delivered);
+  for (std::string& d : delivered)
+    r.delivered_recipients.push_back(DeliveredRecipient{std::move(d), 1, 0, 0});
   return r;
 }
 

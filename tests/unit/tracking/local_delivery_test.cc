@@ -145,6 +145,33 @@ TEST(LocalDeliveryTest, TentativeAttemptIsConfirmedOnlyByLaterLogTime) {
   EXPECT_EQ(a.Evaluate(At("2026-11-24T10:30:00Z")).deliveries_total, 1u);
 }
 
+// Deliveries no retry followed, per recipient: how many and when (the repair's step 7 counts
+// them per store); a stalled attempt that later goes through counts from that attempt.
+TEST(LocalDeliveryTest, DeliveredRecipientsCarryCountsAndTimes) {
+  auto a = Fresh();
+  a.BeginFile("20261124.log", 0);
+  Feed(a, std::string(testing::kTrackingLogHeader) +
+              Row("10:00:00", "Carol@contoso.com", 1036, "s1@x") +
+              Row("10:00:01", "Carol@contoso.com", 1028, "s1@x") +
+              Row("10:00:01", "Carol@contoso.com", 1037, "s1@x") +  // retried: not delivered
+              Row("10:05:01", "Carol@contoso.com", 1028, "s1@x") +  // goes through
+              Row("10:06:00", "carol@contoso.com", 1036, "s2@x") +
+              Row("10:06:01", "carol@contoso.com", 1028, "s2@x") +
+              Row("10:07:00", "bob@contoso.com", 1036, "s3@x") +
+              Row("10:07:01", "bob@contoso.com", 1028, "s3@x") +
+              Row("10:09:00", "zed@contoso.com", 1019, "s4@x"));
+  const LocalDeliveryReport r = a.Evaluate(At("2026-11-24T10:10:00Z"));
+  EXPECT_EQ(r.deliveries_total, 3u);
+  ASSERT_EQ(r.delivered_recipients.size(), 2u);
+  const DeliveredRecipient& carol = r.delivered_recipients[0];
+  EXPECT_EQ(carol.address, "carol@contoso.com");
+  EXPECT_EQ(carol.deliveries, 2u);
+  EXPECT_EQ(carol.first_delivered, At("2026-11-24T10:05:01Z"));
+  EXPECT_EQ(carol.last_delivered, At("2026-11-24T10:06:01Z"));
+  EXPECT_EQ(r.delivered_recipients[1].address, "bob@contoso.com");
+  EXPECT_EQ(r.delivered_recipients[1].deliveries, 1u);
+}
+
 TEST(LocalDeliveryTest, SilentStalledPairVanishes) {
   auto a = Fresh();
   a.BeginFile("20261124.log", 0);

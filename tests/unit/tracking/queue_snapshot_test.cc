@@ -7,11 +7,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
-#include <map>
-#include <regex>
-#include <sstream>
 
+#include "collector_script.h"
 #include "exdm/base/time_util.h"
 #include "hung_share.h"
 #include "paths.h"
@@ -20,82 +17,27 @@
 namespace exdm::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string Script() {
-  return ReadFile(SourceDir() + "/deploy/collect/exchange-queue-snapshot.vbs");
-}
-
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string field;
-  std::istringstream in(s);
-  while (std::getline(in, field, sep))
-    out.push_back(field);
-  return out;
-}
-
-// The names in the script's "Columns:" comment block, in order.
-std::vector<std::string> DocumentedColumns(const std::string& script) {
-  std::vector<std::string> names;
-  std::istringstream in(script);
-  std::string line;
-  bool inside = false;
-  static const std::regex kEntry(R"(^'   ([a-z_]+)\s{2,}\S.*$)");
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line == "' Columns:") {
-      inside = true;
-      continue;
-    }
-    if (line == "' End of columns.") break;
-    std::smatch m;
-    if (inside && std::regex_match(line, m, kEntry)) names.push_back(m[1]);
-  }
-  return names;
-}
-
-// The script's Const COLUMNS: the header line it really writes.
-std::string WrittenHeader(const std::string& script) {
-  static const std::regex kConst(R"re(Const COLUMNS = "([^"]*)")re");
-  std::smatch m;
-  return std::regex_search(script, m, kConst) ? m[1].str() : std::string();
-}
+const std::string kScript = "exchange-queue-snapshot.vbs";
 
 std::string Header() {
-  return WrittenHeader(Script());
+  return ScriptConstant(CollectScript(kScript), "COLUMNS");
 }
 
 constexpr int64_t kTaken = 1795628400;  // 2026-11-25T17:40:00Z, the fixtures' snapshot time
 
 TEST(QueueSnapshotFormat, ScriptDocumentsExactlyTheColumnsItWritesAndTheReaderKnows) {
-  const std::string script = Script();
-  ASSERT_FALSE(script.empty());
-  const std::vector<std::string> documented = DocumentedColumns(script);
-  ASSERT_EQ(documented.size(), kQueueSnapshotColumns.size());
-  EXPECT_EQ(Split(WrittenHeader(script), ','), documented);
-  for (size_t i = 0; i < documented.size(); ++i) {
-    EXPECT_EQ(documented[i], kQueueSnapshotColumns[i]);
-  }
-  // Every required column is one the script writes.
-  for (std::string_view required : kQueueSnapshotRequiredColumns) {
-    EXPECT_NE(std::find(documented.begin(), documented.end(), std::string(required)),
-              documented.end())
-        << required;
-  }
+  ExpectScriptWritesColumns(
+      CollectScript(kScript), "Columns:", "COLUMNS",
+      {kQueueSnapshotColumns.begin(), kQueueSnapshotColumns.end()},
+      {kQueueSnapshotRequiredColumns.begin(), kQueueSnapshotRequiredColumns.end()});
 }
 
 TEST(QueueSnapshotFormat, FixturesAreInTheScriptsFormat) {
   ASSERT_EQ(FormatIso8601Utc(kTaken), "2026-11-25T17:40:00Z");
   const std::string header = Header();
   for (const char* server : {"EXCH01", "EXCH02", "EXCH03"}) {
-    const std::string text = ReadFile(SourceDir() + "/tests/fixtures/queue_snapshot/" +
-                                      std::string(server) + "-queue.csv");
+    const std::string text = ReadTextFile(SourceDir() + "/tests/fixtures/queue_snapshot/" +
+                                          std::string(server) + "-queue.csv");
     ASSERT_FALSE(text.empty()) << server;
     EXPECT_EQ(text.substr(0, text.find("\r\n")), header) << server;
     EXPECT_EQ(text.substr(text.size() - 2), "\r\n");
@@ -369,17 +311,11 @@ TEST(QueueSourceCompare, AgesAtTheSnapshotsTimeWithinTolerance) {
 // Exchange 2000 has no root\MicrosoftExchangeV2: the script falls back to that version's own
 // queue provider (documented in docs/DOMAIN.md "WMI views") and names both when neither answers.
 TEST(QueueSnapshotScript, FallsBackToExchange2000sQueueProvider) {
-  const std::string script = Script();
-  const std::regex kConst(R"re(Const (WMI_[A-Z_0-9]+) = "([^"]+)")re");
-  std::map<std::string, std::string> constants;
-  for (auto it = std::sregex_iterator(script.begin(), script.end(), kConst);
-       it != std::sregex_iterator(); ++it) {
-    constants[(*it)[1]] = (*it)[2];
-  }
-  EXPECT_EQ(constants["WMI_NAMESPACE"], "root\\MicrosoftExchangeV2");
-  EXPECT_EQ(constants["WMI_CLASS"], "Exchange_SMTPLink");
-  EXPECT_EQ(constants["WMI_NAMESPACE_2000"], "root\\cimv2\\applications\\exchange");
-  EXPECT_EQ(constants["WMI_CLASS_2000"], "ExchangeLink");
+  const std::string script = CollectScript(kScript);
+  EXPECT_EQ(ScriptConstant(script, "WMI_NAMESPACE"), "root\\MicrosoftExchangeV2");
+  EXPECT_EQ(ScriptConstant(script, "WMI_CLASS"), "Exchange_SMTPLink");
+  EXPECT_EQ(ScriptConstant(script, "WMI_NAMESPACE_2000"), "root\\cimv2\\applications\\exchange");
+  EXPECT_EQ(ScriptConstant(script, "WMI_CLASS_2000"), "ExchangeLink");
   // Tried in that order, and a server with neither is told what the script needs.
   const size_t first = script.find("OpenLinks(WMI_NAMESPACE, WMI_CLASS,");
   const size_t second = script.find("OpenLinks(WMI_NAMESPACE_2000, WMI_CLASS_2000,");
@@ -388,11 +324,8 @@ TEST(QueueSnapshotScript, FallsBackToExchange2000sQueueProvider) {
   EXPECT_LT(first, second);
   EXPECT_NE(script.find("this script needs Exchange 2003"), std::string::npos);
   // A Windows script: every line ends in CRLF, as Notepad on the server shows it.
-  size_t bare_lf = 0;
-  for (size_t i = 0; i < script.size(); ++i)
-    bare_lf += script[i] == '\n' && (i == 0 || script[i - 1] != '\r');
-  EXPECT_EQ(bare_lf, 0u);
-  const std::string domain = ReadFile(SourceDir() + "/docs/DOMAIN.md");
+  EXPECT_EQ(BareLineFeeds(script), 0u);
+  const std::string domain = ReadTextFile(SourceDir() + "/docs/DOMAIN.md");
   EXPECT_NE(domain.find(
                 "`ExchangeLink` (Exchange 2000, namespace `root\\cimv2\\applications\\exchange`)"),
             std::string::npos);

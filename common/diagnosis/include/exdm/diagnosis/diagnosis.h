@@ -22,11 +22,12 @@
 // and without that server's events -> kUnexplainedStall (no 326 seen proves nothing).
 // An audit counts only when at least one of its views answered.
 //
-// Which directory server: when DSAccess 2080/2081 name the servers the Exchange server reads its
-// configuration from (C: can be its configuration DC, G: a usable global catalog) and one of them
-// is an audited -H URI (host names compared case-insensitively, a short name matching an FQDN's
-// first label), the store's summary says the diagnosis rests on that server's view (or that it
-// did not answer), with the roles DSAccess gave it.
+// Which directory server: when the server's DSAccess snapshot (dsaccess_view.h; its own list,
+// preferred) or DSAccess 2080/2081 name the servers the Exchange server reads its configuration
+// from (C: can be its configuration DC, G: a usable global catalog) and one of them is an audited
+// -H URI (host names compared case-insensitively, a short name matching an FQDN's first label),
+// the store's summary says the diagnosis rests on that server's view (or that it did not answer),
+// with the roles DSAccess gave it.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,7 @@
 #include "exdm/ad/findings.h"
 #include "exdm/ad/mailbox_audit.h"
 #include "exdm/base/store_ref.h"
+#include "exdm/diagnosis/dsaccess_view.h"
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/events/evidence.h"
 #include "exdm/tracking/local_delivery.h"
@@ -65,11 +67,13 @@ struct StoreDiagnosis {
   std::vector<FindingKind> findings;  // AD findings on this store, report order
   uint64_t logon_failures = 0;        // 326 in the window
   std::optional<int64_t> first_logon_failure;
+  std::optional<int64_t> last_logon_failure;
   std::set<std::string> error_codes;  // of those 326
   uint64_t stalled_deliveries = 0;    // mapped to this store (0 when unknown)
   int64_t oldest_stalled_age = 0;     // seconds
   uint64_t poison_calls = 0;          // 327 EcLocallyDeliverMsg naming this store
-  // Hosts DSAccess lists with C or G for the store's server, when known.
+  // Hosts DSAccess lists with C or G for the store's server (or its snapshot's config DCs and
+  // GCs), when known.
   std::vector<std::string> global_catalogs;
   std::string gc_view;  // the -H URI of one of those that answered: the view this rests on
   std::string summary;  // "EXCH01 / SG / Store: SMTP mailbox missing; 42 deliveries stalled …"
@@ -111,6 +115,8 @@ struct DiagnosisInputs {
   std::set<std::string> public_folder_recipients;
   // The scope of each server's stall (CorrelateStalls); null: not known.
   const std::vector<ServerStallScope>* stall_scopes = nullptr;
+  // The DSAccess snapshots' view; null: none. A server's GCs there replace its 2080/2081 list.
+  const DsAccessView* dsaccess = nullptr;
   int64_t now = 0;
 };
 

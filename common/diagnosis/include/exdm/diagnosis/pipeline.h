@@ -1,5 +1,7 @@
 // The pipeline both front ends run (docs/ARCHITECTURE.md "Data flow"): LDAP audit, tracking logs,
-// queue snapshots and event exports, then stalls tied to stores and one diagnosis per store.
+// queue snapshots, event exports and the store snapshots (mailboxes, DSAccess), then stalls tied
+// to stores, the store-side findings, the DSAccess view, one diagnosis per store and each broken
+// store's stage in KB 828938's repair.
 //
 // Two halves:
 //  - GatherSources reads every configured source at once, each on its own thread and bounded by
@@ -24,9 +26,14 @@
 #include "exdm/base/deadline.h"
 #include "exdm/base/status.h"
 #include "exdm/diagnosis/diagnosis.h"
+#include "exdm/diagnosis/dsaccess_view.h"
 #include "exdm/diagnosis/recipient_stores.h"
+#include "exdm/diagnosis/repair_stage.h"
+#include "exdm/diagnosis/store_side.h"
 #include "exdm/diagnosis/store_stalls.h"
 #include "exdm/events/run.h"
+#include "exdm/store/dsaccess_snapshot.h"
+#include "exdm/store/mailbox_snapshot.h"
 #include "exdm/tracking/queue_snapshot.h"
 #include "exdm/tracking/run.h"
 
@@ -38,6 +45,11 @@ struct SourceResults {
   const LdapAuditRequest* ldap = nullptr;  // the audit's credentials and base, for lookups
   const std::vector<LocalDeliveryReport>* tracking = nullptr;
   const EventEvidence* events = nullptr;
+  const std::vector<MailboxSnapshot>* mailboxes = nullptr;  // the snapshots that were read
+  const std::vector<DsAccessSnapshot>* dsaccess = nullptr;
+  // The recovery storage group name rule for stores the audit does not know (store_side.h):
+  // --recovery-group-name / [ldap] recovery_group_name, also without an audit.
+  std::string recovery_group_name = kDefaultRecoveryGroupName;
   int64_t now = 0;  // evaluation time (UNIX seconds)
 };
 
@@ -47,10 +59,17 @@ struct CorrelatedDiagnosis {
   std::optional<StallCorrelation> correlation;
   Status correlation_status;
   Diagnosis diagnosis;
+  std::optional<StoreSideReport> store_side;  // with mailbox snapshots (store_side.h)
+  std::optional<DsAccessView> dsaccess;       // with DSAccess snapshots (dsaccess_view.h)
+  // Each store in KB 828938's repair (repair_stage.h): AD findings on its SMTP mailbox,
+  // store-side findings, or the fault seen on it (326 in the window, stalled deliveries).
+  std::vector<StoreRepair> repairs;
 };
 
 // The second half: correlation over LDAP (bounded by `deadline`, answers cached in `cache` when
-// given) and the diagnosis.
+// given; the delivered recipients are looked up too while the events show 326, so that a
+// repaired store's deliveries are counted), the store-side and DSAccess analyses, the diagnosis
+// and the repair stages.
 CorrelatedDiagnosis CorrelateAndDiagnose(const SourceResults& sources, const Deadline& deadline,
                                          RecipientStoreCache* cache = nullptr);
 
@@ -67,6 +86,9 @@ struct PipelineRequest {
   std::optional<TrackingRunOptions> tracking;
   std::optional<QueueSnapshotOptions> snapshots;
   std::optional<EventRunOptions> events;
+  std::optional<StoreSnapshotOptions> mailboxes;  // mailbox snapshots (store/settings.h)
+  std::optional<StoreSnapshotOptions> dsaccess;   // DSAccess snapshots
+  std::string recovery_group_name = kDefaultRecoveryGroupName;  // as SourceResults says
   int64_t now = 0;
 };
 
@@ -78,6 +100,11 @@ struct GatheredSources {
   std::optional<Result<TrackingRunResult>> tracking;
   std::optional<Result<std::vector<QueueSnapshotRead>>> snapshots;
   std::optional<Result<EventRunResult>> events;
+  std::optional<Result<std::vector<MailboxSnapshotRead>>> mailboxes;
+  std::optional<Result<std::vector<DsAccessSnapshotRead>>> dsaccess;
+  std::vector<MailboxSnapshot> mailbox_snapshots;  // the ones read (GoodSnapshots)
+  std::vector<DsAccessSnapshot> dsaccess_snapshots;
+  std::string recovery_group_name = kDefaultRecoveryGroupName;  // the request's
 
   // Pointers into this, for CorrelateAndDiagnose.
   SourceResults Results(int64_t now) const;

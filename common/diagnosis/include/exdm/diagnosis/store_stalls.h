@@ -43,6 +43,14 @@ struct StoreStall {
   bool received_other_mail = false;  // a recipient on this store was delivered mail this run
 };
 
+// Deliveries to one store this run that no retry followed (the tracking logs' delivered
+// recipients tied to stores), for the repair's last step: mail flows again.
+struct StoreDeliveries {
+  uint64_t deliveries = 0;
+  int64_t since = 0;  // the first of them
+  int64_t last = 0;   // the latest of them
+};
+
 enum class StallScope { kWholeServer, kSpecificMessages, kOneStore, kSomeStores, kUnmapped };
 // "whole_server", "specific_messages", "one_store", "some_stores", "unmapped".
 std::string_view StallScopeName(StallScope scope);
@@ -61,9 +69,10 @@ struct StallCorrelation {
   std::set<std::string> public_folders;
   // Domains no answering -H server could search (DNS names): their recipients stay unmapped.
   std::vector<std::string> not_searched;
-  std::vector<StoreStall> stores;        // worst first: most deliveries, then oldest
-  std::vector<ServerStallScope> scopes;  // one per server with stalled deliveries
-  uint64_t unmapped_recipients = 0;      // stalled recipients tied to no audited store
+  std::vector<StoreStall> stores;                 // worst first: most deliveries, then oldest
+  std::vector<ServerStallScope> scopes;           // one per server with stalled deliveries
+  std::map<StoreRef, StoreDeliveries> delivered;  // per store, of the recipients looked up
+  uint64_t unmapped_recipients = 0;               // stalled recipients tied to no audited store
   uint64_t unmapped_deliveries = 0;
   uint64_t not_looked_up = 0;  // recipients beyond the lookup bound or the analyzer's list
 };
@@ -89,14 +98,16 @@ std::optional<StoreRef> PublicStoreOf(const std::vector<StoreInfo>& stores,
 std::vector<RecipientSearch> RecipientSearches(const AuditReport& audit,
                                                std::vector<std::string>* not_searched);
 
-// Looks up the stalled (and delivered) recipients of `servers` where RecipientSearches says, with
-// `connection` (credentials; its uri is replaced), then aggregates. `cache` (optional) answers
-// repeated recipients without LDAP. Errors: no source up (kUnreachable), or the lookup's own LDAP
-// error.
+// Looks up the stalled recipients of `servers` where RecipientSearches says, with `connection`
+// (credentials; its uri is replaced), then aggregates. The delivered recipients are looked up too
+// on a server with stalls (for the scope), and on every server with `map_deliveries` (a store in
+// the repair: does mail flow to it again?). `cache` (optional) answers repeated recipients without
+// LDAP. Errors: no source up (kUnreachable), or the lookup's own LDAP error.
 Result<StallCorrelation> CorrelateStalls(const std::vector<LocalDeliveryReport>& servers,
                                          const AuditReport& audit,
                                          const LdapConnectOptions& connection,
                                          const Deadline& deadline,
-                                         RecipientStoreCache* cache = nullptr);
+                                         RecipientStoreCache* cache = nullptr,
+                                         bool map_deliveries = false);
 
 }  // namespace exdm

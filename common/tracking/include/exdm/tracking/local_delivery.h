@@ -62,6 +62,14 @@ struct StalledRecipient {
   std::string example_message_id;  // of the oldest stalled delivery
 };
 
+// Deliveries to one recipient this run that no retry followed (the repair's step 7: mail flows).
+struct DeliveredRecipient {
+  std::string address;  // lower case
+  uint64_t deliveries = 0;
+  int64_t first_delivered = 0;  // time of the first such delivery attempt
+  int64_t last_delivered = 0;
+};
+
 struct BadLineSample {
   std::string file;
   uint64_t offset = 0;  // byte offset of the line in the file
@@ -93,7 +101,9 @@ struct LocalDeliveryReport {
   uint64_t bytes_read_this_run = 0;
   std::vector<StalledRecipient> stalled_recipients;  // oldest first, capped
   uint64_t stalled_recipients_omitted = 0;
-  std::vector<std::string> delivered_recipients;  // this run, lower case, capped: scope only
+  // This run, capped at max_delivered_recipients distinct recipients (first come): the scope of a
+  // stall and whether mail flows to a repaired store again.
+  std::vector<DeliveredRecipient> delivered_recipients;
   std::vector<BadLineSample> bad_line_samples;
   std::vector<std::string> file_errors;  // "20261124.log: no column header", unreadable files
   std::vector<std::string> warnings;     // rotation, truncation, state rebuilt
