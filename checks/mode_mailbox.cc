@@ -178,6 +178,7 @@ Result<LdapAuditRequest> BuildAuditRequest(const CheckOptions& o, const Deadline
   std::string warning;
   auto request = MakeAuditRequest(o.ldap, &warning, deadline);
   if (!warning.empty()) out.AddLongLine("warning: " + warning);
+  if (request) request->process_exits_after = true;  // one audit per run
   return request;
 }
 

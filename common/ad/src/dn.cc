@@ -58,18 +58,20 @@ bool AlreadyFolded(std::string_view value) {
   return true;
 }
 
-}  // namespace
-
-std::string FoldDirectoryString(std::string_view value) {
-  if (AlreadyFolded(value)) return std::string(value);
-  std::string out;
-  out.reserve(value.size());
+// FoldDirectoryString appended to `out` (which may hold text already): DN keys fold into one
+// string, not one per value.
+void AppendFolded(std::string& out, std::string_view value) {
+  if (AlreadyFolded(value)) {
+    out.append(value);
+    return;
+  }
+  const size_t begin = out.size();
   bool pending_space = false;
   size_t i = 0;
   while (i < value.size()) {
     const auto c = static_cast<unsigned char>(value[i]);
     if (c == ' ') {
-      pending_space = !out.empty();
+      pending_space = out.size() > begin;
       ++i;
       continue;
     }
@@ -90,25 +92,46 @@ std::string FoldDirectoryString(std::string_view value) {
     out += static_cast<char>(c < 0x80 ? static_cast<unsigned char>(AsciiLower(value[i])) : c);
     ++i;
   }
+}
+
+}  // namespace
+
+std::string FoldDirectoryString(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  AppendFolded(out, value);
   return out;
 }
 
 namespace {
 
-bool NeedsEscape(unsigned char c) {
-  return c < 0x20 || c == 0x7f || c == '"' || c == '+' || c == ',' || c == ';' || c == '<' ||
-         c == '>' || c == '\\' || c == '=';
+// The bytes escaped wherever they are in a value: a table, since every value of every DN is
+// looked at.
+struct EscapedBytes {
+  bool table[256] = {};
+  constexpr EscapedBytes() {
+    for (int c = 0; c < 0x20; ++c)
+      table[c] = true;
+    for (const char c : {'\x7f', '"', '+', ',', ';', '<', '>', '\\', '='})
+      table[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr EscapedBytes kEscapedBytes;
+
+// Whether a value is written as it is (no byte to escape, no leading '#', no edge space).
+bool IsPlainDnValue(std::string_view value) {
+  if (value.empty()) return true;
+  if (value.front() == ' ' || value.front() == '#' || value.back() == ' ') return false;
+  for (const char c : value) {
+    if (kEscapedBytes.table[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
 }
 
 // EscapeDnValue appended to `out`: DN rendering and keys build one string, not one per value.
 void AppendEscapedDnValue(std::string& out, std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  const bool plain =
-      value.empty() || (value.front() != ' ' && value.front() != '#' && value.back() != ' ' &&
-                        std::none_of(value.begin(), value.end(), [](char c) {
-                          return NeedsEscape(static_cast<unsigned char>(c));
-                        }));
-  if (plain) {
+  if (IsPlainDnValue(value)) {
     out.append(value);
     return;
   }
@@ -152,8 +175,14 @@ std::string EscapeDnValue(std::string_view value) {
   return out;
 }
 
-Result<Dn> Dn::Parse(std::string_view text) {
-  std::vector<Rdn> rdns;
+namespace {
+
+// The RFC 4514 scanner behind Parse and rdns(): calls on_ava(type, value, first_of_rdn) for each
+// AVA, leaf first, with the value unescaped (a view into `text` when it holds no escape, else into
+// `scratch`). An on_ava that returns false ends the scan early. Text that is only spaces is the
+// empty DN (no AVA).
+template <typename OnAva>
+Status ScanDn(std::string_view text, std::string& scratch, OnAva on_ava) {
   size_t i = 0;
   const size_t n = text.size();
   auto skip_spaces = [&] {
@@ -161,8 +190,8 @@ Result<Dn> Dn::Parse(std::string_view text) {
       ++i;
   };
   skip_spaces();
-  if (i == n) return Dn();
-  Rdn rdn;
+  if (i == n) return Status::Ok();
+  bool first_of_rdn = true;
   while (true) {
     // attributeType
     skip_spaces();
@@ -176,16 +205,17 @@ Result<Dn> Dn::Parse(std::string_view text) {
       ++i;
     }
     if (i == type_start) return Bad(text, "missing attribute type");
-    Ava ava;
-    ava.type.assign(text.substr(type_start, i - type_start));
+    const std::string_view type = text.substr(type_start, i - type_start);
     skip_spaces();
-    if (i >= n || text[i] != '=') return Bad(text, "missing '=' after " + ava.type);
+    if (i >= n || text[i] != '=') return Bad(text, "missing '=' after " + std::string(type));
     ++i;
     skip_spaces();
     // attributeValue
+    std::string_view value;
     if (i < n && text[i] == '#') {
       // hexstring: a BER-encoded string value; decode the common short forms to its content.
-      std::string ber;
+      std::string& ber = scratch;
+      ber.clear();
       ++i;
       while (i + 1 < n && HexValue(text[i]) >= 0 && HexValue(text[i + 1]) >= 0) {
         ber += static_cast<char>(HexValue(text[i]) * 16 + HexValue(text[i + 1]));
@@ -201,134 +231,239 @@ Result<Dn> Dn::Parse(std::string_view text) {
         return Bad(text, "unsupported #hexstring length");
       }
       if (header + len != ber.size()) return Bad(text, "bad #hexstring length");
-      ava.value = ber.substr(header);
+      value = std::string_view(ber).substr(header);
       skip_spaces();
     } else {
-      size_t significant = 0;  // length of value without trailing unescaped spaces
+      const size_t value_start = i;
+      size_t end = i;  // past the last significant (not a trailing unescaped space) byte
+      bool escaped = false;
       while (i < n && text[i] != ',' && text[i] != '+' && text[i] != ';') {
         const char c = text[i];
         if (c == '\\') {
           if (i + 1 >= n) return Bad(text, "dangling '\\'");
-          const int hi = HexValue(text[i + 1]);
-          if (hi >= 0) {
-            const int lo = i + 2 < n ? HexValue(text[i + 2]) : -1;
-            if (lo < 0) return Bad(text, "bad hex escape");
-            ava.value += static_cast<char>(hi * 16 + lo);
+          if (HexValue(text[i + 1]) >= 0) {
+            if (i + 2 >= n || HexValue(text[i + 2]) < 0) return Bad(text, "bad hex escape");
             i += 3;
           } else {
-            const char e = text[i + 1];
-            if (std::string_view("\"+,;<>\\ #=").find(e) == std::string_view::npos) {
+            if (std::string_view("\"+,;<>\\ #=").find(text[i + 1]) == std::string_view::npos) {
               return Bad(text, "'\\' before an ordinary character");
             }
-            ava.value += e;
             i += 2;
           }
-          significant = ava.value.size();
+          escaped = true;
+          end = i;
           continue;
         }
         if (c == '"') return Bad(text, "unescaped '\"'");
-        ava.value += c;
-        if (!IsSpace(c)) significant = ava.value.size();
         ++i;
+        if (!IsSpace(c)) end = i;
       }
-      ava.value.resize(significant);
+      value = text.substr(value_start, end - value_start);
+      if (escaped) {  // rare: decode into the scratch buffer
+        std::string& decoded = scratch;
+        decoded.clear();
+        for (size_t k = 0; k < value.size();) {
+          if (value[k] != '\\') {
+            decoded += value[k++];
+          } else if (HexValue(value[k + 1]) >= 0) {
+            decoded += static_cast<char>(HexValue(value[k + 1]) * 16 + HexValue(value[k + 2]));
+            k += 3;
+          } else {
+            decoded += value[k + 1];
+            k += 2;
+          }
+        }
+        value = decoded;
+      }
     }
-    rdn.push_back(std::move(ava));
+    if (!on_ava(type, value, first_of_rdn)) return Status::Ok();
     if (i >= n) break;
-    if (text[i] == '+') {
-      ++i;
-      continue;
+    first_of_rdn = text[i] != '+';
+    ++i;  // '+', ',' or ';'
+    if (first_of_rdn) {
+      skip_spaces();
+      if (i >= n) return Bad(text, "empty RDN at the end");
     }
-    // ',' or ';'
-    ++i;
-    rdns.push_back(std::move(rdn));
-    rdn.clear();
-    skip_spaces();
-    if (i >= n) return Bad(text, "empty RDN at the end");
   }
-  rdns.push_back(std::move(rdn));
-  return FromRdns(std::move(rdns));
+  return Status::Ok();
 }
 
-Dn Dn::FromRdns(std::vector<Rdn> rdns) {
-  Dn dn;
-  dn.rdns_ = std::move(rdns);
-  dn.Rebuild();
-  return dn;
-}
-
-namespace {
-
-std::string AvaKey(const Ava& ava) {
-  std::string k;
-  k.reserve(ava.type.size() + 1 + ava.value.size());
-  AppendLowerAscii(k, ava.type);
-  k += '=';
-  AppendEscapedDnValue(k, FoldDirectoryString(ava.value));
-  return k;
-}
-
-std::string RdnKey(const Rdn& rdn) {
-  if (rdn.size() == 1) return AvaKey(rdn.front());  // nearly every RDN: nothing to sort
-  std::vector<std::string> parts;
-  parts.reserve(rdn.size());
-  for (const Ava& ava : rdn) {
-    parts.push_back(AvaKey(ava));
-  }
-  std::sort(parts.begin(), parts.end());
-  std::string k;
-  for (size_t j = 0; j < parts.size(); ++j) {
-    if (j) k += '+';
-    k += parts[j];
-  }
-  return k;
+// The value of the first AVA of canonical text (a Dn's own text_ from some RDN on).
+std::string FirstValue(std::string_view text) {
+  std::string scratch, out;
+  ScanDn(text, scratch, [&out](std::string_view, std::string_view value, bool) {
+    out.assign(value);
+    return false;
+  });
+  return out;
 }
 
 }  // namespace
 
-void Dn::Rebuild() {
-  rdn_starts_.clear();
-  key_.clear();
-  for (const Rdn& rdn : rdns_) {
-    if (!rdn_starts_.empty()) key_ += ',';
-    rdn_starts_.push_back(static_cast<uint32_t>(key_.size()));
-    key_ += RdnKey(rdn);
+// Appends AVAs to a Dn's texts, one RDN after another, leaf first.
+class DnBuilder {
+ public:
+  explicit DnBuilder(Dn& dn) : dn_(dn) {}
+
+  void Add(std::string_view type, std::string_view value, bool first_of_rdn) {
+    if (first_of_rdn) {
+      SortAvaKeys();
+      if (!dn_.starts_.empty()) {
+        dn_.key_ += ',';
+        dn_.text_ += ',';
+      } else {
+        dn_.leaf_.assign(value);
+      }
+      dn_.starts_.push_back(static_cast<uint32_t>(dn_.key_.size()));
+      dn_.starts_.push_back(static_cast<uint32_t>(dn_.text_.size()));
+      ava_keys_.clear();
+    } else {
+      dn_.key_ += '+';
+      dn_.text_ += '+';
+    }
+    ava_keys_.push_back(dn_.key_.size());
+    // The key: lower-case type, '=', the folded value escaped.
+    AppendLowerAscii(dn_.key_, type);
+    dn_.key_ += '=';
+    // Folding a plain value leaves it plain (it only lowers letters and drops or collapses
+    // spaces), so nearly every value is folded straight into the key and written as it is.
+    const bool plain = IsPlainDnValue(value);
+    if (plain) {
+      AppendFolded(dn_.key_, value);
+    } else {
+      folded_.clear();
+      AppendFolded(folded_, value);
+      AppendEscapedDnValue(dn_.key_, folded_);
+    }
+    // The text: the usual types upper case, '=', the value escaped.
+    if (IsUsualType(type)) {
+      for (const char c : type)
+        dn_.text_ += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+    } else {
+      dn_.text_.append(type);
+    }
+    dn_.text_ += '=';
+    if (plain) {
+      dn_.text_.append(value);
+    } else {
+      AppendEscapedDnValue(dn_.text_, value);
+    }
   }
+
+  // Ends the last RDN.
+  void Finish() { SortAvaKeys(); }
+
+ private:
+  // A multi-valued RDN's key lists its AVAs sorted, so "a=1+b=2" and "b=2+a=1" are one RDN.
+  // Nearly every RDN has one AVA: nothing to sort.
+  void SortAvaKeys() {
+    if (ava_keys_.size() < 2) return;
+    std::string& key = dn_.key_;
+    std::vector<std::string> parts;
+    for (size_t j = 0; j < ava_keys_.size(); ++j) {
+      const size_t end = j + 1 < ava_keys_.size() ? ava_keys_[j + 1] - 1 : key.size();
+      parts.push_back(key.substr(ava_keys_[j], end - ava_keys_[j]));
+    }
+    std::sort(parts.begin(), parts.end());
+    key.resize(ava_keys_.front());
+    for (size_t j = 0; j < parts.size(); ++j) {
+      if (j) key += '+';
+      key += parts[j];
+    }
+    ava_keys_.clear();
+  }
+
+  Dn& dn_;
+  std::vector<size_t> ava_keys_;  // where each AVA of the current RDN starts in the key
+  std::string folded_;
+};
+
+Result<Dn> Dn::Parse(std::string_view text) {
+  Dn dn;
+  dn.key_.reserve(text.size());
+  dn.text_.reserve(text.size());
+  DnBuilder builder(dn);
+  std::string scratch;
+  Status s = ScanDn(text, scratch,
+                    [&builder](std::string_view type, std::string_view value, bool first_of_rdn) {
+                      builder.Add(type, value, first_of_rdn);
+                      return true;
+                    });
+  if (!s.ok()) return s;
+  builder.Finish();
+  return dn;
 }
 
-const std::string& Dn::LeafValue() const {
-  static const std::string kEmpty;
-  if (rdns_.empty() || rdns_[0].empty()) return kEmpty;
-  return rdns_[0][0].value;
+Result<std::string> Dn::ParseLeafValue(std::string_view text) {
+  std::string scratch, leaf;
+  bool first = true;
+  Status s = ScanDn(text, scratch, [&](std::string_view, std::string_view value, bool) {
+    if (first) leaf.assign(value);
+    first = false;
+    return true;
+  });
+  if (!s.ok()) return s;
+  return leaf;
+}
+
+Dn Dn::FromRdns(const std::vector<Rdn>& rdns) {
+  Dn dn;
+  DnBuilder builder(dn);
+  for (const Rdn& rdn : rdns) {
+    for (size_t a = 0; a < rdn.size(); ++a)
+      builder.Add(rdn[a].type, rdn[a].value, a == 0);
+  }
+  builder.Finish();
+  return dn;
+}
+
+std::vector<Rdn> Dn::rdns() const {
+  std::vector<Rdn> out;
+  std::string scratch;
+  ScanDn(text_, scratch, [&out](std::string_view type, std::string_view value, bool first) {
+    if (first) out.emplace_back();
+    out.back().push_back(Ava{std::string(type), std::string(value)});
+    return true;
+  });
+  return out;
 }
 
 Dn Dn::Parent() const {
-  if (rdns_.size() < 2) return Dn();
+  if (size() < 2) return Dn();
   Dn p;
-  p.rdns_.assign(rdns_.begin() + 1, rdns_.end());
-  const uint32_t cut = rdn_starts_[1];
-  p.key_ = key_.substr(cut);
-  p.rdn_starts_.reserve(rdn_starts_.size() - 1);
-  for (size_t i = 1; i < rdn_starts_.size(); ++i)
-    p.rdn_starts_.push_back(rdn_starts_[i] - cut);
+  const uint32_t key_cut = starts_[2];
+  const uint32_t text_cut = starts_[3];
+  p.key_ = key_.substr(key_cut);
+  p.text_ = text_.substr(text_cut);
+  p.leaf_ = FirstValue(p.text_);
+  p.starts_.reserve(starts_.size() - 2);
+  for (size_t i = 2; i < starts_.size(); i += 2) {
+    p.starts_.push_back(starts_[i] - key_cut);
+    p.starts_.push_back(starts_[i + 1] - text_cut);
+  }
   return p;
 }
 
 Dn Dn::Child(std::string_view type, std::string_view value) const {
-  // Only the new RDN is folded; the parent's key is reused.
+  // Only the new RDN is folded; the parent's texts are reused.
   Dn c;
-  c.rdns_.reserve(rdns_.size() + 1);
-  c.rdns_.push_back(Rdn{Ava{std::string(type), std::string(value)}});
-  c.rdns_.insert(c.rdns_.end(), rdns_.begin(), rdns_.end());
-  c.key_ = RdnKey(c.rdns_.front());
-  c.rdn_starts_.reserve(rdn_starts_.size() + 1);
-  c.rdn_starts_.push_back(0);
-  if (!key_.empty()) {
+  c.key_.reserve(key_.size() + type.size() + value.size() + 8);
+  c.text_.reserve(text_.size() + type.size() + value.size() + 8);
+  DnBuilder builder(c);
+  builder.Add(type, value, true);
+  builder.Finish();
+  if (!empty()) {
     c.key_ += ',';
-    const auto shift = static_cast<uint32_t>(c.key_.size());
+    c.text_ += ',';
+    const auto key_shift = static_cast<uint32_t>(c.key_.size());
+    const auto text_shift = static_cast<uint32_t>(c.text_.size());
     c.key_ += key_;
-    for (const uint32_t start : rdn_starts_)
-      c.rdn_starts_.push_back(start + shift);
+    c.text_ += text_;
+    c.starts_.reserve(starts_.size() + 2);
+    for (size_t i = 0; i < starts_.size(); i += 2) {
+      c.starts_.push_back(starts_[i] + key_shift);
+      c.starts_.push_back(starts_[i + 1] + text_shift);
+    }
   }
   return c;
 }
@@ -338,7 +473,7 @@ bool Dn::IsAncestorOf(const Dn& other) const {
   if (empty()) return true;  // the root is everyone's ancestor
   // Keys escape ',' inside values, so the RDN boundary in `other` where this DN would start is
   // exact; compare from there to the end.
-  const uint32_t start = other.rdn_starts_[other.size() - size()];
+  const uint32_t start = other.starts_[2 * (other.size() - size())];
   return other.key_.size() - start == key_.size() &&
          other.key_.compare(start, key_.size(), key_) == 0;
 }
@@ -347,29 +482,8 @@ bool Dn::IsParentOf(const Dn& child) const {
   return child.size() == size() + 1 && IsAncestorOf(child);
 }
 
-std::string Dn::ToString() const {
-  std::string out;
-  out.reserve(key_.size() + 8);  // the key is the same text folded: about the same length
-  for (size_t r = 0; r < rdns_.size(); ++r) {
-    if (r) out += ',';
-    for (size_t a = 0; a < rdns_[r].size(); ++a) {
-      if (a) out += '+';
-      const std::string& type = rdns_[r][a].type;
-      if (IsUsualType(type)) {
-        for (const char c : type)
-          out += static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-      } else {
-        out += type;
-      }
-      out += '=';
-      AppendEscapedDnValue(out, rdns_[r][a].value);
-    }
-  }
-  return out;
-}
-
-std::string Dn::ParentKey() const {
-  return rdn_starts_.size() < 2 ? std::string() : key_.substr(rdn_starts_[1]);
+std::string_view Dn::ParentKey() const {
+  return size() < 2 ? std::string_view() : std::string_view(key_).substr(starts_[2]);
 }
 
 }  // namespace exdm

@@ -2,9 +2,19 @@
 
 #include <chrono>
 #include <future>
+#include <mutex>
 
 namespace exdm {
 namespace {
+
+// Topologies kept until the process exits (LdapAuditRequest::process_exits_after): reachable from
+// here, so leak checkers do not count them, and never destroyed.
+void KeepUntilExit(ExchangeTopology topology) {
+  static std::mutex* const guard = new std::mutex;
+  static std::vector<ExchangeTopology>* const kept = new std::vector<ExchangeTopology>;
+  std::lock_guard<std::mutex> lock(*guard);
+  kept->push_back(std::move(topology));
+}
 
 Result<AuditReport> AuditOne(const LdapAuditRequest& request, const std::string& uri,
                              const Deadline& deadline) {
@@ -14,7 +24,9 @@ Result<AuditReport> AuditOne(const LdapAuditRequest& request, const std::string&
   if (!connection.ok()) return connection.status();
   auto topology = DiscoverTopology(**connection, request.discovery, deadline);
   if (!topology.ok()) return topology.status();
-  return AuditSmtpMailboxes(*topology, request.audit);
+  AuditReport report = AuditSmtpMailboxes(*topology, request.audit);
+  if (request.process_exits_after) KeepUntilExit(std::move(*topology));
+  return report;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <ctime>
 #include <future>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -186,6 +188,76 @@ extern "C" void OnDisconnect(LDAP*, Sockbuf*, ldap_conncb* ctx) {
   static_cast<std::atomic<int>*>(ctx->lc_arg)->store(-1);
 }
 
+// A read buffer pushed under libldap's message reader once a connection is bound. Without one,
+// libldap reads each message's header and body with a read() of its own after a poll(): 10,000
+// stores cost 60,000 reads and 30,000 polls, a fifth of the audit's CPU. With it one read takes
+// in up to 64 KiB, and libldap, told that data is ready, skips the poll. (liblber's own readahead
+// layer is not used: it refuses to be removed, and so leaks, while it still holds bytes, which an
+// abandoned search leaves behind.)
+struct ReadBuffer {
+  static constexpr size_t kSize = 64 * 1024;
+  char data[kSize];
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+ReadBuffer& BufferOf(Sockbuf_IO_Desc* sbiod) {
+  return *static_cast<ReadBuffer*>(sbiod->sbiod_pvt);
+}
+
+extern "C" int ReadBufferSetup(Sockbuf_IO_Desc* sbiod, void*) {
+  sbiod->sbiod_pvt = new (std::nothrow) ReadBuffer;
+  return sbiod->sbiod_pvt != nullptr ? 0 : -1;
+}
+
+extern "C" int ReadBufferRemove(Sockbuf_IO_Desc* sbiod) {
+  delete static_cast<ReadBuffer*>(sbiod->sbiod_pvt);
+  sbiod->sbiod_pvt = nullptr;
+  return 0;
+}
+
+extern "C" int ReadBufferCtrl(Sockbuf_IO_Desc* sbiod, int option, void* arg) {
+  const ReadBuffer& b = BufferOf(sbiod);
+  if (option == LBER_SB_OPT_DATA_READY && b.begin != b.end) return 1;
+  return LBER_SBIOD_CTRL_NEXT(sbiod, option, arg);
+}
+
+extern "C" ber_slen_t ReadBufferRead(Sockbuf_IO_Desc* sbiod, void* out, ber_len_t len) {
+  ReadBuffer& b = BufferOf(sbiod);
+  if (b.begin == b.end) {
+    if (len >= ReadBuffer::kSize) return LBER_SBIOD_READ_NEXT(sbiod, out, len);
+    const ber_slen_t n = LBER_SBIOD_READ_NEXT(sbiod, b.data, ReadBuffer::kSize);
+    if (n <= 0) return n;  // end of stream, or an error with errno as the layer below set it
+    b.begin = 0;
+    b.end = static_cast<size_t>(n);
+  }
+  const size_t n = std::min(static_cast<size_t>(len), b.end - b.begin);
+  std::memcpy(out, b.data + b.begin, n);
+  b.begin += n;
+  return static_cast<ber_slen_t>(n);
+}
+
+extern "C" ber_slen_t ReadBufferWrite(Sockbuf_IO_Desc* sbiod, void* in, ber_len_t len) {
+  return LBER_SBIOD_WRITE_NEXT(sbiod, in, len);
+}
+
+extern "C" int ReadBufferClose(Sockbuf_IO_Desc* sbiod) {
+  ReadBuffer& b = BufferOf(sbiod);
+  b.begin = b.end = 0;
+  return 0;
+}
+
+Sockbuf_IO kReadBufferIo = {ReadBufferSetup, ReadBufferRemove, ReadBufferCtrl,
+                            ReadBufferRead,  ReadBufferWrite,  ReadBufferClose};
+
+// Pushes the read buffer over the socket's own layer (under TLS or SASL layers, which sit
+// higher). Without it everything still works, only with more system calls.
+void AddReadBuffer(LDAP* ld) {
+  Sockbuf* sb = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == nullptr) return;
+  ber_sockbuf_add_io(sb, &kReadBufferIo, LBER_SBIOD_LEVEL_PROVIDER, nullptr);
+}
+
 // One libldap handle and its socket (for the watchdog).
 struct Session {
   Session() {
@@ -330,6 +402,45 @@ void AppendUrls(char** urls, std::vector<std::string>& out) {
 
 struct LdapConnection::Handle : Session {};
 
+namespace {
+
+// One search result entry into `entry`, reusing its strings and vectors: a search hands its
+// entries over one by one, mostly with the same attributes, and at 10,000 stores allocating
+// every name and value afresh was a tenth of the audit's time. The DN, names and values are read
+// where the message holds them (ldap_get_dn_ber, ldap_get_attribute_ber, as ldapsearch does), not
+// copied out one by one first.
+void ReadEntry(LDAP* ld, LDAPMessage* msg, LdapEntry& entry) {
+  BerElement* ber = nullptr;
+  berval bv{0, nullptr};
+  size_t used = 0;
+  if (ldap_get_dn_ber(ld, msg, &ber, &bv) == LDAP_SUCCESS) {
+    entry.dn.assign(bv.bv_val ? bv.bv_val : "", bv.bv_val ? bv.bv_len : 0);
+    BerVarray values = nullptr;
+    while (ldap_get_attribute_ber(ld, msg, ber, &bv, &values) == LDAP_SUCCESS &&
+           bv.bv_val != nullptr) {
+      if (used == entry.attributes.size()) entry.attributes.emplace_back();
+      auto& [name, strings] = entry.attributes[used++];
+      name.assign(bv.bv_val, bv.bv_len);
+      for (char& c : name)
+        c = AsciiLower(c);
+      size_t n = 0;
+      for (; values != nullptr && values[n].bv_val != nullptr; ++n) {
+        if (n == strings.size()) strings.emplace_back();
+        strings[n].assign(values[n].bv_val, values[n].bv_len);
+      }
+      strings.resize(n);
+      if (values) ber_memfree(values);
+      values = nullptr;
+    }
+  } else {
+    entry.dn.clear();
+  }
+  entry.attributes.resize(used);
+  if (ber) ber_free(ber, 0);
+}
+
+}  // namespace
+
 LdapConnection::LdapConnection(std::string uri, std::unique_ptr<Handle> handle)
     : uri_(std::move(uri)), handle_(std::move(handle)) {}
 
@@ -437,6 +548,7 @@ Result<std::unique_ptr<LdapConnection>> LdapConnection::Open(const LdapConnectOp
                          err, diagnostic);
     }
   }
+  AddReadBuffer(ld);
   std::unique_ptr<LdapConnection> connection(new LdapConnection(uri, std::move(handle)));
   connection->options_ = o;
   return connection;
@@ -484,23 +596,7 @@ Status LdapConnection::Search(const std::string& base, LdapScope scope, const st
       if (!type.ok()) return watchdog.fired() ? Timeout(uri_, what) : type.status();
       std::unique_ptr<LDAPMessage, int (*)(LDAPMessage*)> owned(msg, ldap_msgfree);
       if (*type == LDAP_RES_SEARCH_ENTRY) {
-        entry.attributes.clear();
-        char* dn = ldap_get_dn(ld, msg);
-        entry.dn = dn ? dn : "";
-        if (dn) ldap_memfree(dn);
-        BerElement* ber = nullptr;
-        for (char* a = ldap_first_attribute(ld, msg, &ber); a != nullptr;
-             a = ldap_next_attribute(ld, msg, ber)) {
-          std::vector<std::string> values;
-          if (berval** vals = ldap_get_values_len(ld, msg, a)) {
-            for (berval** v = vals; *v != nullptr; ++v)
-              values.emplace_back((*v)->bv_val, (*v)->bv_len);
-            ldap_value_free_len(vals);
-          }
-          entry.attributes.emplace_back(ToLowerAscii(a), std::move(values));
-          ldap_memfree(a);
-        }
-        if (ber) ber_free(ber, 0);
+        ReadEntry(ld, msg, entry);
         Status s = on_entry(entry);
         if (!s.ok()) {
           ldap_abandon_ext(ld, msgid, nullptr, nullptr);

@@ -379,8 +379,10 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
     r.orphans_per_server[s.name] = 0;
   }
 
+  // The DN keys are viewed where the topology holds them, not copied: 10,000 stores.
   std::map<Guid, size_t> by_guid;
-  std::unordered_map<std::string, size_t> by_dn;
+  std::unordered_map<std::string_view, size_t> by_dn;
+  by_dn.reserve(t.stores.size());
   for (size_t i = 0; i < t.stores.size(); ++i) {
     by_guid.emplace(t.stores[i].guid, i);
     by_dn.emplace(t.stores[i].dn.key(), i);
@@ -445,6 +447,7 @@ AuditReport AuditSmtpMailboxes(const ExchangeTopology& t, const AuditOptions& op
   const bool every_domain_read = std::all_of(t.view.domains.begin(), t.view.domains.end(),
                                              [](const DirectoryDomain& d) { return d.readable; });
 
+  r.stores.reserve(t.stores.size());
   for (size_t i = 0; i < t.stores.size(); ++i) {
     const ExchangeStore& store = t.stores[i];
     const ExchangeServer& server = t.ServerOf(store);

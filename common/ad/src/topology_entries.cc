@@ -126,8 +126,9 @@ void ConfigurationObjects::Add(const LdapEntry& e) {
 
 void ConfigurationObjects::AddTo(ExchangeTopology& t, const std::string& recovery_group_name) {
   const Dn admin_groups = t.org_dn.Child("CN", "Administrative Groups");
-  // Link children to parents by DN (parsed, folded keys), parents first.
-  std::unordered_map<std::string, size_t> ag_index, server_index, sg_index;
+  // Link children to parents by DN (parsed, folded keys), parents first. The indexes view the
+  // keys of this object's own entries, which stay where they are until the end.
+  std::unordered_map<std::string_view, size_t> ag_index, server_index, sg_index;
   std::vector<const LdapEntry*> sg_entries;  // same order as t.storage_groups
   // An entry the directory returned twice (same DN) counts once.
   for (const Entry& e : admin_groups_) {
@@ -178,12 +179,17 @@ void ConfigurationObjects::AddTo(ExchangeTopology& t, const std::string& recover
     t.storage_groups[i].recovery =
         RecoveryMark(*sg_entries[i], stores_of_sg[i], recovery_group_name);
   }
-  std::unordered_set<std::string> store_keys;
+  // Views of the keys of t.stores' DNs: reserved, so the stores do not move while they grow.
+  std::unordered_set<std::string_view> store_keys;
+  t.stores.reserve(t.stores.size() + stores_.size());
   for (Entry& e : stores_) {
     auto sg = sg_index.find(e.dn.ParentKey());
-    if (sg == sg_index.end() || !e.guid_bytes || !store_keys.insert(e.dn.key()).second) continue;
+    if (sg == sg_index.end() || !e.guid_bytes || store_keys.count(e.dn.key())) continue;
     auto guid = Guid::FromBytes(*e.guid_bytes);
-    if (!guid) continue;
+    if (!guid) {
+      store_keys.insert(e.dn.key());  // a second entry of this DN is skipped as before
+      continue;
+    }
     ExchangeStore store;
     store.name = e.dn.LeafValue();
     store.dn = std::move(e.dn);  // moved, not copied: the topology holds tens of thousands
@@ -191,6 +197,7 @@ void ConfigurationObjects::AddTo(ExchangeTopology& t, const std::string& recover
     store.guid = *guid;
     store.storage_group = sg->second;
     t.stores.push_back(std::move(store));
+    store_keys.insert(t.stores.back().dn.key());
   }
   *this = ConfigurationObjects();
 }
@@ -237,9 +244,11 @@ void AddDomain(const LdapEntry& e, ExchangeTopology& t) {
 }
 
 void AddSystemMailbox(const LdapEntry& e, ExchangeTopology& t) {
-  if (auto dn = EntryDn(e)) {
-    if (auto guid = FindBracedGuid(dn->LeafValue())) t.system_mailboxes.insert(*guid);
-  }
+  // Only the leaf is read: no Dn is built for each of thousands of entries. (The root's leaf is
+  // empty and names no GUID.)
+  auto leaf = Dn::ParseLeafValue(e.dn);
+  if (!leaf.ok()) return;
+  if (auto guid = FindBracedGuid(*leaf)) t.system_mailboxes.insert(*guid);
 }
 
 }  // namespace exdm

@@ -89,6 +89,22 @@ TEST(DnTest, RejectsMalformedText) {
   }
 }
 
+TEST(DnTest, ParseLeafValueAgreesWithParse) {
+  for (const char* text :
+       {"CN=SystemMailbox{3E4385BB-7C43-4FEB-8EA2-97C65CC06ABF},CN=Microsoft Exchange System "
+        "Objects,DC=contoso,DC=com",
+        "cn=a\\2Cb+ou=x,dc=y", "CN=#04024869,DC=x", "CN=trailing   ,DC=x", "", "   "}) {
+    auto leaf = Dn::ParseLeafValue(text);
+    ASSERT_TRUE(leaf.ok()) << text;
+    EXPECT_EQ(*leaf, P(text).LeafValue()) << text;
+  }
+  // The whole text is checked, not only the leaf.
+  for (const char* text : {"CN=a,", "CN=a,DC=\\zz", "CN=a,C N=b", "CN=a,=x"}) {
+    EXPECT_FALSE(Dn::ParseLeafValue(text).ok()) << text;
+    EXPECT_FALSE(Dn::Parse(text).ok()) << text;
+  }
+}
+
 TEST(LdapFilterTest, EscapesRfc4515Specials) {
   EXPECT_EQ(EscapeFilterValue("Store (1)*\\x"), "Store \\281\\29\\2a\\5cx");
   EXPECT_EQ(EscapeFilterValue(std::string("a\0b\nc", 5)), "a\\00b\\0ac");

@@ -25,13 +25,18 @@ class Dn {
 
   // RFC 4514 text, tolerating what people type: spaces around ',' '=' '+', ';' as separator.
   static Result<Dn> Parse(std::string_view text);
-  static Dn FromRdns(std::vector<Rdn> rdns);
+  static Dn FromRdns(const std::vector<Rdn>& rdns);
+  // Parse(text)->LeafValue(), the text checked as Parse checks it but no DN built: for a search
+  // whose entries are known by their leaf alone (10,000 system mailboxes). Empty for the root.
+  static Result<std::string> ParseLeafValue(std::string_view text);
 
-  bool empty() const { return rdns_.empty(); }
-  size_t size() const { return rdns_.size(); }
-  const std::vector<Rdn>& rdns() const { return rdns_; }  // rdns()[0] is the leaf
+  bool empty() const { return starts_.empty(); }
+  size_t size() const { return starts_.size() / 2; }
+  // The RDNs, leaf first, parsed again from the text: for the rare reader that walks them (the
+  // usual types spelled upper case, as ToString does).
+  std::vector<Rdn> rdns() const;
   // Value of the leaf's first AVA ("Mailbox Store (EXCH01)"); empty for the root.
-  const std::string& LeafValue() const;
+  const std::string& LeafValue() const { return leaf_; }
 
   Dn Parent() const;  // the root's parent is the root
   Dn Child(std::string_view type, std::string_view value) const;
@@ -40,24 +45,28 @@ class Dn {
 
   // RFC 4514 text, values re-escaped (control bytes as "\0A"); the usual types (cn, dc, ou, o,
   // c, l, st) spelled upper case as AD does, other types as parsed.
-  std::string ToString() const;
+  std::string ToString() const { return text_; }
   // Case-folded canonical form: equal for DNs that name the same entry. Use for maps and sets.
   const std::string& key() const { return key_; }
-  // Parent().key() without building the parent.
-  std::string ParentKey() const;
+  // Parent().key() without building the parent: a view into this DN's key.
+  std::string_view ParentKey() const;
 
   bool operator==(const Dn& o) const { return key_ == o.key_; }
   bool operator!=(const Dn& o) const { return key_ != o.key_; }
   bool operator<(const Dn& o) const { return key_ < o.key_; }
 
  private:
-  void Rebuild();
+  friend class DnBuilder;
 
-  std::vector<Rdn> rdns_;
-  // Where each RDN's folded key starts in key_ (same order as rdns_; the RDNs' keys are joined by
-  // ','): offsets, not strings, since an audit holds tens of thousands of DNs.
-  std::vector<uint32_t> rdn_starts_;
-  std::string key_;
+  // A DN is held as its two texts, not as RDN and AVA objects: an audit holds, copies and frees
+  // tens of thousands of DNs, and at 10,000 stores the dozens of small strings each one was made
+  // of were a fifth of the audit's time.
+  std::string text_;  // ToString()
+  std::string key_;   // key()
+  std::string leaf_;  // LeafValue()
+  // Per RDN, leaf first: where it starts in key_, then where it starts in text_ (the RDNs of
+  // both are joined by ','; values escape ',', so a start is an exact boundary).
+  std::vector<uint32_t> starts_;
 };
 
 // Escapes one attribute value for a DN string (RFC 4514 section 2.4), also every control byte.

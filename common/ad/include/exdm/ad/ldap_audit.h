@@ -19,6 +19,11 @@ struct LdapAuditRequest {
   LdapConnectOptions connection;  // everything but the URI
   DiscoveryOptions discovery;
   AuditOptions audit;
+  // The caller's process ends right after this audit (the check): each view's topology is then
+  // never freed but kept reachable until exit, when the system takes the memory back at once.
+  // Freeing 10,000 stores' topology, DN by DN, was 5 to 8 % of the check's CPU, on its critical
+  // path. A long-running caller (the exporter) leaves this false.
+  bool process_exits_after = false;
 };
 
 // The audit request for `settings`: reads the password (from the file on every call, so a rotated
