@@ -13,13 +13,10 @@
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/deadline.h"
 #include "exdm/base/small_file.h"
+#include "exdm/base/snapshot_age.h"
 #include "exdm/store/snapshot_read.h"
 
 namespace exdm::store_files {
-
-// ok() when a snapshot taken at `taken_at` may be believed at options.now; otherwise kBadInput
-// saying it is stale or dated in the future. `what` names the file in the message.
-Status CheckAge(const std::string& what, int64_t taken_at, const StoreSnapshotOptions& options);
 
 template <typename Snapshot>
 using Parser = std::function<Result<Snapshot>(std::string_view text, const std::string& server)>;
@@ -45,7 +42,8 @@ StoreSnapshotRead<Snapshot> ReadOne(const NamedPath& file, const StoreSnapshotOp
   }
   snapshot->path = file.path;
   read.taken_at = snapshot->taken_at;
-  read.error = CheckAge(what, snapshot->taken_at, options);
+  read.error = CheckSnapshotAge(what, snapshot->taken_at, options.now, options.max_age_seconds,
+                                options.max_skew_seconds);
   if (read.error.ok()) read.snapshot = std::move(*snapshot);
   return read;
 }

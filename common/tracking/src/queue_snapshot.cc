@@ -6,6 +6,7 @@
 #include "exdm/base/bounded_call.h"
 #include "exdm/base/csv_record.h"
 #include "exdm/base/small_file.h"
+#include "exdm/base/snapshot_age.h"
 #include "exdm/base/text_util.h"
 #include "exdm/base/time_util.h"
 
@@ -211,21 +212,8 @@ QueueSnapshotRead ReadOne(const NamedPath& file, const QueueSnapshotOptions& o) 
   }
   snap->path = file.path;
   read.taken_at = snap->taken_at;
-  const int64_t age = o.now - snap->taken_at;
-  if (age > o.max_age_seconds) {
-    read.error =
-        Status(ErrorCode::kBadInput, what + " is stale: taken " + FormatIso8601Utc(snap->taken_at) +
-                                         ", " + FormatDuration(age) + " ago (max age " +
-                                         FormatDuration(o.max_age_seconds) +
-                                         "; is the scheduled task running?)");
-    return read;
-  }
-  if (-age > o.max_skew_seconds) {
-    read.error = Status(ErrorCode::kBadInput,
-                        what + " is dated " + FormatDuration(-age) + " in the future (" +
-                            FormatIso8601Utc(snap->taken_at) + "): the clocks disagree");
-    return read;
-  }
+  read.error = CheckSnapshotAge(what, snap->taken_at, o.now, o.max_age_seconds, o.max_skew_seconds);
+  if (!read.error.ok()) return read;
   // A message queued after the snapshot was taken is the same disagreement of clocks (the WMI
   // provider's and the script's): believed within the same tolerance, refused beyond it rather
   // than read as a queue whose oldest message is 0 seconds old.

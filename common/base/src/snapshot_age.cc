@@ -1,18 +1,19 @@
-#include "snapshot_files.h"
+#include "exdm/base/snapshot_age.h"
 
 #include "exdm/base/time_util.h"
 
-namespace exdm::store_files {
+namespace exdm {
 
-Status CheckAge(const std::string& what, int64_t taken_at, const StoreSnapshotOptions& options) {
-  const int64_t age = options.now - taken_at;
-  if (age > options.max_age_seconds) {
+Status CheckSnapshotAge(const std::string& what, int64_t taken_at, int64_t now,
+                        int64_t max_age_seconds, int64_t max_skew_seconds) {
+  const int64_t age = now - taken_at;
+  if (age > max_age_seconds) {
     return Status(ErrorCode::kBadInput, what + " is stale: taken " + FormatIso8601Utc(taken_at) +
                                             ", " + FormatDuration(age) + " ago (max age " +
-                                            FormatDuration(options.max_age_seconds) +
+                                            FormatDuration(max_age_seconds) +
                                             "; is the scheduled task running?)");
   }
-  if (-age > options.max_skew_seconds) {
+  if (-age > max_skew_seconds) {
     return Status(ErrorCode::kBadInput, what + " is dated " + FormatDuration(-age) +
                                             " in the future (" + FormatIso8601Utc(taken_at) +
                                             "): the clocks disagree");
@@ -20,4 +21,4 @@ Status CheckAge(const std::string& what, int64_t taken_at, const StoreSnapshotOp
   return Status::Ok();
 }
 
-}  // namespace exdm::store_files
+}  // namespace exdm
